@@ -1,0 +1,771 @@
+//! The coverage pass: walks the oxc AST in Babel's order, numbers statements,
+//! functions and branches exactly as istanbul-lib-instrument's visitor does, and
+//! records text insertions that count them into the current test's table.
+//!
+//! Emitted shape (names per file, see `Names`):
+//! - file header:      `var R = <runtime>.file(id, hash); var C = R();`
+//! - function entry:   `var C = R(); C[f]++;` (resolved once per invocation)
+//! - counters:         `C[k]++` in bodies; `R()[k]++` where no body exists yet
+//!   (parameter defaults, class field initializers)
+//! - after each yield: `R.y(yield x, C = R())` (generators resume in the
+//!   caller's context)
+
+use std::collections::HashSet;
+
+use oxc_ast::ast::*;
+use oxc_ast::{AstKind, AstType};
+use oxc_ast_visit::{walk, Visit};
+use oxc_span::{GetSpan, Span};
+use oxc_syntax::scope::ScopeFlags;
+
+use super::edits::Edits;
+use super::hints::{Hint, Hints};
+use crate::coverage::{Branch, BranchPath, FileCoverage, Function as FnEntry, Location, Statement as StmtEntry};
+use crate::lines::LineIndex;
+
+pub struct Names {
+    /// The file's resolver: `R()` returns the current test's table.
+    pub resolver: String,
+    /// The per-invocation table variable.
+    pub table: String,
+}
+
+#[derive(Clone, Copy)]
+enum Scope {
+    /// Counters use the body's table variable.
+    Body { generator: bool },
+    /// No body to hold a variable: resolve at each counter.
+    Inline,
+}
+
+/// Where a function node starts and what Istanbul calls it.
+struct FnSite<'s> {
+    start: u32,
+    id: Option<(&'s str, Span)>,
+    /// Name checked against `ignoreClassMethods`.
+    method_key: Option<&'s str>,
+}
+
+pub struct CoveragePass<'s, 'o> {
+    source: &'s str,
+    lines: LineIndex<'s>,
+    hints: &'o Hints,
+    names: &'o Names,
+    ignore_class_methods: &'o [String],
+    report_logic: bool,
+    pub edits: Edits,
+    pub cov: FileCoverage,
+    pub slots: u32,
+    next_branch_key: u32,
+    scopes: Vec<Scope>,
+    /// Ignored subtrees being walked (only to re-resolve after yields).
+    ignoring: u32,
+    depth: u32,
+    /// Types and spans of the nodes entered, innermost last.
+    parents: Vec<(AstType, Span)>,
+    /// Where a statement counter goes when the statement is a label's body.
+    label_anchor: Option<u32>,
+    /// Where function-valued declarator counters are hoisted to, so that the
+    /// function keeps its inferred name (`var f = function () {}`).
+    hoist_anchor: Option<u32>,
+    next_hoist_anchor: Option<u32>,
+    /// Logical expressions already counted as leaves of an outer one.
+    nested_logicals: HashSet<(u32, u32)>,
+    /// Set by a method/property visitor for the function value it holds.
+    pending_method: Option<(u32, Option<String>)>,
+}
+
+impl<'s, 'o> CoveragePass<'s, 'o> {
+    pub fn new(
+        source: &'s str,
+        hints: &'o Hints,
+        names: &'o Names,
+        ignore_class_methods: &'o [String],
+        report_logic: bool,
+        path: String,
+    ) -> Self {
+        Self {
+            source,
+            lines: LineIndex::new(source),
+            hints,
+            names,
+            ignore_class_methods,
+            report_logic,
+            edits: Edits::default(),
+            cov: FileCoverage { path, report_logic, ..Default::default() },
+            slots: 0,
+            next_branch_key: 0,
+            scopes: vec![Scope::Body { generator: false }],
+            ignoring: 0,
+            depth: 0,
+            parents: Vec::new(),
+            label_anchor: None,
+            hoist_anchor: None,
+            next_hoist_anchor: None,
+            nested_logicals: HashSet::new(),
+            pending_method: None,
+        }
+    }
+
+    // ---- counters and map entries -------------------------------------------------
+
+    fn loc(&self, span: Span) -> Location {
+        Location { start: self.lines.position(span.start), end: self.lines.position(span.end) }
+    }
+
+    fn slot(&mut self) -> u32 {
+        self.slots += 1;
+        self.slots - 1
+    }
+
+    /// `C[k]++` or `R()[k]++`, depending on where the counter runs.
+    fn inc(&self, slot: u32) -> String {
+        match self.scopes.last() {
+            Some(Scope::Body { .. }) => format!("{}[{slot}]++", self.names.table),
+            _ => format!("{}()[{slot}]++", self.names.resolver),
+        }
+    }
+
+    fn table_expr(&self) -> String {
+        match self.scopes.last() {
+            Some(Scope::Body { .. }) => self.names.table.clone(),
+            _ => format!("{}()", self.names.resolver),
+        }
+    }
+
+    fn new_statement(&mut self, span: Span) -> u32 {
+        let slot = self.slot();
+        let loc = self.loc(span);
+        self.cov.statements.push(StmtEntry { loc, slot });
+        slot
+    }
+
+    fn new_branch(&mut self, kind: &'static str, span: Span) -> usize {
+        let key = self.next_branch_key;
+        self.next_branch_key += 1;
+        let loc = self.loc(span);
+        self.cov.branches.push(Branch { key, kind, loc, paths: Vec::new() });
+        self.cov.branches.len() - 1
+    }
+
+    fn add_path(&mut self, branch: usize, loc: Option<Location>) -> (u32, Option<u32>) {
+        let slot = self.slot();
+        let logic = self.report_logic && self.cov.branches[branch].kind == "binary-expr";
+        let true_slot = if logic { Some(self.slot()) } else { None };
+        self.cov.branches[branch].paths.push(BranchPath { loc, slot, true_slot });
+        (slot, true_slot)
+    }
+
+    /// Wrap an expression as `(increment, expr)`.
+    fn wrap(&mut self, outer: Span, depth: u32, increment: String) {
+        self.edits.open(outer.start, depth, format!("({increment}, "));
+        self.edits.close(outer.end, depth, ")");
+    }
+
+    fn hint(&self, start: u32) -> Option<Hint> {
+        self.hints.at(start)
+    }
+
+    fn ignored_by_hint(&self, start: u32) -> bool {
+        self.hint(start) == Some(Hint::Next)
+    }
+
+    fn parent(&self) -> Option<AstType> {
+        self.parents.last().map(|p| p.0)
+    }
+
+    /// Offset just after the `{` that opens a block starting at or after `from`.
+    fn after_brace(&self, from: u32) -> u32 {
+        self.source[from as usize..].find('{').map_or(from, |i| from + i as u32 + 1)
+    }
+
+    /// Offset just after the `:` of a switch case (skipping comments).
+    fn after_case_colon(&self, from: u32) -> u32 {
+        let b = self.source.as_bytes();
+        let mut i = from as usize;
+        while i < b.len() {
+            match b[i] {
+                b':' => return i as u32 + 1,
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    i += self.source[i..].find('\n').unwrap_or(b.len() - i);
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += self.source[i..].find("*/").map_or(b.len() - i, |e| e + 2);
+                }
+                _ => i += 1,
+            }
+        }
+        from
+    }
+
+    fn walk_ignored(&mut self, f: impl FnOnce(&mut Self)) {
+        self.ignoring += 1;
+        f(self);
+        self.ignoring -= 1;
+    }
+
+    /// Run `f` as the children of a node this pass walks by hand.
+    fn children<'a>(&mut self, kind: AstKind<'a>, f: impl FnOnce(&mut Self)) {
+        self.enter(kind.ty(), kind.span());
+        f(self);
+        self.leave();
+    }
+
+    fn enter(&mut self, ty: AstType, span: Span) {
+        self.depth += 1;
+        self.parents.push((ty, span));
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+        self.parents.pop();
+    }
+
+    // ---- functions ----------------------------------------------------------------
+
+    /// Istanbul's `coverFunction` plus our per-invocation table resolution.
+    fn cover_function<'a>(
+        &mut self,
+        site: FnSite<'_>,
+        params: &FormalParameters<'a>,
+        body: FunctionBodyRef<'_, 'a>,
+        generator: bool,
+        kind: AstKind<'a>,
+    ) {
+        let node_depth = self.depth + 1;
+        let ignored_method = site
+            .method_key
+            .is_some_and(|k| self.ignore_class_methods.iter().any(|m| m == k));
+        if self.ignoring > 0 || ignored_method || self.ignored_by_hint(site.start) {
+            // Nothing inside an ignored function is counted, and it holds no
+            // yields of an instrumented generator: skip it whole.
+            return;
+        }
+        let decl = match site.id {
+            Some((_, span)) => self.loc(span),
+            None => {
+                let start = self.lines.position(site.start);
+                Location { start, end: crate::coverage::Position { line: start.line, column: start.column + 1 } }
+            }
+        };
+        let body_span = match body {
+            FunctionBodyRef::Block(b) => b.span,
+            FunctionBodyRef::Expression(e) => e.without_parentheses().span(),
+        };
+        let loc = self.loc(body_span);
+        let slot = self.slot();
+        let name = match site.id {
+            Some((n, _)) => n.to_string(),
+            None => format!("(anonymous_{})", self.cov.functions.len()),
+        };
+        self.cov.functions.push(FnEntry { name, decl, loc, slot });
+
+        self.children(kind, |this| {
+            this.scopes.push(Scope::Inline);
+            this.visit_formal_parameters(params);
+            this.scopes.pop();
+
+            this.scopes.push(Scope::Body { generator });
+            let (r, c) = (&this.names.resolver, &this.names.table);
+            match body {
+                FunctionBodyRef::Block(b) => {
+                    let at = match b.directives.last() {
+                        Some(d) => d.span.end,
+                        None => b.span.start + 1,
+                    };
+                    let lead = if b.directives.is_empty() { "" } else { ";" };
+                    this.edits.open(at, node_depth + 1, format!("{lead}var {c} = {r}(); {c}[{slot}]++;"));
+                    this.visit_function_body(b);
+                }
+                FunctionBodyRef::Expression(e) => {
+                    // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
+                    let s = this.new_statement(e.without_parentheses().span());
+                    let span = e.span();
+                    this.edits.open(span.start, node_depth + 1, format!("{{var {c} = {r}(); {c}[{slot}]++; {c}[{s}]++; return "));
+                    this.edits.close(span.end, node_depth + 1, "}");
+                    this.visit_expression(e);
+                }
+            }
+            this.scopes.pop();
+        });
+    }
+
+    // ---- branches -----------------------------------------------------------------
+
+    /// Leaves of a chain of logical expressions (through parentheses).
+    fn find_leaves<'a, 'e>(&mut self, e: &'e Expression<'a>, out: &mut Vec<&'e Expression<'a>>) {
+        if let Expression::LogicalExpression(l) = e.without_parentheses() {
+            self.nested_logicals.insert((l.span.start, l.span.end));
+            if !self.ignored_by_hint(l.span.start) {
+                self.find_leaves(&l.left, out);
+                self.find_leaves(&l.right, out);
+            }
+        } else {
+            out.push(e);
+        }
+    }
+
+    /// Default values (`a = 1` in parameters and destructuring): branch `default-arg`.
+    fn cover_default(&mut self, whole: Span, right: &Expression<'_>, right_depth: u32) {
+        if self.ignoring > 0 || self.ignored_by_hint(whole.start) {
+            return;
+        }
+        let b = self.new_branch("default-arg", whole);
+        let loc = self.loc(right.without_parentheses().span());
+        let (slot, _) = self.add_path(b, Some(loc));
+        let inc = self.inc(slot);
+        self.wrap(right.span(), right_depth, inc);
+    }
+
+    /// Statement types Istanbul counts (`coverStatement`).
+    fn is_counted_statement(s: &Statement<'_>) -> bool {
+        matches!(
+            s,
+            Statement::ExpressionStatement(_)
+                | Statement::BreakStatement(_)
+                | Statement::ContinueStatement(_)
+                | Statement::DebuggerStatement(_)
+                | Statement::ReturnStatement(_)
+                | Statement::ThrowStatement(_)
+                | Statement::TryStatement(_)
+                | Statement::IfStatement(_)
+                | Statement::ForStatement(_)
+                | Statement::ForInStatement(_)
+                | Statement::ForOfStatement(_)
+                | Statement::WhileStatement(_)
+                | Statement::DoWhileStatement(_)
+                | Statement::SwitchStatement(_)
+                | Statement::WithStatement(_)
+                | Statement::LabeledStatement(_)
+        )
+    }
+
+    /// Node types whose leading `ignore next` hint Istanbul honours.
+    fn statement_takes_hint(s: &Statement<'_>) -> bool {
+        !matches!(s, Statement::EmptyStatement(_) | Statement::ImportDeclaration(_) | Statement::ExportAllDeclaration(_))
+    }
+
+    /// Wrap a single-statement body in braces (Istanbul's `makeBlock`).
+    fn make_block(&mut self, body: &Statement<'_>, depth: u32) {
+        if !matches!(body, Statement::BlockStatement(_)) {
+            let span = body.span();
+            self.edits.open(span.start, depth, "{");
+            self.edits.close(span.end, depth, "}");
+        }
+    }
+
+    /// Offset where a counter goes at the top of a (possibly made-up) block.
+    fn block_top(body: &Statement<'_>) -> u32 {
+        match body {
+            Statement::BlockStatement(b) => b.span.start + 1,
+            other => other.span().start,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum FunctionBodyRef<'b, 'a> {
+    Block(&'b FunctionBody<'a>),
+    Expression(&'b Expression<'a>),
+}
+
+impl<'a> Visit<'a> for CoveragePass<'_, '_> {
+    fn enter_node(&mut self, kind: AstKind<'a>) {
+        self.enter(kind.ty(), kind.span());
+    }
+
+    fn leave_node(&mut self, _kind: AstKind<'a>) {
+        self.leave();
+    }
+
+    fn visit_statement(&mut self, s: &Statement<'a>) {
+        let anchor = self.label_anchor.take();
+        if self.ignoring > 0 {
+            return walk::walk_statement(self, s);
+        }
+        let span = s.span();
+        if Self::statement_takes_hint(s) && self.ignored_by_hint(span.start) {
+            return self.walk_ignored(|this| walk::walk_statement(this, s));
+        }
+        let at = anchor.unwrap_or(span.start);
+        if Self::is_counted_statement(s) {
+            let slot = self.new_statement(span);
+            let inc = self.inc(slot);
+            self.edits.open(at, self.depth + 1, format!("{inc};"));
+        }
+        if matches!(s, Statement::VariableDeclaration(_)) && self.parent_holds_statements() {
+            self.next_hoist_anchor = Some(span.start);
+        }
+        if matches!(s, Statement::LabeledStatement(_)) {
+            // Babel inserts a labelled body's counter before the label.
+            self.label_anchor = Some(at);
+        }
+        walk::walk_statement(self, s);
+        self.label_anchor = None;
+    }
+
+    fn visit_block_statement(&mut self, it: &BlockStatement<'a>) {
+        self.label_anchor = None;
+        walk::walk_block_statement(self, it);
+    }
+
+    fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
+        // Set by visit_statement / visit_export_named_declaration; a `for` head
+        // never sets it, so its declarators are wrapped in place.
+        let saved = std::mem::replace(&mut self.hoist_anchor, self.next_hoist_anchor.take());
+        walk::walk_variable_declaration(self, it);
+        self.hoist_anchor = saved;
+    }
+
+    fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
+        if self.ignoring > 0 {
+            return walk::walk_variable_declarator(self, it);
+        }
+        if self.ignored_by_hint(it.span.start) {
+            return self.walk_ignored(|this| walk::walk_variable_declarator(this, it));
+        }
+        if let Some(init) = &it.init {
+            let inner = init.without_parentheses();
+            let slot = self.new_statement(inner.span());
+            let inc = self.inc(slot);
+            let hoistable = matches!(
+                inner,
+                Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) | Expression::ClassExpression(_)
+            );
+            match (hoistable, self.hoist_anchor) {
+                (true, Some(at)) => self.edits.open(at, self.depth, format!("{inc};")),
+                _ => self.wrap(init.span(), self.depth + 2, inc),
+            }
+        }
+        walk::walk_variable_declarator(self, it);
+    }
+
+    fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
+        if self.ignoring > 0 {
+            return walk::walk_if_statement(self, it);
+        }
+        let d = self.depth + 1;
+        let hint = self.hint(it.span.start);
+        self.make_block(&it.consequent, d + 1);
+        if let Some(alt) = &it.alternate {
+            self.make_block(alt, d + 1);
+        }
+        let b = self.new_branch("if", it.span);
+        if hint != Some(Hint::If) {
+            let (slot, _) = self.add_path(b, Some(self.loc(it.span)));
+            let inc = self.inc(slot);
+            self.edits.open(Self::block_top(&it.consequent), d + 1, format!("{inc};"));
+        }
+        if hint != Some(Hint::Else) {
+            let loc = it.alternate.as_ref().map(|a| self.loc(a.span()));
+            let (slot, _) = self.add_path(b, loc);
+            let inc = self.inc(slot);
+            match &it.alternate {
+                Some(alt) => self.edits.open(Self::block_top(alt), d + 1, format!("{inc};")),
+                None => self.edits.close(it.span.end, d, format!(" else {{ {inc}; }}")),
+            }
+        }
+        self.children(AstKind::IfStatement(self.alloc(it)), |this| {
+            this.visit_expression(&it.test);
+            if hint == Some(Hint::If) {
+                this.walk_ignored(|t| t.visit_statement(&it.consequent));
+            } else {
+                this.visit_statement(&it.consequent);
+            }
+            if let Some(alt) = &it.alternate {
+                if hint == Some(Hint::Else) {
+                    this.walk_ignored(|t| t.visit_statement(alt));
+                } else {
+                    this.visit_statement(alt);
+                }
+            }
+        });
+    }
+
+    fn visit_for_statement(&mut self, it: &ForStatement<'a>) {
+        if self.ignoring == 0 {
+            self.make_block(&it.body, self.depth + 2);
+        }
+        walk::walk_for_statement(self, it);
+    }
+
+    fn visit_for_in_statement(&mut self, it: &ForInStatement<'a>) {
+        if self.ignoring == 0 {
+            self.make_block(&it.body, self.depth + 2);
+        }
+        walk::walk_for_in_statement(self, it);
+    }
+
+    fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
+        if self.ignoring == 0 {
+            self.make_block(&it.body, self.depth + 2);
+        }
+        walk::walk_for_of_statement(self, it);
+    }
+
+    fn visit_while_statement(&mut self, it: &WhileStatement<'a>) {
+        if self.ignoring == 0 {
+            self.make_block(&it.body, self.depth + 2);
+        }
+        walk::walk_while_statement(self, it);
+    }
+
+    fn visit_do_while_statement(&mut self, it: &DoWhileStatement<'a>) {
+        if self.ignoring == 0 {
+            self.make_block(&it.body, self.depth + 2);
+        }
+        walk::walk_do_while_statement(self, it);
+    }
+
+    fn visit_with_statement(&mut self, it: &WithStatement<'a>) {
+        if self.ignoring == 0 {
+            self.make_block(&it.body, self.depth + 2);
+        }
+        walk::walk_with_statement(self, it);
+    }
+
+    fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
+        if self.ignoring > 0 {
+            return walk::walk_switch_statement(self, it);
+        }
+        let d = self.depth + 1;
+        let b = self.new_branch("switch", it.span);
+        self.children(AstKind::SwitchStatement(self.alloc(it)), |this| {
+            this.visit_expression(&it.discriminant);
+            for case in &it.cases {
+                if this.ignored_by_hint(case.span.start) {
+                    this.walk_ignored(|t| t.visit_switch_case(case));
+                    continue;
+                }
+                let (slot, _) = this.add_path(b, Some(this.loc(case.span)));
+                let inc = this.inc(slot);
+                let from = case.test.as_ref().map_or(case.span.start, |t| t.span().end);
+                this.edits.open(this.after_case_colon(from), d + 1, format!("{inc};"));
+                this.visit_switch_case(case);
+            }
+        });
+    }
+
+    fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
+        if self.ignoring > 0 {
+            return walk::walk_conditional_expression(self, it);
+        }
+        if self.ignored_by_hint(it.span.start) {
+            return self.walk_ignored(|this| walk::walk_conditional_expression(this, it));
+        }
+        let d = self.depth + 1;
+        let b = self.new_branch("cond-expr", it.span);
+        for arm in [&it.consequent, &it.alternate] {
+            let inner = arm.without_parentheses().span();
+            if !self.ignored_by_hint(inner.start) {
+                let (slot, _) = self.add_path(b, Some(self.loc(inner)));
+                let inc = self.inc(slot);
+                self.wrap(arm.span(), d + 1, inc);
+            }
+        }
+        walk::walk_conditional_expression(self, it);
+    }
+
+    fn visit_logical_expression(&mut self, it: &LogicalExpression<'a>) {
+        if self.ignoring > 0 {
+            return walk::walk_logical_expression(self, it);
+        }
+        if self.ignored_by_hint(it.span.start) {
+            return self.walk_ignored(|this| walk::walk_logical_expression(this, it));
+        }
+        if !self.nested_logicals.contains(&(it.span.start, it.span.end)) {
+            let d = self.depth + 1;
+            let mut leaves = Vec::new();
+            self.find_leaves(&it.left, &mut leaves);
+            self.find_leaves(&it.right, &mut leaves);
+            let b = self.new_branch("binary-expr", it.span);
+            for leaf in leaves {
+                let inner = leaf.without_parentheses().span();
+                if self.ignored_by_hint(inner.start) {
+                    continue;
+                }
+                let (slot, true_slot) = self.add_path(b, Some(self.loc(inner)));
+                let inc = self.inc(slot);
+                match true_slot {
+                    Some(t) => {
+                        let table = self.table_expr();
+                        let r = &self.names.resolver;
+                        self.edits.open(leaf.span().start, d + 1, format!("({inc}, {r}.t({table}, {t}, "));
+                        self.edits.close(leaf.span().end, d + 1, "))");
+                    }
+                    None => self.wrap(leaf.span(), d + 1, inc),
+                }
+            }
+        }
+        walk::walk_logical_expression(self, it);
+    }
+
+    fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
+        // `a ||= b`, `a &&= b`, `a ??= b`: two paths, like `a || b` (not in
+        // istanbul-lib-instrument 6, which leaves them uncounted).
+        if self.ignoring == 0 && it.operator.is_logical() {
+            let d = self.depth + 1;
+            let b = self.new_branch("binary-expr", it.span);
+            let (left_slot, _) = self.add_path(b, Some(self.loc(it.left.span())));
+            let right = it.right.without_parentheses().span();
+            let (right_slot, _) = self.add_path(b, Some(self.loc(right)));
+            let (li, ri) = (self.inc(left_slot), self.inc(right_slot));
+            self.wrap(it.span, d, li);
+            self.wrap(it.right.span(), d + 1, ri);
+        }
+        walk::walk_assignment_expression(self, it);
+    }
+
+    fn visit_formal_parameter(&mut self, it: &FormalParameter<'a>) {
+        if let Some(init) = &it.initializer {
+            self.cover_default(it.span, init, self.depth + 2);
+        }
+        walk::walk_formal_parameter(self, it);
+    }
+
+    fn visit_assignment_pattern(&mut self, it: &AssignmentPattern<'a>) {
+        self.cover_default(it.span, &it.right, self.depth + 2);
+        walk::walk_assignment_pattern(self, it);
+    }
+
+    fn visit_assignment_target_with_default(&mut self, it: &AssignmentTargetWithDefault<'a>) {
+        self.cover_default(it.span, &it.init, self.depth + 2);
+        walk::walk_assignment_target_with_default(self, it);
+    }
+
+    fn visit_assignment_target_property_identifier(&mut self, it: &AssignmentTargetPropertyIdentifier<'a>) {
+        if let Some(init) = &it.init {
+            self.cover_default(it.span, init, self.depth + 2);
+        }
+        walk::walk_assignment_target_property_identifier(self, it);
+    }
+
+    fn visit_yield_expression(&mut self, it: &YieldExpression<'a>) {
+        // The body resumes in the context of whoever calls next(): resolve again.
+        if let Some(Scope::Body { generator: true }) = self.scopes.last() {
+            let d = self.depth + 1;
+            let (r, c) = (&self.names.resolver, &self.names.table);
+            self.edits.open(it.span.start, d, format!("{r}.y("));
+            self.edits.close(it.span.end, d, format!(", {c} = {r}())"));
+        }
+        walk::walk_yield_expression(self, it);
+    }
+
+    fn visit_function(&mut self, it: &Function<'a>, _flags: ScopeFlags) {
+        let (start, method_key) = match self.pending_method.take() {
+            Some((start, key)) => (start, key),
+            None => (it.span.start, it.id.as_ref().map(|id| id.name.to_string())),
+        };
+        let Some(body) = &it.body else { return };
+        let site = FnSite {
+            start,
+            id: it.id.as_ref().map(|id| (id.name.as_str(), id.span)),
+            method_key: method_key.as_deref(),
+        };
+        let kind = AstKind::Function(self.alloc(it));
+        self.cover_function(site, &it.params, FunctionBodyRef::Block(body), it.generator, kind);
+    }
+
+    fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
+        let site = FnSite { start: it.span.start, id: None, method_key: None };
+        let body = match &it.body {
+            ArrowFunctionBody::FunctionBody(b) => FunctionBodyRef::Block(b),
+            other => FunctionBodyRef::Expression(other.to_expression()),
+        };
+        let kind = AstKind::ArrowFunctionExpression(self.alloc(it));
+        self.cover_function(site, &it.params, body, false, kind);
+    }
+
+    fn visit_method_definition(&mut self, it: &MethodDefinition<'a>) {
+        let key = match &it.key {
+            PropertyKey::StaticIdentifier(id) if !it.computed => Some(id.name.to_string()),
+            _ => None,
+        };
+        self.children(AstKind::MethodDefinition(self.alloc(it)), |this| {
+            this.visit_property_key(&it.key);
+            this.pending_method = Some((it.span.start, key));
+            this.visit_function(&it.value, ScopeFlags::Function);
+        });
+    }
+
+    fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
+        let is_method = it.method || matches!(it.kind, PropertyKind::Get | PropertyKind::Set);
+        match (&it.value, is_method) {
+            (Expression::FunctionExpression(f), true) => {
+                self.children(AstKind::ObjectProperty(self.alloc(it)), |this| {
+                    this.visit_property_key(&it.key);
+                    // Object methods are anonymous to Istanbul and not class methods.
+                    this.pending_method = Some((it.span.start, None));
+                    this.visit_function(f, ScopeFlags::Function);
+                });
+            }
+            _ => walk::walk_object_property(self, it),
+        }
+    }
+
+    fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
+        if self.ignoring > 0 || self.ignored_by_hint(it.span.start) {
+            return self.walk_ignored(|this| walk::walk_property_definition(this, it));
+        }
+        self.children(AstKind::PropertyDefinition(self.alloc(it)), |this| {
+            this.visit_property_key(&it.key);
+            if let Some(value) = &it.value {
+                // A field initialiser runs in the constructor's (or the class
+                // definition's) context, outside any body of ours.
+                this.scopes.push(Scope::Inline);
+                let slot = this.new_statement(value.without_parentheses().span());
+                let inc = this.inc(slot);
+                this.wrap(value.span(), this.depth + 1, inc);
+                this.visit_expression(value);
+                this.scopes.pop();
+            }
+        });
+    }
+
+    fn visit_accessor_property(&mut self, it: &AccessorProperty<'a>) {
+        self.scopes.push(Scope::Inline);
+        walk::walk_accessor_property(self, it);
+        self.scopes.pop();
+    }
+
+    fn visit_static_block(&mut self, it: &StaticBlock<'a>) {
+        if self.ignoring > 0 {
+            return walk::walk_static_block(self, it);
+        }
+        let at = self.after_brace(it.span.start);
+        let (r, c) = (&self.names.resolver, &self.names.table);
+        self.edits.open(at, self.depth + 1, format!("var {c} = {r}();"));
+        self.scopes.push(Scope::Body { generator: false });
+        walk::walk_static_block(self, it);
+        self.scopes.pop();
+    }
+
+    fn visit_export_declaration(&mut self, it: &ExportDeclaration<'a>) {
+        if matches!(it.declaration, Declaration::VariableDeclaration(_)) {
+            self.next_hoist_anchor = Some(it.span.start);
+        }
+        walk::walk_export_declaration(self, it);
+    }
+}
+
+impl CoveragePass<'_, '_> {
+    /// Whether a declaration statement here sits in a statement list, where
+    /// Babel can insert a statement before it (if/loop bodies become blocks).
+    fn parent_holds_statements(&self) -> bool {
+        matches!(
+            self.parent(),
+            Some(
+                AstType::Program
+                    | AstType::FunctionBody
+                    | AstType::BlockStatement
+                    | AstType::IfStatement
+                    | AstType::ForStatement
+                    | AstType::ForInStatement
+                    | AstType::ForOfStatement
+                    | AstType::WhileStatement
+                    | AstType::DoWhileStatement
+                    | AstType::WithStatement
+            )
+        )
+    }
+}

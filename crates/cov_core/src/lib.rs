@@ -1,0 +1,9 @@
+//! cov-als-native's core, free of Node: the instrumenter, the registry of
+//! instrumented files, per-test counter tables and Istanbul serialization.
+
+pub mod coverage;
+pub mod instrument;
+pub mod lines;
+pub mod registry;
+pub mod source_map;
+pub mod tables;

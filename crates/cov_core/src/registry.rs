@@ -1,0 +1,236 @@
+//! The instrumented files of this process and the reports they feed.
+//!
+//! A report is one original path. Usually one file feeds one report; with
+//! composed source maps one bundle chunk can feed several reports, and one
+//! original file compiled into several chunks feeds one report from all of
+//! them: entries at the same location merge and their counts add up.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Statement};
+use crate::tables::Counts;
+
+pub struct RegisteredFile {
+    pub filename: String,
+    pub hash: String,
+    pub counters: u32,
+}
+
+/// A merged report: its skeleton's slots index `sources`, and each merged
+/// slot adds up the (file id, slot) counters that feed it.
+struct Report {
+    cov: FileCoverage,
+    sources: Vec<Vec<(u32, u32)>>,
+    maps_json: String,
+    hash: String,
+}
+
+#[derive(Default)]
+struct Reports {
+    order: Vec<String>,
+    by_path: HashMap<String, Report>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    files: RwLock<Vec<Option<Arc<RegisteredFile>>>>,
+    reports: RwLock<Reports>,
+}
+
+fn key_of(loc: &Option<Location>) -> Option<Location> {
+    *loc
+}
+
+impl Report {
+    fn new(path: &str) -> Self {
+        Self {
+            cov: FileCoverage { path: path.to_string(), ..Default::default() },
+            sources: Vec::new(),
+            maps_json: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn new_slot(&mut self, source: (u32, u32)) -> u32 {
+        self.sources.push(vec![source]);
+        self.sources.len() as u32 - 1
+    }
+
+    /// Fold one file's skeleton for this path into the report.
+    fn merge(&mut self, file_id: u32, fc: &FileCoverage) {
+        self.cov.report_logic |= fc.report_logic;
+        if self.cov.input_source_map.is_none() {
+            self.cov.input_source_map = fc.input_source_map.clone();
+        }
+        for s in &fc.statements {
+            match self.cov.statements.iter().find(|e| e.loc == s.loc) {
+                Some(e) => self.sources[e.slot as usize].push((file_id, s.slot)),
+                None => {
+                    let slot = self.new_slot((file_id, s.slot));
+                    self.cov.statements.push(Statement { loc: s.loc, slot });
+                }
+            }
+        }
+        for f in &fc.functions {
+            match self.cov.functions.iter().find(|e| e.decl == f.decl && e.loc == f.loc) {
+                Some(e) => self.sources[e.slot as usize].push((file_id, f.slot)),
+                None => {
+                    let slot = self.new_slot((file_id, f.slot));
+                    let name = if self.sources.len() > 1 && f.name.starts_with("(anonymous_") {
+                        format!("(anonymous_{})", self.cov.functions.len())
+                    } else {
+                        f.name.clone()
+                    };
+                    self.cov.functions.push(Function { name, decl: f.decl, loc: f.loc, slot });
+                }
+            }
+        }
+        for b in &fc.branches {
+            let same = |e: &&Branch| {
+                e.kind == b.kind
+                    && e.loc == b.loc
+                    && e.paths.len() == b.paths.len()
+                    && e.paths.iter().zip(&b.paths).all(|(x, y)| key_of(&x.loc) == key_of(&y.loc))
+            };
+            match self.cov.branches.iter().find(same) {
+                Some(e) => {
+                    for (mine, theirs) in e.paths.clone().iter().zip(&b.paths) {
+                        self.sources[mine.slot as usize].push((file_id, theirs.slot));
+                        if let (Some(m), Some(t)) = (mine.true_slot, theirs.true_slot) {
+                            self.sources[m as usize].push((file_id, t));
+                        }
+                    }
+                }
+                None => {
+                    let paths = b
+                        .paths
+                        .iter()
+                        .map(|p| BranchPath {
+                            loc: p.loc,
+                            slot: self.new_slot((file_id, p.slot)),
+                            true_slot: p.true_slot.map(|t| self.new_slot((file_id, t))),
+                        })
+                        .collect();
+                    // A single file keeps Istanbul's own keys (with their gaps).
+                    let key = if self.cov.branches.is_empty() && self.is_single_source(file_id) { b.key } else { self.next_key(b.key, file_id) };
+                    self.cov.branches.push(Branch { key, kind: b.kind, loc: b.loc, paths });
+                }
+            }
+        }
+        self.maps_json = self.cov.maps_json();
+        self.hash = self.cov.hash();
+    }
+
+    fn is_single_source(&self, file_id: u32) -> bool {
+        self.sources.iter().all(|s| s.iter().all(|(f, _)| *f == file_id))
+    }
+
+    fn next_key(&self, own: u32, file_id: u32) -> u32 {
+        if self.is_single_source(file_id) {
+            own
+        } else {
+            self.cov.branches.last().map_or(0, |b| b.key + 1)
+        }
+    }
+
+    fn write(&self, out: &mut String, counts: &Counts) {
+        let count = |slot: u32| -> u64 {
+            self.sources[slot as usize]
+                .iter()
+                .map(|(file, s)| counts.get(file).and_then(|c| c.get(*s as usize)).copied().unwrap_or(0))
+                .sum()
+        };
+        self.cov.write_json_with_counts(out, &self.maps_json, &self.hash, &count);
+    }
+}
+
+impl Registry {
+    /// Reserve the id the instrumented code's header will name.
+    pub fn reserve(&self) -> u32 {
+        let mut files = self.files.write();
+        files.push(None);
+        files.len() as u32 - 1
+    }
+
+    /// Record what `instrument` produced for a reserved id.
+    pub fn register(&self, id: u32, filename: &str, hash: String, counters: u32, skeletons: &[FileCoverage]) {
+        {
+            let mut files = self.files.write();
+            if let Some(slot) = files.get_mut(id as usize) {
+                *slot = Some(Arc::new(RegisteredFile { filename: filename.to_string(), hash, counters }));
+            }
+        }
+        let mut reports = self.reports.write();
+        for fc in skeletons {
+            if !reports.by_path.contains_key(&fc.path) {
+                reports.order.push(fc.path.clone());
+                reports.by_path.insert(fc.path.clone(), Report::new(&fc.path));
+            }
+            if let Some(r) = reports.by_path.get_mut(&fc.path) {
+                r.merge(id, fc);
+            }
+        }
+    }
+
+    pub fn file(&self, id: u32) -> Option<Arc<RegisteredFile>> {
+        self.files.read().get(id as usize).cloned().flatten()
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.files.read().iter().filter(|f| f.is_some()).count()
+    }
+
+    /// Istanbul coverage map JSON of every report, counted from `counts`.
+    pub fn coverage_json(&self, counts: &Counts) -> String {
+        let reports = self.reports.read();
+        let mut out = String::with_capacity(4096);
+        out.push('{');
+        for (i, path) in reports.order.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::coverage::write_json_string(&mut out, path);
+            out.push(':');
+            reports.by_path[path].write(&mut out, counts);
+        }
+        out.push('}');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coverage::Position;
+
+    fn loc(line: u32) -> Location {
+        Location { start: Position { line, column: 0 }, end: Position { line, column: 4 } }
+    }
+
+    #[test]
+    fn merges_one_original_file_compiled_into_two_chunks() {
+        let reg = Registry::default();
+        let a = reg.reserve();
+        let b = reg.reserve();
+        let chunk = |slot_base: u32| FileCoverage {
+            path: "/src/page.tsx".into(),
+            statements: vec![Statement { loc: loc(1), slot: slot_base }, Statement { loc: loc(2), slot: slot_base + 1 }],
+            ..Default::default()
+        };
+        reg.register(a, "/out/a.js", "h".into(), 2, &[chunk(0)]);
+        let mut second = chunk(5);
+        second.statements.push(Statement { loc: loc(9), slot: 7 });
+        reg.register(b, "/out/b.js", "h".into(), 8, &[second]);
+        let mut counts = Counts::new();
+        counts.insert(a, vec![1, 0]);
+        counts.insert(b, vec![0, 0, 0, 0, 0, 2, 3, 4]);
+        let v: serde_json::Value = serde_json::from_str(&reg.coverage_json(&counts)).unwrap();
+        let page = &v["/src/page.tsx"];
+        assert_eq!(page["s"], serde_json::json!({"0": 3, "1": 3, "2": 4}));
+        assert_eq!(page["statementMap"]["2"]["start"]["line"], 9);
+        assert_eq!(v.as_object().unwrap().len(), 1);
+    }
+}

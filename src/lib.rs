@@ -1,0 +1,148 @@
+//! Node bindings: type conversion only. Everything else lives in `cov_core`.
+
+use std::sync::Arc;
+
+use cov_core::instrument::{self, InstrumentOptions, ModuleMode};
+use cov_core::registry::Registry;
+use cov_core::tables::Tables;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use once_cell::sync::Lazy;
+
+/// Process-wide state, shared by the main thread and worker threads (they
+/// load the same library).
+static REGISTRY: Lazy<Registry> = Lazy::new(Registry::default);
+static TABLES: Lazy<Tables> = Lazy::new(Tables::default);
+
+#[napi(object)]
+#[derive(Default)]
+pub struct NativeInstrumentOptions {
+    /// "unambiguous" (default), "module", "script" or "commonjs".
+    pub source_type: Option<String>,
+    pub report_logic: Option<bool>,
+    pub ignore_class_methods: Option<Vec<String>>,
+    /// Input source map as JSON text.
+    pub input_source_map: Option<String>,
+    pub compose_source_map: Option<bool>,
+    pub source_map: Option<bool>,
+}
+
+#[napi(object)]
+pub struct NativeInstrumentError {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[napi(object)]
+pub struct NativeInstrumentResult {
+    pub code: Option<String>,
+    /// Output source map JSON, when asked for.
+    pub map: Option<String>,
+    /// Registry id, or null when an `ignore file` hint left the file alone.
+    pub file_id: Option<u32>,
+    pub error: Option<NativeInstrumentError>,
+}
+
+fn module_mode(s: Option<&str>) -> Result<ModuleMode> {
+    Ok(match s {
+        None | Some("unambiguous") => ModuleMode::Unambiguous,
+        Some("module") => ModuleMode::Module,
+        Some("script") => ModuleMode::Script,
+        Some("commonjs") => ModuleMode::CommonJs,
+        Some(other) => {
+            return Err(Error::new(
+                Status::InvalidArg,
+                format!("sourceType must be \"unambiguous\", \"module\", \"script\" or \"commonjs\", got {other:?}"),
+            ))
+        }
+    })
+}
+
+/// Instrument `code`; a parse failure is returned as `error`, not thrown,
+/// so the JS layer can raise its typed error.
+#[napi]
+pub fn instrument(code: String, filename: String, options: Option<NativeInstrumentOptions>) -> Result<NativeInstrumentResult> {
+    let o = options.unwrap_or_default();
+    let opts = InstrumentOptions {
+        mode: module_mode(o.source_type.as_deref())?,
+        report_logic: o.report_logic.unwrap_or(false),
+        ignore_class_methods: o.ignore_class_methods.unwrap_or_default(),
+        input_source_map: o.input_source_map,
+        compose_source_map: o.compose_source_map.unwrap_or(true),
+        source_map: o.source_map.unwrap_or(false),
+    };
+    let id = REGISTRY.reserve();
+    match instrument::instrument(&code, &filename, id, &opts) {
+        Ok(out) if out.hash.is_empty() => {
+            Ok(NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: None, error: None })
+        }
+        Ok(out) => {
+            REGISTRY.register(id, &filename, out.hash, out.counters, &out.files);
+            Ok(NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None })
+        }
+        Err(e) => Ok(NativeInstrumentResult {
+            code: None,
+            map: None,
+            file_id: None,
+            error: Some(NativeInstrumentError { message: e.message, line: e.line, column: e.column }),
+        }),
+    }
+}
+
+/// The header hash registered for a file id, to check that instrumented code
+/// belongs to this process's registry.
+#[napi]
+pub fn file_hash(file_id: u32) -> Option<String> {
+    REGISTRY.file(file_id).map(|f| f.hash.clone())
+}
+
+/// A new counter table for (test, file), as a Uint32Array over Rust memory.
+/// The memory lives until the view is garbage-collected and, if it still
+/// holds unflushed counts, until the next flush.
+#[napi]
+pub fn create_table(test_id: String, file_id: u32) -> Result<Uint32Array> {
+    let file = REGISTRY
+        .file(file_id)
+        .ok_or_else(|| Error::new(Status::InvalidArg, format!("cov-als-native: unknown file id {file_id}")))?;
+    let table = TABLES.create(&test_id, file_id, file.counters);
+    let (ptr, len) = (table.as_mut_ptr(), table.len());
+    let keep = Arc::clone(&table);
+    // SAFETY: `keep` owns the allocation until V8 calls this finalizer.
+    Ok(unsafe {
+        Uint32Array::with_external_data(ptr, len, move |_, _| {
+            TABLES.release(&test_id, &keep);
+        })
+    })
+}
+
+/// Istanbul coverage map JSON of `test_id`'s unflushed counts; the counts
+/// become flushed.
+#[napi]
+pub fn flush_json(test_id: String) -> String {
+    REGISTRY.coverage_json(&TABLES.collect(&test_id, true))
+}
+
+/// Like `flush_json`, without marking anything flushed.
+#[napi]
+pub fn peek_json(test_id: String) -> String {
+    REGISTRY.coverage_json(&TABLES.collect(&test_id, false))
+}
+
+/// Drop `test_id`'s unflushed counts.
+#[napi]
+pub fn reset(test_id: String) {
+    TABLES.collect(&test_id, true);
+}
+
+/// Test ids with unflushed counts.
+#[napi]
+pub fn pending_tests() -> Vec<String> {
+    TABLES.pending_tests()
+}
+
+/// Live counter tables (for memory-reclamation tests and diagnostics).
+#[napi]
+pub fn table_count() -> u32 {
+    TABLES.table_count() as u32
+}
