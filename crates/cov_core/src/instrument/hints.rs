@@ -29,25 +29,27 @@ fn parse_hint(text: &str) -> Option<&str> {
     Some(&rest[..word_end])
 }
 
-/// Skip whitespace, comments, opening parens and an `else` keyword: Babel
-/// attaches a comment before `else if` or `(expr)` to the node inside.
-fn next_token(source: &str, mut i: usize) -> usize {
+/// Offsets of the node a hint comment ending at `i` leads: Babel attaches it
+/// to the next node, which may start at a `(` or inside it, or after `else`.
+fn hinted_offsets(source: &str, mut i: usize) -> Vec<u32> {
     let b = source.as_bytes();
+    let mut found = Vec::new();
     loop {
-        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'(') {
-            i += 1;
-        }
         let rest = &source[i..];
-        if rest.starts_with("//") {
+        if rest.starts_with(|c: char| c.is_whitespace()) {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+        } else if rest.starts_with("//") {
             i += rest.find('\n').unwrap_or(rest.len());
         } else if rest.starts_with("/*") {
-            i += rest.find("*/").map(|e| e + 2).unwrap_or(rest.len());
+            i += rest.find("*/").map_or(rest.len(), |e| e + 2);
+        } else if i < b.len() && b[i] == b'(' {
+            found.push(i as u32);
+            i += 1;
         } else if rest.starts_with("else") && !rest[4..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$') {
             i += 4;
-        } else if rest.starts_with(|c: char| !c.is_ascii()) && rest.chars().next().is_some_and(char::is_whitespace) {
-            i += rest.chars().next().map_or(1, char::len_utf8);
         } else {
-            return i;
+            found.push(i as u32);
+            return found;
         }
     }
 }
@@ -79,8 +81,9 @@ impl Hints {
                 "else" => Hint::Else,
                 _ => continue,
             };
-            let at = next_token(source, c.span.end as usize) as u32;
-            hints.by_offset.insert(at, hint);
+            for at in hinted_offsets(source, c.span.end as usize) {
+                hints.by_offset.insert(at, hint);
+            }
         }
         if let Some(s) = open_start {
             hints.ignored_ranges.push((s, source.len() as u32));
