@@ -47,6 +47,14 @@ fn generators_resolve_the_table_after_each_yield() {
 }
 
 #[test]
+fn generators_resolve_again_in_catch_and_finally() {
+    let out = run("function* g() { try { yield 1 } catch (e) { a() } finally { b() } }\nfunction f() { try {} finally {} }");
+    // At the top of the catch and finally blocks of the generator only.
+    let again = format!("{{{} = {}();", names_for("/t/x.js").table, names_for("/t/x.js").resolver);
+    assert_eq!(out.code.matches(&again).count(), 2, "{}", out.code);
+}
+
+#[test]
 fn output_source_map_points_back_at_the_input() {
     let opts = InstrumentOptions { source_map: true, ..Default::default() };
     let out = instrument("a();\nb();\n", "/t/m.js", 0, &opts).unwrap();

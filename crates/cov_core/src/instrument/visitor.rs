@@ -7,8 +7,9 @@
 //! - function entry:   `var C = R(); C[f]++;` (resolved once per invocation)
 //! - counters:         `C[k]++` in bodies; `R()[k]++` where no body exists yet
 //!   (parameter defaults, class field initializers)
-//! - after each yield: `R.y(yield x, C = R())` (generators resume in the
-//!   caller's context)
+//! - after each yield: `R.y(yield x, C = R())`, and at the top of catch and
+//!   finally blocks of generators (generators resume in the caller's context,
+//!   also through throw() and return())
 
 use std::collections::HashSet;
 
@@ -649,6 +650,22 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
             self.edits.close(it.span.end, d, format!(", {c} = {r}())"));
         }
         walk::walk_yield_expression(self, it);
+    }
+
+    fn visit_try_statement(&mut self, it: &TryStatement<'a>) {
+        // generator.throw() and generator.return() resume the body in the
+        // caller's context without passing a yield's wrapper; what runs then
+        // is a catch or finally block, so those resolve again too.
+        if let Some(Scope::Body { generator: true }) = self.scopes.last() {
+            let d = self.depth + 1;
+            let (r, c) = (&self.names.resolver, &self.names.table);
+            let blocks = it.handler.iter().map(|h| h.body.span).chain(it.finalizer.iter().map(|f| f.span));
+            let edits: Vec<_> = blocks.map(|span| (span.start + 1, format!("{c} = {r}();"))).collect();
+            for (at, text) in edits {
+                self.edits.open(at, d + 1, text);
+            }
+        }
+        walk::walk_try_statement(self, it);
     }
 
     fn visit_function(&mut self, it: &Function<'a>, _flags: ScopeFlags) {

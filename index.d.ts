@@ -1,0 +1,88 @@
+/** Istanbul file coverage, as in coverage-final.json. */
+export interface FileCoverageData {
+  path: string
+  statementMap: Record<string, Range>
+  fnMap: Record<string, { name: string; decl: Range; loc: Range; line: number }>
+  branchMap: Record<string, { loc: Range; type: string; locations: Array<Range | { start: {}; end: {} }>; line: number }>
+  s: Record<string, number>
+  f: Record<string, number>
+  b: Record<string, number[]>
+  /** Truthy counts of logical-expression operands (with `reportLogic`). */
+  bT?: Record<string, number[]>
+  /** Carried when `composeSourceMap: false` was given with an input map. */
+  inputSourceMap?: object
+  _coverageSchema: string
+  hash: string
+}
+
+export interface Range {
+  start: { line: number; column: number }
+  end: { line: number; column: number }
+}
+
+/** An Istanbul coverage map: one entry per (original) file path. */
+export type CoverageMap = Record<string, FileCoverageData>
+
+export interface InstrumentOptions {
+  /** How to parse: decided from the content by default ("unambiguous"). "commonjs" allows a top-level `return`. */
+  sourceType?: 'unambiguous' | 'module' | 'script' | 'commonjs'
+  /** Shorthand for sourceType "module" (true) or "script" (false), as in istanbul-lib-instrument. */
+  esModules?: boolean
+  /** Also count truthy evaluations of logical-expression operands (`bT`). */
+  reportLogic?: boolean
+  /** Class method names to leave uncounted. */
+  ignoreClassMethods?: string[]
+  /** Source map from the original sources to `code` (object or JSON text). */
+  inputSourceMap?: object | string
+  /**
+   * true (default): fold the input map into the coverage, so reports name the
+   * original files and positions. false: keep generated positions and carry
+   * the map on the file coverage, as istanbul-lib-instrument does.
+   */
+  composeSourceMap?: boolean
+  /** Return a source map from the instrumented output back to `code`. */
+  sourceMap?: boolean
+}
+
+export interface InstrumentResult {
+  code: string
+  /** Source map of the output (with `sourceMap: true`). */
+  map?: object
+  /** Registry id of the file; null when an `istanbul ignore file` hint left it alone. */
+  fileId: number | null
+}
+
+/** Thrown by `instrument` for input that does not parse. */
+export declare class InstrumentError extends SyntaxError {
+  readonly code: 'COV_ALS_PARSE_ERROR'
+  readonly file: string
+  /** 1-based line and 0-based column of the first syntax error. */
+  readonly line: number
+  readonly column: number
+  readonly reason: string
+}
+
+/** Id of the bucket that counts code run outside any test context. */
+export declare const STARTUP_ID: 'startup'
+
+/** Instrument JavaScript and register it; the output counts into the current test's tables. */
+export declare function instrument(code: string, filename: string, options?: InstrumentOptions): InstrumentResult
+
+/** Run `fn` (and everything it starts, across awaits) inside the test context `testId`. */
+export declare function run<A extends unknown[], R>(testId: string, fn: (...args: A) => R, ...args: A): R
+
+/** This test's coverage of every instrumented file; the counts are then marked flushed. Never throws for an unknown id. */
+export declare function flush(testId: string): CoverageMap
+/** `flush` as JSON text, serialized by the native side. */
+export declare function flushJson(testId: string): string
+/** Like `flush`, without marking anything flushed. */
+export declare function peek(testId: string): CoverageMap
+export declare function peekJson(testId: string): string
+/** Drop this test's unflushed counts. */
+export declare function reset(testId: string): void
+/** Ids of tests with unflushed counts (the startup bucket included). */
+export declare function tests(): string[]
+/** The test id of the current async context, if any. */
+export declare function currentTestId(): string | undefined
+/** Expose the runtime to a `vm` context so instrumented code can run in it. */
+export declare function exposeTo<T extends object>(context: T): T
