@@ -163,6 +163,8 @@ function createRuntime(native) {
     reset,
     tests: () => native.pendingTests(),
     currentTestId: () => als.getStore()?.id,
+    // Run `fn` outside any test: its counts go to the startup bucket.
+    runUnattributed: (fn, ...args) => als.exit(fn, ...args),
     // Make instrumented code runnable inside a `vm` context.
     exposeTo(context) {
       context[RUNTIME_GLOBAL] = globalThis[RUNTIME_GLOBAL]

@@ -1,0 +1,91 @@
+'use strict'
+// Configuration of the preload and the HTTP integration: defaults, then an
+// optional JSON config file, then environment variables (highest priority).
+
+const fs = require('node:fs')
+const path = require('node:path')
+
+// name -> [env var, default, parse]. The README's option table mirrors this.
+const OPTIONS = {
+  enabled: ['COV_ALS', false, parseBool],
+  root: ['COV_ALS_ROOT', () => process.cwd(), String],
+  outDir: ['COV_ALS_OUT_DIR', '.cov-als', String],
+  include: ['COV_ALS_INCLUDE', ['**'], parseList],
+  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**'], parseList],
+  header: ['COV_ALS_HEADER', 'x-cov-test-id', lowerCase],
+  flushHeader: ['COV_ALS_FLUSH_HEADER', 'x-cov-flush', lowerCase],
+  controlPath: ['COV_ALS_CONTROL_PATH', '/__cov', String],
+  token: ['COV_ALS_TOKEN', '', String],
+  sourceMaps: ['COV_ALS_SOURCE_MAPS', true, parseBool],
+  reportLogic: ['COV_ALS_REPORT_LOGIC', false, parseBool],
+  esm: ['COV_ALS_ESM', true, parseBool],
+  http: ['COV_ALS_HTTP', true, parseBool],
+  writeOnExit: ['COV_ALS_WRITE_ON_EXIT', true, parseBool],
+  debug: ['COV_ALS_DEBUG', false, parseBool],
+}
+
+function parseBool(v) {
+  if (typeof v === 'boolean') return v
+  const s = String(v).trim().toLowerCase()
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false
+  throw new Error(`expected a boolean (1/0/true/false), got ${JSON.stringify(v)}`)
+}
+
+function parseList(v) {
+  if (Array.isArray(v)) return v.map(String)
+  return String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+function lowerCase(v) {
+  return String(v).toLowerCase()
+}
+
+function readConfigFile(env, cwd) {
+  const explicit = env.COV_ALS_CONFIG
+  const file = path.resolve(cwd, explicit || 'cov-als.config.json')
+  if (!fs.existsSync(file)) {
+    if (explicit) throw new Error(`cov-als-native: COV_ALS_CONFIG names ${file}, which does not exist`)
+    return { file: null, values: {} }
+  }
+  let values
+  try {
+    values = JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new Error(`cov-als-native: cannot read config file ${file}: ${err.message}`)
+  }
+  if (!values || typeof values !== 'object' || Array.isArray(values)) {
+    throw new Error(`cov-als-native: config file ${file} must hold a JSON object`)
+  }
+  for (const key of Object.keys(values)) {
+    if (!(key in OPTIONS)) throw new Error(`cov-als-native: unknown option "${key}" in ${file}; known: ${Object.keys(OPTIONS).join(', ')}`)
+  }
+  return { file, values }
+}
+
+/** Resolve the configuration from `env` (process.env) and the config file. */
+function load(env = process.env, cwd = process.cwd()) {
+  const { file, values } = readConfigFile(env, cwd)
+  const config = { configFile: file }
+  for (const [name, [envVar, fallback, parse]] of Object.entries(OPTIONS)) {
+    let raw = typeof fallback === 'function' ? fallback() : fallback
+    let from = 'default'
+    if (name in values) [raw, from] = [values[name], file]
+    if (env[envVar] !== undefined) [raw, from] = [env[envVar], envVar]
+    try {
+      config[name] = parse(raw)
+    } catch (err) {
+      throw new Error(`cov-als-native: option ${name} (from ${from}): ${err.message}`)
+    }
+  }
+  // Setting an output directory through the environment also turns coverage on.
+  if (env.COV_ALS === undefined && env.COV_ALS_OUT_DIR !== undefined && !('enabled' in values)) config.enabled = true
+  config.root = path.resolve(cwd, config.root)
+  config.outDir = path.resolve(config.root, config.outDir)
+  return config
+}
+
+module.exports = { load, OPTIONS }

@@ -1,0 +1,162 @@
+'use strict'
+// HTTP test scoping: every request runs inside the test context its header
+// names, and control requests (flush, list) are answered here, never reaching
+// the app. Used by the preload (patching http/https servers), by the Express
+// middleware, the Fastify plugin and `wrap(handler)`.
+
+const http = require('node:http')
+const https = require('node:https')
+const crypto = require('node:crypto')
+const { AsyncResource } = require('node:async_hooks')
+const { writeTestCoverage } = require('./store')
+
+const MAX_TEST_ID_LENGTH = 1024
+const MAX_CONTROL_BODY = 64 * 1024
+const SCOPED = Symbol('cov-als-native.scoped')
+const PATCHED = Symbol('cov-als-native.patched')
+
+function isLoopback(address) {
+  if (!address) return false
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)
+}
+
+function headerValue(req, name) {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+// Header values are Latin-1, so clients send test ids percent-encoded
+// (encodeURIComponent); a value that does not decode is taken as it is.
+function decodeTestId(raw) {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return raw
+  }
+}
+
+function createScope(cov, config) {
+  const controlPrefix = config.controlPath.replace(/\/$/, '') + '/'
+  let warnedLongId = false
+
+  function testIdOf(req) {
+    const raw = headerValue(req, config.header)
+    if (typeof raw !== 'string' || raw.trim() === '') return undefined
+    if (raw.length > MAX_TEST_ID_LENGTH) {
+      if (!warnedLongId) process.emitWarning(`cov-als-native: ignoring a ${config.header} header longer than ${MAX_TEST_ID_LENGTH} characters`, 'CovAlsWarning')
+      warnedLongId = true
+      return undefined
+    }
+    return decodeTestId(raw.trim())
+  }
+
+  function authorized(req) {
+    if (config.token) {
+      const given = Buffer.from(String(headerValue(req, 'x-cov-token') || ''))
+      const want = Buffer.from(config.token)
+      return given.length === want.length && crypto.timingSafeEqual(given, want)
+    }
+    return isLoopback(req.socket && req.socket.remoteAddress)
+  }
+
+  function isControl(req) {
+    return headerValue(req, config.flushHeader) !== undefined || (req.url || '').startsWith(controlPrefix)
+  }
+
+  function send(res, status, body) {
+    const text = typeof body === 'string' ? body : JSON.stringify(body)
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
+    res.end(text)
+  }
+
+  function flushTo(res, testId) {
+    if (typeof testId !== 'string' || testId === '' || testId.length > MAX_TEST_ID_LENGTH) {
+      return send(res, 400, { error: `testId must be a non-empty string of at most ${MAX_TEST_ID_LENGTH} characters` })
+    }
+    const json = cov.flushJson(testId)
+    let file = null
+    try {
+      file = writeTestCoverage(config.outDir, testId, json)
+    } catch (err) {
+      process.emitWarning(`cov-als-native: could not write coverage of a test to ${config.outDir}: ${err.message}`, 'CovAlsWarning')
+    }
+    send(res, 200, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":${json}}`)
+  }
+
+  function readBody(req, done) {
+    let size = 0
+    const chunks = []
+    req.on('data', (c) => {
+      size += c.length
+      if (size <= MAX_CONTROL_BODY) chunks.push(c)
+    })
+    req.on('end', () => done(size > MAX_CONTROL_BODY ? null : Buffer.concat(chunks).toString('utf8')))
+    req.on('error', () => done(null))
+  }
+
+  // Answer a control request (the caller checked isControl).
+  function answerControl(req, res) {
+    if (!authorized(req)) {
+      return send(res, 403, { error: config.token ? 'cov-als-native: bad or missing x-cov-token' : 'cov-als-native: control requests are accepted from loopback only (set COV_ALS_TOKEN to allow others)' })
+    }
+    const flushHeader = headerValue(req, config.flushHeader)
+    if (flushHeader !== undefined) return flushTo(res, decodeTestId(String(flushHeader).trim()))
+    const route = (req.url || '').slice(controlPrefix.length).split('?')[0]
+    if (route === 'tests' && req.method === 'GET') return send(res, 200, { tests: cov.tests() })
+    if (route === 'flush' && req.method === 'POST') {
+      return readBody(req, (body) => {
+        if (body === null) return send(res, 413, { error: `body larger than ${MAX_CONTROL_BODY} bytes` })
+        let parsed
+        try {
+          parsed = JSON.parse(body)
+        } catch {
+          return send(res, 400, { error: 'body must be JSON: {"testId": "..."}' })
+        }
+        flushTo(res, parsed && parsed.testId)
+      })
+    }
+    send(res, 404, { error: `unknown control request ${req.method} ${req.url}; known: GET ${controlPrefix}tests, POST ${controlPrefix}flush` })
+  }
+
+  /**
+   * Run `next` for this request inside its test's context, or answer it if
+   * it is a control request. Returns what `next` returns.
+   */
+  function scope(req, res, next) {
+    if (isControl(req)) {
+      answerControl(req, res)
+      return true
+    }
+    if (req[SCOPED]) return next()
+    req[SCOPED] = true
+    const testId = testIdOf(req)
+    const inContext = () => {
+      // Stream events (body 'data'/'end', 'finish', 'close') come from the
+      // socket, outside the request's async context: bind them to it.
+      req.emit = AsyncResource.bind(req.emit, 'cov-als-native', req)
+      res.emit = AsyncResource.bind(res.emit, 'cov-als-native', res)
+      return next()
+    }
+    return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
+  }
+
+  return { scope, isControl, answerControl, testIdOf }
+}
+
+/** Patch http and https servers so every 'request' goes through `scope`. */
+function patchServers(scope) {
+  for (const proto of [http.Server.prototype, https.Server.prototype]) {
+    if (proto.emit[PATCHED]) continue
+    const emit = proto.emit
+    const patched = function (event, req, res) {
+      if (event !== 'request') return emit.apply(this, arguments)
+      const args = arguments
+      return scope(req, res, () => emit.apply(this, args))
+    }
+    patched[PATCHED] = true
+    proto.emit = patched
+  }
+}
+
+module.exports = { createScope, patchServers, isLoopback, decodeTestId, MAX_TEST_ID_LENGTH }

@@ -1,0 +1,38 @@
+'use strict'
+// Preload: `node --require cov-als-native/register server.js` (or through
+// NODE_OPTIONS). Does nothing unless coverage is enabled (COV_ALS=1, or
+// COV_ALS_OUT_DIR, or `enabled` in cov-als.config.json), so a server that
+// merely has the package installed behaves exactly as without it.
+
+const { isMainThread } = require('node:worker_threads')
+const path = require('node:path')
+const config = require('./lib/config').load()
+
+// Build tools that inherit NODE_OPTIONS must not be instrumented.
+function isBuildTool(argv) {
+  const script = path.basename(argv[1] || '')
+  const args = argv.slice(2)
+  if (/^(next|vite|nuxt|astro|remix|react-router)(\.js|\.mjs)?$/.test(script)) return args.includes('build')
+  return /^(webpack|webpack-cli|tsc|esbuild|rollup|rolldown|turbo|swc)(\.js|\.mjs|\.cjs)?$/.test(script) || process.env.NEXT_PHASE === 'phase-production-build'
+}
+
+// Worker threads (including Node's module-hooks thread) get no hooks of their own.
+if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
+  const cov = require('./index.js')
+  const { createFileInstrumenter } = require('./lib/instrument-file')
+  const files = createFileInstrumenter(cov, config)
+  require('./lib/cjs-hook').install(files)
+  if (config.esm) {
+    const mod = require('node:module')
+    if (typeof mod.register === 'function') {
+      const { pathToFileURL } = require('node:url')
+      mod.register('./lib/esm-hooks.mjs', pathToFileURL(__filename), { data: { config } })
+    }
+  }
+  if (config.http) {
+    const { scopeFor } = require('./lib/integration')
+    require('./lib/http').patchServers(scopeFor().scope)
+  }
+  if (config.writeOnExit) require('./lib/lifecycle').install(cov, config)
+  if (config.debug) process.emitWarning(`cov-als-native: coverage on (root ${config.root}, out ${config.outDir})`, 'CovAlsWarning')
+}
