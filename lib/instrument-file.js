@@ -9,6 +9,11 @@ const { RUNTIME_GLOBAL } = require('../runtime')
 
 const PACKAGE_DIR = path.resolve(__dirname, '..')
 
+// Our own runtime must never count itself.
+function isOwnFile(filename) {
+  return path.dirname(filename) === PACKAGE_DIR || [path.join(PACKAGE_DIR, 'lib'), path.join(PACKAGE_DIR, 'bin')].some((d) => filename.startsWith(d + path.sep))
+}
+
 function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning(msg, 'CovAlsWarning')) {
   const matches = matcher(config.include, config.exclude)
   const warned = new Set()
@@ -20,7 +25,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   }
 
   function shouldInstrument(filename) {
-    if (!path.isAbsolute(filename) || filename.startsWith(PACKAGE_DIR + path.sep)) return false
+    if (!path.isAbsolute(filename) || isOwnFile(filename)) return false
     const rel = path.relative(config.root, filename)
     if (rel.startsWith('..') || path.isAbsolute(rel)) return false
     return matches(rel.split(path.sep).join('/'))

@@ -1,0 +1,336 @@
+'use strict'
+// The `cov-als` command line (bin/cov-als.js, lib/reports.js, lib/safe-name.js).
+//
+// Fixtures (__test__/fixtures/cli, made by generate.js with cov-als-native
+// itself) cover src/math.js and src/greet.js:
+//   shard-a: startup, "GET /api/users ünïcode ✓", "math/clamp edge"
+//   shard-b: "GET /api/users ünïcode ✓" again, plain_map_test (plain coverage map)
+// Their paths start with /__cov_als_fixture__, replaced by the fixture
+// directory when copied into a temp dir, so the html report finds the sources.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
+const { createCoverageMap } = require('istanbul-lib-coverage')
+const { safeName } = require('../lib/safe-name.js')
+
+const BIN = path.join(__dirname, '..', 'bin', 'cov-als.js')
+const FIXTURES = path.join(__dirname, 'fixtures', 'cli')
+const PLACEHOLDER = '/__cov_als_fixture__'
+const MATH = path.join(FIXTURES, 'src', 'math.js')
+const GREET = path.join(FIXTURES, 'src', 'greet.js')
+const UNICODE_ID = 'GET /api/users ünïcode ✓'
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-cli-'))
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+// Copy a fixture shard into the temp dir with real source paths.
+function shard(name) {
+  const dir = path.join(tmp, 'in', name)
+  if (fs.existsSync(dir)) return dir
+  fs.mkdirSync(dir, { recursive: true })
+  const real = JSON.stringify(FIXTURES).slice(1, -1)
+  for (const file of fs.readdirSync(path.join(FIXTURES, name))) {
+    const text = fs.readFileSync(path.join(FIXTURES, name, file), 'utf8')
+    fs.writeFileSync(path.join(dir, file), text.split(PLACEHOLDER).join(real))
+  }
+  return dir
+}
+
+function cli(...args) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: 'utf8' })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function ok(...args) {
+  const r = cli(...args)
+  assert.equal(r.code, 0, `cov-als ${args.join(' ')} failed:\n${r.stderr}`)
+  return r
+}
+
+const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'))
+
+// Coverage of the input files, by path, as written (wrapper or plain map).
+function inputCoverage(file) {
+  const json = readJson(file)
+  return json.testId ? json.coverage : json
+}
+
+// Element-wise sum of the counters of several file coverages of one file.
+function sumCounts(fcs) {
+  const out = { s: {}, f: {}, b: {} }
+  for (const fc of fcs) {
+    for (const k of Object.keys(fc.s)) out.s[k] = (out.s[k] || 0) + fc.s[k]
+    for (const k of Object.keys(fc.f)) out.f[k] = (out.f[k] || 0) + fc.f[k]
+    for (const k of Object.keys(fc.b)) out.b[k] = fc.b[k].map((n, i) => n + ((out.b[k] || [])[i] || 0))
+  }
+  return out
+}
+
+const counts = (fc) => ({ s: fc.s, f: fc.f, b: fc.b })
+
+// lcov.info record of one source file.
+function lcovRecord(lcovFile, source) {
+  const records = fs.readFileSync(lcovFile, 'utf8').split('end_of_record')
+  const rec = records.find((r) => r.split('\n').some((l) => l.startsWith('SF:') && path.resolve(tmp, l.slice(3)) === source))
+  assert.ok(rec, `${lcovFile} has no record for ${source}`)
+  return rec.split('\n').filter(Boolean)
+}
+
+// ------------------------------------------------------------ safeName
+
+test('safeName: readable slug plus hash, safe characters only', () => {
+  assert.equal(safeName('startup'), 'startup-71bcd582d7')
+  assert.match(safeName(UNICODE_ID), /^GET_api_users_unicode-[0-9a-f]{10}$/)
+  for (const id of ['a b', '../../etc/passwd', '..', '.', '.hidden', 'a\0b', '\0', '', '✓✓', '/', 'x'.repeat(10240), '\uD800']) {
+    const name = safeName(id)
+    assert.match(name, /^[A-Za-z0-9_-][A-Za-z0-9._-]*-[0-9a-f]{10}$/, `safeName(${JSON.stringify(id.slice(0, 20))}) = ${name}`)
+    assert.ok(name.length <= 91, `too long: ${name.length}`)
+    assert.ok(!name.includes('/') && !name.includes('\0') && !name.startsWith('.'))
+  }
+  assert.equal(safeName('..'), `test-${safeName('..').slice(-10)}`)
+  assert.equal(safeName('../../etc/passwd').slice(0, -11), 'etc_passwd')
+  assert.equal(safeName('x'.repeat(10240)).length, 80 + 11)
+  assert.equal(safeName('a\0b').slice(0, -11), 'a_b')
+})
+
+test('safeName: ids differing in case or replaced characters do not collide', () => {
+  const ids = ['a', 'A', 'a b', 'a/b', 'a_b', 'a  b', 'a\0b', 'ä b', '', ' ', '..', '.', 'x'.repeat(10240), 'x'.repeat(10241), '\uD800', '\uD801']
+  const names = ids.map(safeName)
+  assert.equal(new Set(names).size, ids.length, names.join('\n'))
+  // Case-insensitive file systems: the names differ also when folded.
+  assert.equal(new Set(names.map((n) => n.toLowerCase())).size, ids.length)
+  assert.equal(safeName('Test'), safeName('Test'), 'deterministic')
+})
+
+// ------------------------------------------------------------ report
+
+test('report: merged html + lcov, per-test reports, summary table', () => {
+  const out = path.join(tmp, 'report')
+  const r = ok('report', shard('shard-a'), shard('shard-b'), '--out', out)
+
+  // html index of the merged report names both files; the source is annotated.
+  const index = fs.readFileSync(path.join(out, 'merged', 'index.html'), 'utf8')
+  assert.match(index, /math\.js/)
+  assert.match(index, /greet\.js/)
+  assert.match(fs.readFileSync(path.join(out, 'merged', 'math.js.html'), 'utf8'), /clamp/)
+
+  // Merged counts are the sums of all input files (5 files, 4 test ids).
+  const inputs = ['shard-a', 'shard-b'].flatMap((s) => fs.readdirSync(shard(s)).map((f) => path.join(shard(s), f)))
+  assert.equal(inputs.length, 5)
+  const final = readJson(path.join(out, 'merged', 'coverage-final.json'))
+  assert.deepEqual(Object.keys(final).sort(), [GREET, MATH])
+  for (const file of [MATH, GREET]) {
+    assert.deepEqual(counts(final[file]), sumCounts(inputs.map((f) => inputCoverage(f)[file])), file)
+  }
+
+  // lcov: math.js line 5 (`if (x < lo) return lo`): statements 4 and 1 -> DA 4;
+  // its if branch was taken once, not taken 3 times.
+  const math = lcovRecord(path.join(out, 'merged', 'lcov.info'), MATH)
+  assert.ok(math.includes('DA:5,4'), math.join('\n'))
+  assert.ok(math.includes('DA:8,1'), 'module.exports ran once, at startup')
+  assert.ok(math.includes('BRDA:5,0,0,1') && math.includes('BRDA:5,0,1,3'), math.join('\n'))
+  assert.ok(math.includes('BRDA:6,1,0,1') && math.includes('BRDA:6,1,1,2'), math.join('\n'))
+
+  // Per-test reports (default: lcovonly + json-summary) under tests/<safe-name>/.
+  const clampDir = path.join(out, 'tests', safeName('math/clamp edge'))
+  const clampMath = lcovRecord(path.join(clampDir, 'lcov.info'), MATH)
+  assert.ok(clampMath.includes('DA:5,3') && clampMath.includes('DA:2,0'), clampMath.join('\n'))
+  assert.ok(clampMath.includes('BRDA:5,0,1,3'))
+  assert.equal(readJson(path.join(clampDir, 'coverage-summary.json')).total.statements.covered, 4)
+  assert.ok(fs.existsSync(path.join(out, 'tests', safeName(UNICODE_ID), 'lcov.info')))
+  assert.ok(!fs.existsSync(path.join(clampDir, 'index.html')), 'no per-test html by default')
+
+  // summary.json: "math/clamp edge" by hand: math.js s [0,3,0,3,0] f [0,3]
+  // b [0,3] [1,2], lines 2,5,6,8 = 0,3,3,0; greet.js s [1,1,0,0] f [1,0] b [1,0],
+  // lines 2,3,6,8 = 1,1,0,0.
+  const rows = readJson(path.join(out, 'summary.json'))
+  assert.deepEqual(
+    rows.map((row) => row.test),
+    ['startup', UNICODE_ID, 'math/clamp edge', 'plain_map_test', 'all tests (merged)'],
+  )
+  const clamp = rows.find((row) => row.test === 'math/clamp edge')
+  assert.equal(clamp.files, 2)
+  assert.deepEqual(clamp.statements, { total: 9, covered: 4, skipped: 0, pct: 44.44 })
+  assert.deepEqual(clamp.branches, { total: 6, covered: 4, skipped: 0, pct: 66.66 })
+  assert.deepEqual(clamp.functions, { total: 4, covered: 2, skipped: 0, pct: 50 })
+  assert.deepEqual(clamp.lines, { total: 8, covered: 4, skipped: 0, pct: 50 })
+  assert.equal(clamp.reportDir, `tests/${safeName('math/clamp edge')}`)
+  // The unicode id comes from two shards: math s [3,1,1,0,0], greet s [1,1,1,0].
+  const uni = rows.find((row) => row.test === UNICODE_ID)
+  assert.equal(uni.inputFiles, 2)
+  assert.equal(uni.statements.covered, 6)
+  assert.equal(uni.functions.pct, 100)
+  assert.equal(uni.lines.pct, 62.5)
+  const merged = rows.at(-1)
+  assert.equal(merged.merged, true)
+  assert.equal(merged.tests, 4)
+  for (const k of ['statements', 'branches', 'functions', 'lines']) assert.equal(merged[k].pct, 100, k)
+
+  // The table on stdout: one aligned row per test, then the merged row.
+  const lines = r.stdout.split('\n')
+  assert.match(lines[0], /^test\s+files\s+statements\s+branches\s+functions\s+lines$/)
+  const row = (label) => lines.find((l) => l.startsWith(label + ' '))
+  assert.match(row('math/clamp edge'), /^math\/clamp edge\s+2\s+44\.44%\s+66\.66%\s+50\.00%\s+50\.00%$/)
+  assert.match(row(UNICODE_ID), /\s2\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%$/)
+  assert.match(row('all tests (merged)'), /\s2\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%$/)
+  const at = lines.indexOf(row('all tests (merged)'))
+  assert.ok(at > lines.indexOf(row('plain_map_test')))
+  // Aligned: every data row ends at the same column as the header.
+  for (const label of ['startup', 'math/clamp edge', 'plain_map_test', 'all tests (merged)']) {
+    assert.equal(row(label).length, lines[0].length, label)
+  }
+
+  const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8')
+  assert.match(md, /^\| test \| files \| statements % \| branches % \| functions % \| lines % \|$/m)
+  assert.match(md, /^\| math\/clamp edge \| 2 \| 44\.44% \| 66\.66% \| 50\.00% \| 50\.00% \|$/m)
+  assert.match(md, /^\| plain\\_map\\_test \|/m)
+})
+
+test('report: reporter choice, --no-per-test, --no-merged, rerun replaces old output', () => {
+  const out = path.join(tmp, 'report-options')
+  ok('report', shard('shard-a'), '--out', out, '--reporters', 'json-summary,cobertura,text-summary', '--per-test-reporters', 'html')
+  assert.ok(fs.existsSync(path.join(out, 'merged', 'cobertura-coverage.xml')))
+  assert.match(fs.readFileSync(path.join(out, 'merged', 'text-summary.txt'), 'utf8'), /Statements\s+:/)
+  assert.ok(!fs.existsSync(path.join(out, 'merged', 'index.html')))
+  assert.ok(fs.existsSync(path.join(out, 'tests', safeName('startup'), 'index.html')))
+
+  const r = ok('report', shard('shard-a'), '--out', out, '--no-per-test', '--no-merged')
+  assert.ok(!fs.existsSync(path.join(out, 'tests')), 'old per-test reports are removed')
+  assert.ok(!fs.existsSync(path.join(out, 'merged')), 'old merged report is removed')
+  assert.match(r.stdout, /all tests \(merged\)/)
+  assert.equal(readJson(path.join(out, 'summary.json')).length, 4)
+})
+
+test('report: default report directory is coverage-report next to the input', () => {
+  const input = path.join(tmp, 'default-out', 'per-test')
+  fs.cpSync(shard('shard-a'), input, { recursive: true })
+  const r = ok('report', input)
+  const expected = path.join(tmp, 'default-out', 'coverage-report')
+  assert.ok(fs.existsSync(path.join(expected, 'merged', 'index.html')))
+  assert.ok(r.stdout.includes(expected))
+})
+
+// ------------------------------------------------------------ merge
+
+test('merge: same test id from two dirs adds up; --nyc maps load with istanbul', () => {
+  const out = path.join(tmp, 'merged-dirs')
+  const r = ok('merge', shard('shard-a'), shard('shard-b'), '--out', out, '--nyc')
+  assert.match(r.stdout, /5 file\(s\) into 4 test\(s\)/)
+
+  const names = ['startup', UNICODE_ID, 'math/clamp edge', 'plain_map_test'].map((id) => `${safeName(id)}.json`).sort()
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.json')).sort(), names)
+
+  const uniFile = `${safeName(UNICODE_ID)}.json`
+  const uni = readJson(path.join(out, uniFile))
+  assert.equal(uni.testId, UNICODE_ID)
+  const a = inputCoverage(path.join(shard('shard-a'), uniFile))
+  const b = inputCoverage(path.join(shard('shard-b'), uniFile))
+  for (const file of [MATH, GREET]) assert.deepEqual(counts(uni.coverage[file]), sumCounts([a[file], b[file]]), file)
+  assert.deepEqual(uni.coverage[MATH].s, { 0: 3, 1: 1, 2: 1, 3: 0, 4: 0 })
+  // A plain map keeps its file name as test id.
+  assert.equal(readJson(path.join(out, `${safeName('plain_map_test')}.json`)).testId, 'plain_map_test')
+
+  // .nyc_output: one plain coverage map per test.
+  const nycDir = path.join(out, '.nyc_output')
+  assert.deepEqual(fs.readdirSync(nycDir).sort(), names)
+  const all = createCoverageMap({})
+  for (const f of names) {
+    const map = createCoverageMap(readJson(path.join(nycDir, f)))
+    assert.deepEqual(map.files().sort(), [GREET, MATH])
+    all.merge(map)
+  }
+  assert.deepEqual(readJson(path.join(nycDir, uniFile))[MATH].s, uni.coverage[MATH].s)
+  assert.deepEqual(all.fileCoverageFor(MATH).s, { 0: 3, 1: 4, 2: 1, 3: 3, 4: 1 })
+
+  // The merged directory reports like its inputs.
+  const viaMerge = path.join(tmp, 'report-of-merge')
+  const direct = path.join(tmp, 'report-direct')
+  ok('report', out, '--out', viaMerge, '--no-per-test', '--reporters', 'json')
+  ok('report', shard('shard-a'), shard('shard-b'), '--out', direct, '--no-per-test', '--reporters', 'json')
+  assert.deepEqual(
+    readJson(path.join(viaMerge, 'merged', 'coverage-final.json')),
+    readJson(path.join(direct, 'merged', 'coverage-final.json')),
+  )
+  const strip = (rows) => rows.map(({ test, statements, branches, functions, lines }) => ({ test, statements, branches, functions, lines }))
+  assert.deepEqual(strip(readJson(path.join(viaMerge, 'summary.json'))), strip(readJson(path.join(direct, 'summary.json'))))
+
+  // Running again into its own output replaces it; a foreign directory is refused.
+  ok('merge', shard('shard-a'), '--out', out)
+  assert.equal(fs.readdirSync(out).filter((f) => f.endsWith('.json')).length, 3)
+  assert.ok(!fs.existsSync(nycDir))
+  const refused = cli('merge', shard('shard-a'), shard('shard-b'), '--out', shard('shard-b'))
+  assert.equal(refused.code, 2, 'an input directory as output is bad usage')
+  const foreign = path.join(tmp, 'foreign')
+  fs.mkdirSync(foreign)
+  fs.writeFileSync(path.join(foreign, 'x.json'), '{}')
+  const r2 = cli('merge', shard('shard-a'), '--out', foreign)
+  assert.equal(r2.code, 1)
+  assert.match(r2.stderr, /refusing to write into/)
+})
+
+// ------------------------------------------------------------ errors
+
+test('bad usage and bad input: non-zero exit with a clear message', () => {
+  const none = cli()
+  assert.equal(none.code, 2)
+  assert.match(none.stderr, /Usage: cov-als/)
+
+  const help = ok('--help')
+  assert.match(help.stdout, /report <dir\.\.\.>/)
+  assert.match(ok('report', '--help').stdout, /--per-test-reporters/)
+
+  const unknown = cli('frobnicate')
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /unknown command "frobnicate"/)
+
+  const noDir = cli('report')
+  assert.equal(noDir.code, 2)
+  assert.match(noDir.stderr, /needs at least one input directory/)
+
+  const missing = cli('report', path.join(tmp, 'no-such-dir'))
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /input directory not found: .*no-such-dir/)
+
+  const notDir = cli('report', path.join(shard('shard-a'), `${safeName('startup')}.json`))
+  assert.equal(notDir.code, 1)
+  assert.match(notDir.stderr, /not a directory/)
+
+  const badOpt = cli('report', shard('shard-a'), '--bogus')
+  assert.equal(badOpt.code, 2)
+  assert.match(badOpt.stderr, /--bogus/)
+
+  const badReporter = cli('report', shard('shard-a'), '--reporters', 'html,nope')
+  assert.equal(badReporter.code, 2)
+  assert.match(badReporter.stderr, /unknown reporter "nope"/)
+
+  const noOut = cli('merge', shard('shard-a'))
+  assert.equal(noOut.code, 2)
+  assert.match(noOut.stderr, /--out/)
+
+  const empty = path.join(tmp, 'empty')
+  fs.mkdirSync(empty)
+  const emptyRun = cli('report', empty, '--out', path.join(tmp, 'empty-report'))
+  assert.equal(emptyRun.code, 1)
+  assert.match(emptyRun.stderr, /no coverage files/)
+
+  // An invalid file fails the run, naming the file, before anything is written...
+  const bad = path.join(tmp, 'with-bad')
+  fs.cpSync(shard('shard-a'), bad, { recursive: true })
+  fs.writeFileSync(path.join(bad, 'broken.json'), '{"testId": "x", "coverage": {')
+  fs.writeFileSync(path.join(bad, 'notcov.json'), JSON.stringify({ '/a.js': { path: '/a.js', s: {} } }))
+  const badOut = path.join(tmp, 'bad-report')
+  const failed = cli('report', bad, '--out', badOut)
+  assert.equal(failed.code, 1)
+  assert.match(failed.stderr, /invalid JSON in .*broken\.json/)
+  assert.ok(!fs.existsSync(badOut), 'nothing written')
+  // ...or is skipped with a warning with --skip-invalid.
+  const skipped = cli('report', bad, '--out', badOut, '--skip-invalid')
+  assert.equal(skipped.code, 0, skipped.stderr)
+  assert.match(skipped.stderr, /warning: skipping invalid JSON in .*broken\.json/)
+  assert.match(skipped.stderr, /warning: skipping .*notcov\.json: not Istanbul coverage: coverage entry "\/a\.js" has no "statementMap"/)
+  assert.equal(readJson(path.join(badOut, 'summary.json')).length, 4)
+})
