@@ -13,7 +13,7 @@ const { spawnSync } = require('node:child_process')
 const { startServer, REPO } = require('./support/server')
 const { fnHits, lineHits, entryFor } = require('./support/coverage')
 
-const APP = path.join(__dirname, 'fixtures/playwright')
+const APP = path.join(REPO, 'examples/shop')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
 test('Playwright fixture: per-test reports from parallel workers and two projects', { skip: !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium)` }, async () => {
