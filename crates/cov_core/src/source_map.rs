@@ -3,24 +3,144 @@
 
 use std::collections::BTreeMap;
 
-use oxc_sourcemap::SourceMap;
+use serde_json::Value;
 
 use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Position, Statement};
 use crate::instrument::InstrumentError;
 
-struct Mapper<'m> {
-    map: &'m SourceMap<'m>,
-    table: Vec<&'m [oxc_sourcemap::Token]>,
+/// One mapping: a generated column on its line, and where it points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Segment {
+    col: u32,
+    source: u32,
+    line: u32,
+    column: u32,
 }
 
-impl Mapper<'_> {
-    /// Original (source id, position) of a generated position. Within a
-    /// segment the column advances one for one, as bundlers emit segments per token.
+/// A decoded input map: segments per generated line (sorted by column).
+/// Decoding is tolerant, because real bundler maps are not always valid:
+/// segments that do not decode or point nowhere are skipped, index maps
+/// (`sections`) are flattened.
+#[derive(Debug, Default)]
+pub struct InputMap {
+    pub sources: Vec<String>,
+    pub source_root: Option<String>,
+    lines: Vec<Vec<Segment>>,
+}
+
+fn vlq_values(segment: &str) -> Option<Vec<i64>> {
+    let mut out = Vec::with_capacity(5);
+    let (mut value, mut shift) = (0i64, 0u32);
+    for b in segment.bytes() {
+        let digit = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as i64;
+        if shift > 60 {
+            return None;
+        }
+        value += (digit & 31) << shift;
+        if digit & 32 != 0 {
+            shift += 5;
+        } else {
+            out.push(if value & 1 == 1 { -(value >> 1) } else { value >> 1 });
+            value = 0;
+            shift = 0;
+        }
+    }
+    (shift == 0).then_some(out)
+}
+
+impl InputMap {
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let v: Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
+        let mut map = InputMap::default();
+        map.add(&v, 0, 0)?;
+        Ok(map)
+    }
+
+    /// Add a (section's) map whose generated positions start at (line, col).
+    fn add(&mut self, v: &Value, line_offset: u32, col_offset: u32) -> Result<(), String> {
+        if let Some(sections) = v.get("sections").and_then(Value::as_array) {
+            for s in sections {
+                let off = s.get("offset");
+                let line = off.and_then(|o| o.get("line")).and_then(Value::as_u64).unwrap_or(0) as u32;
+                let col = off.and_then(|o| o.get("column")).and_then(Value::as_u64).unwrap_or(0) as u32;
+                // Sections that reference their map by `url` are not supported: skip them.
+                if let Some(m) = s.get("map") {
+                    self.add(m, line_offset + line, col_offset * (line == 0) as u32 + col)?;
+                }
+            }
+            return Ok(());
+        }
+        let mappings = v.get("mappings").and_then(Value::as_str).ok_or("no \"mappings\"")?;
+        let sources: Vec<String> = v
+            .get("sources")
+            .and_then(Value::as_array)
+            .ok_or("no \"sources\"")?
+            .iter()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect();
+        if self.source_root.is_none() {
+            self.source_root = v.get("sourceRoot").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+        }
+        // Source ids of this (section) map, in the flattened list.
+        let ids: Vec<u32> = sources
+            .into_iter()
+            .map(|s| match self.sources.iter().position(|x| *x == s) {
+                Some(i) => i as u32,
+                None => {
+                    self.sources.push(s);
+                    self.sources.len() as u32 - 1
+                }
+            })
+            .collect();
+        let (mut source, mut src_line, mut src_col) = (0i64, 0i64, 0i64);
+        for (i, text) in mappings.split(';').enumerate() {
+            let gen_line = line_offset as usize + i;
+            let mut gen_col = 0i64;
+            let col_base = if i == 0 { col_offset as i64 } else { 0 };
+            for seg in text.split(',').filter(|s| !s.is_empty()) {
+                let Some(n) = vlq_values(seg) else { continue };
+                if n.is_empty() {
+                    continue;
+                }
+                gen_col += n[0];
+                if n.len() < 4 {
+                    continue;
+                }
+                source += n[1];
+                src_line += n[2];
+                src_col += n[3];
+                let Some(&id) = usize::try_from(source).ok().and_then(|s| ids.get(s)) else { continue };
+                if gen_col < 0 || src_line < 0 || src_col < 0 {
+                    continue;
+                }
+                if self.lines.len() <= gen_line {
+                    self.lines.resize(gen_line + 1, Vec::new());
+                }
+                self.lines[gen_line].push(Segment { col: (col_base + gen_col) as u32, source: id, line: src_line as u32, column: src_col as u32 });
+            }
+        }
+        for l in &mut self.lines {
+            l.sort_by_key(|s| s.col);
+        }
+        Ok(())
+    }
+
+    /// Original (source id, position) of a generated position: the segment at
+    /// or before it on its line (or the line's first), advancing column for
+    /// column inside the segment, as bundlers emit one segment per token.
     fn position(&self, p: Position) -> Option<(u32, Position)> {
-        let t = self.map.lookup_token_approx(&self.table, p.line.checked_sub(1)?, p.column)?;
-        let source = t.get_source_id()?;
-        let column = t.get_src_col() + p.column.saturating_sub(t.get_dst_col());
-        Some((source, Position { line: t.get_src_line() + 1, column }))
+        let segs = self.lines.get(p.line.checked_sub(1)? as usize)?;
+        let i = segs.partition_point(|s| s.col <= p.column);
+        let s = if i == 0 { segs.first()? } else { &segs[i - 1] };
+        let column = s.column + p.column.saturating_sub(s.col);
+        Some((s.source, Position { line: s.line + 1, column }))
     }
 
     fn location(&self, loc: &Location) -> Option<(u32, Location)> {
@@ -86,17 +206,20 @@ fn normalize(path: &str) -> String {
 /// Entries that do not map cleanly into one source are dropped, as
 /// istanbul-lib-source-maps does.
 pub fn compose(cov: &FileCoverage, map_json: &str, generated_file: &str) -> Result<Vec<FileCoverage>, InstrumentError> {
-    let map = SourceMap::from_json_string(map_json).map_err(|e| InstrumentError {
+    let mapper = InputMap::parse(map_json).map_err(|e| InstrumentError {
         filename: generated_file.to_string(),
-        message: format!("invalid input source map: {e:?}"),
+        message: format!("invalid input source map: {e}"),
         line: 0,
         column: 0,
     })?;
-    let mapper = Mapper { table: map.generate_lookup_table(), map: &map };
     let mut by_source: BTreeMap<u32, FileCoverage> = BTreeMap::new();
-    let source_root = map.get_source_root().map(str::to_string);
     let new_file = |id: u32| FileCoverage {
-        path: map.get_source(id).map(|s| resolve_source(source_root.as_deref(), s, generated_file)).unwrap_or_default(),
+        path: mapper
+            .sources
+            .get(id as usize)
+            .filter(|s| !s.is_empty())
+            .map(|s| resolve_source(mapper.source_root.as_deref(), s, generated_file))
+            .unwrap_or_default(),
         report_logic: cov.report_logic,
         ..Default::default()
     };
@@ -142,6 +265,47 @@ pub fn compose(cov: &FileCoverage, map_json: &str, generated_file: &str) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_vlq_and_skips_invalid_segments() {
+        // Line 1: col 0 -> (0,0); col 1 names source 5 (absent: skipped, but
+        // its delta counts); a malformed segment (skipped); col 10 -> source
+        // 5-5 = 0 at (0,4). Line 2: col 2 -> (1, 0).
+        let map = r#"{"version":3,"sources":["a.ts"],"mappings":"AAAA,CKAA,!!,SLAI;EACJ"}"#;
+        let m = InputMap::parse(map).unwrap();
+        assert_eq!(m.position(Position { line: 1, column: 0 }), Some((0, Position { line: 1, column: 0 })));
+        assert_eq!(m.position(Position { line: 1, column: 12 }), Some((0, Position { line: 1, column: 6 })));
+        assert_eq!(m.position(Position { line: 2, column: 2 }), Some((0, Position { line: 2, column: 0 })));
+        assert_eq!(m.position(Position { line: 9, column: 0 }), None);
+    }
+
+    #[test]
+    fn flattens_index_maps() {
+        let map = r#"{"version":3,"sections":[
+            {"offset":{"line":0,"column":0},"map":{"version":3,"sources":["a.ts"],"mappings":"AAAA"}},
+            {"offset":{"line":3,"column":5},"map":{"version":3,"sources":["b.ts"],"mappings":"AAAA;AACA"}}]}"#;
+        let m = InputMap::parse(map).unwrap();
+        assert_eq!(m.sources, vec!["a.ts", "b.ts"]);
+        assert_eq!(m.position(Position { line: 4, column: 5 }), Some((1, Position { line: 1, column: 0 })));
+        assert_eq!(m.position(Position { line: 5, column: 0 }), Some((1, Position { line: 2, column: 0 })));
+    }
+
+    #[test]
+    fn composes_into_one_skeleton_per_original_source_and_drops_pseudo_sources() {
+        let cov = FileCoverage {
+            path: "/out/chunk.js".into(),
+            statements: vec![
+                Statement { loc: Location { start: Position { line: 1, column: 0 }, end: Position { line: 1, column: 3 } }, slot: 0 },
+                Statement { loc: Location { start: Position { line: 2, column: 0 }, end: Position { line: 2, column: 3 } }, slot: 1 },
+            ],
+            ..Default::default()
+        };
+        let map = r#"{"version":3,"sources":["../src/a.ts",""],"mappings":"AAAA;ACAA"}"#;
+        let files = compose(&cov, map, "/out/chunk.js").unwrap();
+        let named: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(named, vec!["/src/a.ts", ""]);
+        assert_eq!(files[0].statements.len(), 1);
+    }
 
     #[test]
     fn resolves_sources_against_the_generated_file() {
