@@ -11,6 +11,10 @@
 //   covIncludeProject  put the project name in the id (default false: the
 //                 projects of one test, e.g. viewports, merge into one report)
 //   covAttach     attach the coverage JSON to the test (default true)
+//
+// `covPeek()` returns the test's coverage so far without resetting it, for a
+// test that asserts on its own report (safe while another project of the
+// same test runs: a flush would take that one's counts too).
 
 const { test: base, expect } = require('@playwright/test')
 
@@ -19,6 +23,12 @@ function testIdOf(testInfo, includeProject) {
   if (includeProject && testInfo.project.name) parts.unshift(`[${testInfo.project.name}]`)
   const id = parts.join(' › ')
   return testInfo.retry > 0 ? `${id} (retry ${testInfo.retry})` : id
+}
+
+function serverOf(covServerURL, baseURL) {
+  const server = covServerURL || baseURL
+  if (!server) throw new Error('cov-als-native/playwright: set covServerURL or baseURL so the fixture knows where to flush coverage')
+  return server
 }
 
 const test = base.extend({
@@ -37,12 +47,23 @@ const test = base.extend({
     await use({ ...extraHTTPHeaders, [covHeader]: encodeURIComponent(covTestId) })
   },
 
+  covPeek: async ({ covTestId, covServerURL, covToken, baseURL, playwright }, use) => {
+    const contexts = []
+    await use(async () => {
+      const api = await playwright.request.newContext({ extraHTTPHeaders: covToken ? { 'x-cov-token': covToken } : {} })
+      contexts.push(api)
+      const res = await api.post(new URL('/__cov/peek', serverOf(covServerURL, baseURL)).href, { data: { testId: covTestId } })
+      if (!res.ok()) throw new Error(`cov-als-native/playwright: peek of "${covTestId}" failed: ${res.status()} ${await res.text()}`)
+      return (await res.json()).coverage
+    })
+    await Promise.all(contexts.map((c) => c.dispose()))
+  },
+
   covCoverage: [
     async ({ covTestId, covServerURL, covToken, covAttach, baseURL, playwright }, use, testInfo) => {
       const box = { coverage: null, file: null }
       await use(box)
-      const server = covServerURL || baseURL
-      if (!server) throw new Error('cov-als-native/playwright: set covServerURL or baseURL so the fixture knows where to flush coverage')
+      const server = serverOf(covServerURL, baseURL)
       const api = await playwright.request.newContext({ extraHTTPHeaders: covToken ? { 'x-cov-token': covToken } : {} })
       try {
         const res = await api.post(new URL('/__cov/flush', server).href, { data: { testId: covTestId } })

@@ -84,6 +84,15 @@ function createScope(cov, config) {
     send(res, 200, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":${json}}`)
   }
 
+  // Like a flush, but nothing is reset or written (a test checking its own
+  // report while another project of the same test may still be running).
+  function peekTo(res, testId) {
+    if (typeof testId !== 'string' || testId === '' || testId.length > MAX_TEST_ID_LENGTH) {
+      return send(res, 400, { error: `testId must be a non-empty string of at most ${MAX_TEST_ID_LENGTH} characters` })
+    }
+    send(res, 200, `{"testId":${JSON.stringify(testId)},"coverage":${cov.peekJson(testId)}}`)
+  }
+
   function readBody(req, done) {
     let size = 0
     const chunks = []
@@ -104,7 +113,7 @@ function createScope(cov, config) {
     if (flushHeader !== undefined) return flushTo(res, decodeTestId(String(flushHeader).trim()))
     const route = (req.url || '').slice(controlPrefix.length).split('?')[0]
     if (route === 'tests' && req.method === 'GET') return send(res, 200, { tests: cov.tests() })
-    if (route === 'flush' && req.method === 'POST') {
+    if ((route === 'flush' || route === 'peek') && req.method === 'POST') {
       return readBody(req, (body) => {
         if (body === null) return send(res, 413, { error: `body larger than ${MAX_CONTROL_BODY} bytes` })
         let parsed
@@ -113,10 +122,11 @@ function createScope(cov, config) {
         } catch {
           return send(res, 400, { error: 'body must be JSON: {"testId": "..."}' })
         }
-        flushTo(res, parsed && parsed.testId)
+        const testId = parsed && parsed.testId
+        return route === 'flush' ? flushTo(res, testId) : peekTo(res, testId)
       })
     }
-    send(res, 404, { error: `unknown control request ${req.method} ${req.url}; known: GET ${controlPrefix}tests, POST ${controlPrefix}flush` })
+    send(res, 404, { error: `unknown control request ${req.method} ${req.url}; known: GET ${controlPrefix}tests, POST ${controlPrefix}flush, POST ${controlPrefix}peek` })
   }
 
   /**
