@@ -5,16 +5,8 @@
 // merely has the package installed behaves exactly as without it.
 
 const { isMainThread } = require('node:worker_threads')
-const path = require('node:path')
-const config = require('./lib/config').load()
-
-// Build tools that inherit NODE_OPTIONS must not be instrumented.
-function isBuildTool(argv) {
-  const script = path.basename(argv[1] || '')
-  const args = argv.slice(2)
-  if (/^(next|vite|nuxt|astro|remix|react-router)(\.js|\.mjs)?$/.test(script)) return args.includes('build')
-  return /^(webpack|webpack-cli|tsc|esbuild|rollup|rolldown|turbo|swc)(\.js|\.mjs|\.cjs)?$/.test(script) || process.env.NEXT_PHASE === 'phase-production-build'
-}
+const { load, isBuildTool } = require('./lib/config')
+const config = load()
 
 // Worker threads (including Node's module-hooks thread) get no hooks of their own.
 if (config.enabled && isMainThread && !isBuildTool(process.argv)) {

@@ -8,7 +8,7 @@ const path = require('node:path')
 // name -> [env var, default, parse]. The README's option table mirrors this.
 const OPTIONS = {
   enabled: ['COV_ALS', false, parseBool],
-  root: ['COV_ALS_ROOT', () => process.cwd(), String],
+  root: ['COV_ALS_ROOT', (cwd) => cwd, String],
   outDir: ['COV_ALS_OUT_DIR', '.cov-als', String],
   include: ['COV_ALS_INCLUDE', ['**'], parseList],
   exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**'], parseList],
@@ -71,7 +71,7 @@ function load(env = process.env, cwd = process.cwd()) {
   const { file, values } = readConfigFile(env, cwd)
   const config = { configFile: file }
   for (const [name, [envVar, fallback, parse]] of Object.entries(OPTIONS)) {
-    let raw = typeof fallback === 'function' ? fallback() : fallback
+    let raw = typeof fallback === 'function' ? fallback(cwd) : fallback
     let from = 'default'
     if (name in values) [raw, from] = [values[name], file]
     if (env[envVar] !== undefined) [raw, from] = [env[envVar], envVar]
@@ -88,4 +88,17 @@ function load(env = process.env, cwd = process.cwd()) {
   return config
 }
 
-module.exports = { load, OPTIONS }
+/**
+ * Whether this process is a build tool that inherited the preload through
+ * NODE_OPTIONS (`next build` and its workers, webpack, tsc, esbuild, ...):
+ * those must not be instrumented.
+ */
+function isBuildTool(argv = process.argv, env = process.env) {
+  if (env.NEXT_PHASE === 'phase-production-build') return true
+  const script = path.basename(argv[1] || '')
+  const args = argv.slice(2)
+  if (/^(next|vite|nuxt|astro|remix|react-router)(\.c?js|\.mjs)?$/.test(script)) return args.includes('build')
+  return /^(webpack|webpack-cli|tsc|esbuild|rollup|rolldown|turbo|swc)(\.c?js|\.mjs)?$/.test(script)
+}
+
+module.exports = { load, isBuildTool, OPTIONS }

@@ -37,8 +37,9 @@ function readSourceMap(code, filename) {
   return { map: JSON.parse(fs.readFileSync(mapFile, 'utf8')), mapFile }
 }
 
-// Bundler internals that are not files of the project.
-const PSEUDO_SOURCE = /^(?:webpack\/(?:runtime|bootstrap)|\[turbopack\]|turbopack:\/\/\/\[turbopack\]|external |node:|<|\(webpack\)|webpack:\/\/\/?(?:webpack|\(webpack\))\/)/
+// Bundler internals that are not files of the project (also after a
+// `webpack://<name>/` prefix is taken off).
+const PSEUDO_SOURCE = /^(?:webpack\/(?:runtime|bootstrap)|\(webpack\)|\[turbopack\]|turbopack:\/\/\/\[turbopack\]|external |ignored\||node:|<)/
 
 /**
  * Rewrite a map's sources to absolute paths (an empty string for sources that
@@ -64,7 +65,7 @@ function resolveSource(source, sourceRoot, mapDir, root) {
   if (sourceRoot && !/^[a-z]+:/i.test(s) && !s.startsWith('/')) s = sourceRoot.replace(/\/?$/, '/') + s
   // webpack://<name>/./app/page.tsx and turbopack:///[project]/app/page.tsx are project-relative.
   let m
-  if ((m = /^webpack:\/\/[^/]*\/(.*)$/.exec(s))) return path.resolve(root, safeDecode(m[1]))
+  if ((m = /^webpack:\/\/[^/]*\/(.*)$/.exec(s))) return PSEUDO_SOURCE.test(m[1]) ? '' : path.resolve(root, safeDecode(m[1]))
   if ((m = /^turbopack:\/\/\/\[project\]\/(.*)$/.exec(s))) return path.resolve(root, safeDecode(m[1]))
   if (s.startsWith('file://')) return fileURLToPath(s)
   if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return ''

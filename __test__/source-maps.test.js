@@ -1,0 +1,93 @@
+'use strict'
+// Source maps as bundlers write them: index maps with sections, webpack://
+// and URL-encoded sources relative to the map's folder, bundler-internal
+// pseudo sources, and one original file compiled into two chunks (reported
+// once, merged).
+
+const { test } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const cov = require('..')
+const { createFileInstrumenter } = require('../lib/instrument-file')
+const { resolveSource, mapUrlOf } = require('../lib/source-maps')
+const { fnHits } = require('./support/coverage')
+
+// Base64 VLQ of one mapping segment's numbers.
+function vlq(...nums) {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  return nums
+    .map((n) => {
+      let v = n < 0 ? (-n << 1) | 1 : n << 1
+      let out = ''
+      do {
+        let digit = v & 31
+        v >>>= 5
+        if (v) digit |= 32
+        out += chars[digit]
+      } while (v)
+      return out
+    })
+    .join('')
+}
+
+test('source names: webpack://, turbopack [project], URL-encoded, relative to the map, pseudo sources dropped', () => {
+  const root = '/proj'
+  assert.equal(resolveSource('webpack://my-app/./app/%5Bid%5D/page.tsx', '', '/proj/.next/server', root), '/proj/app/[id]/page.tsx')
+  assert.equal(resolveSource('turbopack:///[project]/app/page.tsx', '', '/proj/.next/server/chunks', root), '/proj/app/page.tsx')
+  assert.equal(resolveSource('../../src/a.ts', '', '/proj/dist/x', root), '/proj/src/a.ts')
+  assert.equal(resolveSource('a.ts', 'src', '/proj/dist', root), '/proj/dist/src/a.ts')
+  assert.equal(resolveSource('file:///abs/b.ts', '', '/proj/dist', root), '/abs/b.ts')
+  for (const pseudo of ['webpack/runtime/define property getters', 'webpack://app/webpack/bootstrap', '[turbopack]/runtime.ts', 'external "react"', 'node:fs', null]) {
+    assert.equal(resolveSource(pseudo, '', '/proj/dist', root), '', String(pseudo))
+  }
+  assert.equal(mapUrlOf('x()\n//# sourceMappingURL=a.js.map\n'), 'a.js.map')
+  assert.equal(mapUrlOf('x()\n/*# sourceMappingURL=data:application/json;base64,e30= */'), 'data:application/json;base64,e30=')
+  assert.equal(mapUrlOf('//# sourceMappingURL=early.map\nx()'), null, 'only a trailing comment counts')
+})
+
+test('two chunks with index maps report the original files, merged', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-maps-'))
+  fs.mkdirSync(path.join(root, 'out'))
+  const files = createFileInstrumenter(cov, { root, include: ['**'], exclude: [], sourceMaps: true, reportLogic: false })
+  // Each chunk line is one original line, column for column.
+  const lineA = 'exports.a = function a(x) { return x ? 1 : 2 };'
+  const lineB = 'exports.b = function b(y) { return y ? 3 : 4 };'
+  const runtime = 'exports.rt = 1;'
+  const chunk1 = [lineA, lineB, runtime].join('\n')
+  const map1 = {
+    version: 3,
+    sections: [
+      { offset: { line: 0, column: 0 }, map: { version: 3, sources: ['webpack://app/./src/%5Bid%5D/page.tsx'], mappings: vlq(0, 0, 0, 0) } },
+      { offset: { line: 1, column: 0 }, map: { version: 3, sources: ['../lib/util.ts', 'webpack/runtime/define'], mappings: `${vlq(0, 0, 0, 0)};${vlq(0, 1, 0, 0)}` } },
+    ],
+  }
+  fs.writeFileSync(path.join(root, 'out/chunk1.js.map'), JSON.stringify(map1))
+  // The second chunk holds util.ts again, from an inline map, plus a broken segment.
+  const map2 = { version: 3, sources: ['../lib/util.ts'], mappings: `${vlq(0, 0, 0, 0)},!!` }
+  const chunk2 = `${lineB}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map2)).toString('base64')}`
+  const load = (code, name) => {
+    const filename = path.join(root, 'out', name)
+    const out = files.instrument(`${code}\n//# sourceMappingURL=${name}.map`.replace(/\n\/\/# sourceMappingURL=chunk2.js.map$/, ''), filename, 'commonjs')
+    const m = { exports: {} }
+    new Function('module', 'exports', out)(m, m.exports)
+    return m.exports
+  }
+  const c1 = load(chunk1, 'chunk1.js')
+  const c2 = load(chunk2, 'chunk2.js')
+  cov.run('maps', () => {
+    c1.a(true)
+    c1.b(false)
+    c2.b(true)
+  })
+  const map = cov.flush('maps')
+  const keys = Object.keys(map).filter((k) => k.startsWith(root))
+  assert.deepEqual(keys.sort(), [path.join(root, 'lib/util.ts'), path.join(root, 'src/[id]/page.tsx')].sort())
+  const util = map[path.join(root, 'lib/util.ts')]
+  assert.equal(Object.keys(util.fnMap).length, 1, 'one function b, merged from both chunks')
+  assert.equal(fnHits(util, 'b'), 2)
+  assert.deepEqual(Object.values(util.b), [[1, 1]], 'each chunk took one arm')
+  assert.equal(fnHits(map[path.join(root, 'src/[id]/page.tsx')], 'a'), 1)
+  assert.equal(util.statementMap[0].start.line, 1)
+})
