@@ -63,6 +63,17 @@ pub struct FileCoverage {
 
 pub const COVERAGE_SCHEMA: &str = "1a1c01bbd47fc00a2c39e90264f33305004495a9";
 
+/// Stable 64-bit content hash (FNV-1a) as hex: cheap, the same on every run
+/// and platform. Used for Istanbul's `hash` field and the header's check.
+pub fn content_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
 pub fn write_json_string(out: &mut String, s: &str) {
     // serde_json's escaping is exact JSON; writing into a String cannot fail.
     out.push_str(&serde_json::to_string(s).expect("string serializes"));
@@ -137,16 +148,6 @@ impl FileCoverage {
         out
     }
 
-    /// Stable content hash of the maps (Istanbul uses it to tell versions apart).
-    pub fn hash(&self) -> String {
-        // FNV-1a over the maps JSON: cheap, stable across runs and platforms.
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in self.maps_json().bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        format!("{h:016x}")
-    }
 
     /// Write the full Istanbul file coverage object, reading each counter
     /// through `count(slot)`.
@@ -242,7 +243,8 @@ mod tests {
         };
         let mut out = String::new();
         let counts = [7u64, 1, 0, 4];
-        fc.write_json_with_counts(&mut out, &fc.maps_json(), &fc.hash(), &|s| counts[s as usize]);
+        let maps = fc.maps_json();
+        fc.write_json_with_counts(&mut out, &maps, &content_hash(&maps), &|s| counts[s as usize]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["path"], "/a \"b\".js");
         assert_eq!(v["s"]["0"], 7);

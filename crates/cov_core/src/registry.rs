@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use once_cell::sync::OnceCell;
 use parking_lot::RwLock;
 
 use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Statement};
@@ -24,33 +25,29 @@ pub struct RegisteredFile {
 struct Report {
     cov: FileCoverage,
     sources: Vec<Vec<(u32, u32)>>,
-    maps_json: String,
-    hash: String,
+    /// The count-independent JSON and its hash, built on first use after a change.
+    rendered: OnceCell<(String, String)>,
+    /// Entries by location, to merge the same code seen in several files.
+    statement_at: HashMap<Location, usize>,
+    function_at: HashMap<(Location, Location), usize>,
+    branch_at: HashMap<BranchKey, usize>,
+    /// The one file feeding this report, while there is only one: then the
+    /// report keeps that file's own branch keys (Istanbul's, with their gaps).
+    only_file: Option<u32>,
 }
 
-#[derive(Default)]
-struct Reports {
-    order: Vec<String>,
-    by_path: HashMap<String, Report>,
-}
-
-#[derive(Default)]
-pub struct Registry {
-    files: RwLock<Vec<Option<Arc<RegisteredFile>>>>,
-    reports: RwLock<Reports>,
-}
-
-fn key_of(loc: &Option<Location>) -> Option<Location> {
-    *loc
-}
+type BranchKey = (&'static str, Location, Vec<Option<Location>>);
 
 impl Report {
     fn new(path: &str) -> Self {
         Self {
             cov: FileCoverage { path: path.to_string(), ..Default::default() },
             sources: Vec::new(),
-            maps_json: String::new(),
-            hash: String::new(),
+            rendered: OnceCell::new(),
+            statement_at: HashMap::new(),
+            function_at: HashMap::new(),
+            branch_at: HashMap::new(),
+            only_file: None,
         }
     }
 
@@ -61,43 +58,49 @@ impl Report {
 
     /// Fold one file's skeleton for this path into the report.
     fn merge(&mut self, file_id: u32, fc: &FileCoverage) {
+        let single = self.sources.is_empty() || self.only_file == Some(file_id);
+        self.only_file = if single { Some(file_id) } else { None };
         self.cov.report_logic |= fc.report_logic;
         if self.cov.input_source_map.is_none() {
             self.cov.input_source_map = fc.input_source_map.clone();
         }
         for s in &fc.statements {
-            match self.cov.statements.iter().find(|e| e.loc == s.loc) {
-                Some(e) => self.sources[e.slot as usize].push((file_id, s.slot)),
+            match self.statement_at.get(&s.loc) {
+                Some(&i) => {
+                    let slot = self.cov.statements[i].slot;
+                    self.sources[slot as usize].push((file_id, s.slot));
+                }
                 None => {
                     let slot = self.new_slot((file_id, s.slot));
+                    self.statement_at.insert(s.loc, self.cov.statements.len());
                     self.cov.statements.push(Statement { loc: s.loc, slot });
                 }
             }
         }
         for f in &fc.functions {
-            match self.cov.functions.iter().find(|e| e.decl == f.decl && e.loc == f.loc) {
-                Some(e) => self.sources[e.slot as usize].push((file_id, f.slot)),
+            match self.function_at.get(&(f.decl, f.loc)) {
+                Some(&i) => {
+                    let slot = self.cov.functions[i].slot;
+                    self.sources[slot as usize].push((file_id, f.slot));
+                }
                 None => {
                     let slot = self.new_slot((file_id, f.slot));
-                    let name = if self.sources.len() > 1 && f.name.starts_with("(anonymous_") {
+                    let name = if !single && f.name.starts_with("(anonymous_") {
                         format!("(anonymous_{})", self.cov.functions.len())
                     } else {
                         f.name.clone()
                     };
+                    self.function_at.insert((f.decl, f.loc), self.cov.functions.len());
                     self.cov.functions.push(Function { name, decl: f.decl, loc: f.loc, slot });
                 }
             }
         }
         for b in &fc.branches {
-            let same = |e: &&Branch| {
-                e.kind == b.kind
-                    && e.loc == b.loc
-                    && e.paths.len() == b.paths.len()
-                    && e.paths.iter().zip(&b.paths).all(|(x, y)| key_of(&x.loc) == key_of(&y.loc))
-            };
-            match self.cov.branches.iter().find(same) {
-                Some(e) => {
-                    for (mine, theirs) in e.paths.clone().iter().zip(&b.paths) {
+            let key: BranchKey = (b.kind, b.loc, b.paths.iter().map(|p| p.loc).collect());
+            match self.branch_at.get(&key) {
+                Some(&i) => {
+                    let paths = self.cov.branches[i].paths.clone();
+                    for (mine, theirs) in paths.iter().zip(&b.paths) {
                         self.sources[mine.slot as usize].push((file_id, theirs.slot));
                         if let (Some(m), Some(t)) = (mine.true_slot, theirs.true_slot) {
                             self.sources[m as usize].push((file_id, t));
@@ -114,26 +117,13 @@ impl Report {
                             true_slot: p.true_slot.map(|t| self.new_slot((file_id, t))),
                         })
                         .collect();
-                    // A single file keeps Istanbul's own keys (with their gaps).
-                    let key = if self.cov.branches.is_empty() && self.is_single_source(file_id) { b.key } else { self.next_key(b.key, file_id) };
-                    self.cov.branches.push(Branch { key, kind: b.kind, loc: b.loc, paths });
+                    let key_no = if single { b.key } else { self.cov.branches.last().map_or(0, |l| l.key + 1) };
+                    self.branch_at.insert(key, self.cov.branches.len());
+                    self.cov.branches.push(Branch { key: key_no, kind: b.kind, loc: b.loc, paths });
                 }
             }
         }
-        self.maps_json = self.cov.maps_json();
-        self.hash = self.cov.hash();
-    }
-
-    fn is_single_source(&self, file_id: u32) -> bool {
-        self.sources.iter().all(|s| s.iter().all(|(f, _)| *f == file_id))
-    }
-
-    fn next_key(&self, own: u32, file_id: u32) -> u32 {
-        if self.is_single_source(file_id) {
-            own
-        } else {
-            self.cov.branches.last().map_or(0, |b| b.key + 1)
-        }
+        self.rendered = OnceCell::new();
     }
 
     fn write(&self, out: &mut String, counts: &Counts) {
@@ -143,8 +133,25 @@ impl Report {
                 .map(|(file, s)| counts.get(file).and_then(|c| c.get(*s as usize)).copied().unwrap_or(0))
                 .sum()
         };
-        self.cov.write_json_with_counts(out, &self.maps_json, &self.hash, &count);
+        let (maps_json, hash) = self.rendered.get_or_init(|| {
+            let json = self.cov.maps_json();
+            let hash = crate::coverage::content_hash(&json);
+            (json, hash)
+        });
+        self.cov.write_json_with_counts(out, maps_json, hash, &count);
     }
+}
+
+#[derive(Default)]
+struct Reports {
+    order: Vec<String>,
+    by_path: HashMap<String, Report>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    files: RwLock<Vec<Option<Arc<RegisteredFile>>>>,
+    reports: RwLock<Reports>,
 }
 
 impl Registry {

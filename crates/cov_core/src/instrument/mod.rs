@@ -64,8 +64,8 @@ pub struct Instrumented {
     pub files: Vec<FileCoverage>,
     /// Length of the file's counter table.
     pub counters: u32,
-    /// Content hash of the generated-position skeleton; the header names it
-    /// so the runtime can tell that code and registry belong together.
+    /// Content hash of the file name and input code; the header names it so
+    /// the runtime can tell that code and registry belong together.
     pub hash: String,
 }
 
@@ -168,7 +168,8 @@ pub fn instrument(
         (None, _) => vec![pass.cov.clone()],
     };
     files.retain(|f| !f.path.is_empty());
-    let hash = crate::coverage::FileCoverage::hash(&pass.cov);
+    // Ties the emitted header to this registration: same file name and code.
+    let hash = crate::coverage::content_hash(&format!("{filename}\n{code}"));
 
     // The header goes after a hashbang and the directive prologue.
     // It adds no line, so positions in stack traces stay right without a map.
