@@ -19,18 +19,31 @@ pub struct Hints {
     pub ignore_file: bool,
 }
 
-fn parse_hint(text: &str) -> Option<&str> {
+struct ParsedHint<'t> {
+    /// `istanbul`, or `c8`/`v8`.
+    istanbul: bool,
+    word: &'t str,
+    /// What follows the word (c8's `next N` takes a line count).
+    rest: &'t str,
+}
+
+fn parse_hint(text: &str) -> Option<ParsedHint<'_>> {
     let t = text.trim_start();
-    let rest = ["istanbul", "c8", "v8"].iter().find_map(|p| t.strip_prefix(p))?;
+    let (tool, rest) = ["istanbul", "c8", "v8"].iter().find_map(|p| t.strip_prefix(p).map(|r| (*p, r)))?;
     let rest = rest.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
     let rest = rest.strip_prefix("ignore")?;
     let rest = rest.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
     let word_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
-    Some(&rest[..word_end])
+    // Istanbul's `(?=\W|$)`: `next1` or `next_x` is no hint.
+    if rest[word_end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    Some(ParsedHint { istanbul: tool == "istanbul", word: &rest[..word_end], rest: &rest[word_end..] })
 }
 
 /// Offsets of the node a hint comment ending at `i` leads: Babel attaches it
-/// to the next node, which may start at a `(` or inside it, or after `else`.
+/// to the next node, which may start at a `(` or inside it. (A comment before
+/// `else` trails the block before it and leads nothing.)
 fn hinted_offsets(source: &str, mut i: usize) -> Vec<u32> {
     let b = source.as_bytes();
     let mut found = Vec::new();
@@ -45,8 +58,6 @@ fn hinted_offsets(source: &str, mut i: usize) -> Vec<u32> {
         } else if i < b.len() && b[i] == b'(' {
             found.push(i as u32);
             i += 1;
-        } else if rest.starts_with("else") && !rest[4..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$') {
-            i += 4;
         } else {
             found.push(i as u32);
             return found;
@@ -60,8 +71,20 @@ impl Hints {
         let mut open_start: Option<u32> = None;
         for c in comments {
             let text = &source[c.content_span().start as usize..c.content_span().end as usize];
-            let Some(word) = parse_hint(text) else { continue };
-            let hint = match word {
+            let Some(parsed) = parse_hint(text) else { continue };
+            // c8/v8 `ignore next N`: the next N lines, as c8 reads it.
+            if !parsed.istanbul && parsed.word == "next" {
+                if let Ok(n) = parsed.rest.trim().split_whitespace().next().unwrap_or("").parse::<usize>() {
+                    let from = c.span.end as usize;
+                    let mut end = from;
+                    for _ in 0..=n {
+                        end += source[end..].find('\n').map_or(source.len() - end, |e| e + 1);
+                    }
+                    hints.ignored_ranges.push((from as u32, end as u32));
+                    continue;
+                }
+            }
+            let hint = match parsed.word {
                 "file" => {
                     hints.ignore_file = true;
                     continue;
@@ -106,10 +129,14 @@ mod tests {
 
     #[test]
     fn recognises_hint_words() {
-        assert_eq!(parse_hint(" istanbul ignore next "), Some("next"));
-        assert_eq!(parse_hint("c8 ignore start"), Some("start"));
-        assert_eq!(parse_hint("v8 ignore else: reason"), Some("else"));
-        assert_eq!(parse_hint("istanbulignore next"), None);
-        assert_eq!(parse_hint("some comment"), None);
+        let word = |t| parse_hint(t).map(|h| h.word);
+        assert_eq!(word(" istanbul ignore next "), Some("next"));
+        assert_eq!(word("c8 ignore start"), Some("start"));
+        assert_eq!(word("v8 ignore else: reason"), Some("else"));
+        assert_eq!(word("istanbulignore next"), None);
+        assert_eq!(word("istanbul ignore next1"), None);
+        assert_eq!(word("istanbul ignore next_x"), None);
+        assert_eq!(word("some comment"), None);
     }
+
 }

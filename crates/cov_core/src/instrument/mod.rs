@@ -123,7 +123,8 @@ pub fn instrument(
 ) -> Result<Instrumented, InstrumentError> {
     let allocator = Allocator::default();
     let parse_options = ParseOptions {
-        allow_return_outside_function: options.mode == ModuleMode::CommonJs,
+        // As istanbul's autoWrap: CommonJS bodies may `return` at top level.
+        allow_return_outside_function: matches!(options.mode, ModuleMode::CommonJs | ModuleMode::Unambiguous),
         preserve_parens: true,
         ..ParseOptions::default()
     };
@@ -158,6 +159,8 @@ pub fn instrument(
         filename.to_string(),
     );
     oxc_ast_visit::Visit::visit_program(&mut pass, &program);
+    // Istanbul drops branches left without paths (their keys stay gaps).
+    pass.cov.branches.retain(|b| !b.paths.is_empty());
 
     let mut files = match (&options.input_source_map, options.compose_source_map) {
         (Some(map), true) => source_map::compose(&pass.cov, map, filename)?,

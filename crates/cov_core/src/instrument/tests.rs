@@ -62,3 +62,50 @@ fn output_source_map_points_back_at_the_input() {
     assert_eq!(map["sources"][0], "/t/m.js");
     assert!(!map["mappings"].as_str().unwrap().is_empty());
 }
+
+fn with_hints(code: &str) -> FileCoverage {
+    run(code).files.into_iter().next().expect("coverage")
+}
+
+#[test]
+fn c8_ignore_next_n_ignores_the_next_n_lines() {
+    let fc = with_hints("a();\n/* c8 ignore next 2 */\nb();\nc();\nd();");
+    let lines: Vec<u32> = fc.statements.iter().map(|s| s.loc.start.line).collect();
+    assert_eq!(lines, vec![1, 5]);
+}
+
+#[test]
+fn hint_words_need_a_boundary_and_else_is_not_skipped() {
+    assert_eq!(with_hints("/* istanbul ignore next1 */ f();").statements.len(), 1);
+    // A comment before `else` trails the block: it leads nothing.
+    let fc = with_hints("if (a) { x() } /* istanbul ignore next */ else { z() }");
+    assert_eq!(fc.statements.len(), 3);
+}
+
+#[test]
+fn branches_without_paths_are_dropped_keeping_key_gaps() {
+    let fc = with_hints("switch (a) {}\nx ? 1 : 2;");
+    assert_eq!(fc.branches.len(), 1);
+    assert_eq!(fc.branches[0].key, 1);
+}
+
+#[test]
+fn private_methods_have_no_function_entry_but_count_their_statements() {
+    let fc = with_hints("class A { #m() { a() } n() { b() } }");
+    assert_eq!(fc.functions.len(), 1);
+    assert_eq!(fc.statements.len(), 2);
+}
+
+#[test]
+fn a_wrapped_initializer_loses_its_hint_a_hoisted_function_keeps_it() {
+    // Istanbul replaces `a ? b : c` by `(counter, a ? b : c)` first: the hint goes with the wrapper.
+    assert_eq!(with_hints("var f = /* istanbul ignore next */ a ? b : c;").branches.len(), 1);
+    assert_eq!(with_hints("var f = /* istanbul ignore next */ function () { a() };").functions.len(), 0);
+}
+
+#[test]
+fn top_level_return_is_accepted_unless_a_module_is_asked_for() {
+    assert!(instrument("if (a) return\nb()", "/t/r.js", 0, &InstrumentOptions::default()).is_ok());
+    let module = InstrumentOptions { mode: ModuleMode::Module, ..Default::default() };
+    assert!(instrument("return 1", "/t/r.mjs", 0, &module).is_err());
+}

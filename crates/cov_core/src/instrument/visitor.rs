@@ -42,6 +42,8 @@ enum Scope {
 /// Where a function node starts and what Istanbul calls it.
 struct FnSite<'s> {
     start: u32,
+    /// Istanbul 6 has no function entry for private methods (`#m() {}`).
+    counted: bool,
     id: Option<(&'s str, Span)>,
     /// Name checked against `ignoreClassMethods`.
     method_key: Option<&'s str>,
@@ -72,6 +74,12 @@ pub struct CoveragePass<'s, 'o> {
     next_hoist_anchor: Option<u32>,
     /// Logical expressions already counted as leaves of an outer one.
     nested_logicals: HashSet<(u32, u32)>,
+    /// Starts of expressions Istanbul wrapped as `(counter, expr)` before
+    /// visiting them: Babel moved their comments to the wrapper, so their
+    /// hints no longer apply.
+    unhinted: HashSet<u32>,
+    /// Set for a private method's function value.
+    pending_private: bool,
     /// Set by a method/property visitor for the function value it holds.
     pending_method: Option<(u32, Option<String>)>,
 }
@@ -105,6 +113,8 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             next_hoist_anchor: None,
             nested_logicals: HashSet::new(),
             pending_method: None,
+            unhinted: HashSet::new(),
+            pending_private: false,
         }
     }
 
@@ -164,7 +174,18 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
     }
 
     fn hint(&self, start: u32) -> Option<Hint> {
+        if self.unhinted.contains(&start) {
+            return None;
+        }
         self.hints.at(start)
+    }
+
+    /// `wrap`, for an expression Istanbul replaces by the wrapper (its
+    /// comments, and so its hints, go with the wrapper).
+    fn wrap_replacing(&mut self, expr: &Expression<'_>, depth: u32, increment: String) {
+        self.unhinted.insert(expr.span().start);
+        self.unhinted.insert(expr.without_parentheses().span().start);
+        self.wrap(expr.span(), depth, increment);
     }
 
     fn ignored_by_hint(&self, start: u32) -> bool {
@@ -254,12 +275,17 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             FunctionBodyRef::Expression(e) => e.without_parentheses().span(),
         };
         let loc = self.loc(body_span);
-        let slot = self.slot();
-        let name = match site.id {
-            Some((n, _)) => n.to_string(),
-            None => format!("(anonymous_{})", self.cov.functions.len()),
+        let counter = if site.counted {
+            let slot = self.slot();
+            let name = match site.id {
+                Some((n, _)) => n.to_string(),
+                None => format!("(anonymous_{})", self.cov.functions.len()),
+            };
+            self.cov.functions.push(FnEntry { name, decl, loc, slot });
+            format!(" {}[{slot}]++;", self.names.table)
+        } else {
+            String::new()
         };
-        self.cov.functions.push(FnEntry { name, decl, loc, slot });
 
         self.children(kind, |this| {
             this.scopes.push(Scope::Inline);
@@ -275,14 +301,19 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                         None => b.span.start + 1,
                     };
                     let lead = if b.directives.is_empty() { "" } else { ";" };
-                    this.edits.open(at, node_depth + 1, format!("{lead}var {c} = {r}(); {c}[{slot}]++;"));
-                    this.visit_function_body(b);
+                    this.edits.open(at, node_depth + 1, format!("{lead}var {c} = {r}();{counter}"));
+                    // A hint before the body's `{` ignores the body, not the function.
+                    if this.ignored_by_hint(b.span.start) {
+                        this.walk_ignored(|t| t.visit_function_body(b));
+                    } else {
+                        this.visit_function_body(b);
+                    }
                 }
                 FunctionBodyRef::Expression(e) => {
                     // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
                     let s = this.new_statement(e.without_parentheses().span());
                     let span = e.span();
-                    this.edits.open(span.start, node_depth + 1, format!("{{var {c} = {r}(); {c}[{slot}]++; {c}[{s}]++; return "));
+                    this.edits.open(span.start, node_depth + 1, format!("{{var {c} = {r}();{counter} {c}[{s}]++; return "));
                     this.edits.close(span.end, node_depth + 1, "}");
                     this.visit_expression(e);
                 }
@@ -306,16 +337,23 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         }
     }
 
-    /// Default values (`a = 1` in parameters and destructuring): branch `default-arg`.
-    fn cover_default(&mut self, whole: Span, right: &Expression<'_>, right_depth: u32) {
-        if self.ignoring > 0 || self.ignored_by_hint(whole.start) {
-            return;
+    /// Default values (`a = 1` in parameters and destructuring): branch
+    /// `default-arg`. Returns false when a hint ignores the whole pattern.
+    /// `takes_hint` is false where Babel gives the comment to an enclosing
+    /// object property instead (`{ /* hint */ a = 1 }`).
+    fn cover_default(&mut self, whole: Span, right: &Expression<'_>, right_depth: u32, takes_hint: bool) -> bool {
+        if self.ignoring > 0 {
+            return true;
+        }
+        if takes_hint && self.ignored_by_hint(whole.start) {
+            return false;
         }
         let b = self.new_branch("default-arg", whole);
         let loc = self.loc(right.without_parentheses().span());
         let (slot, _) = self.add_path(b, Some(loc));
         let inc = self.inc(slot);
-        self.wrap(right.span(), right_depth, inc);
+        self.wrap_replacing(right, right_depth, inc);
+        true
     }
 
     /// Statement types Istanbul counts (`coverStatement`).
@@ -407,6 +445,10 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
 
     fn visit_block_statement(&mut self, it: &BlockStatement<'a>) {
         self.label_anchor = None;
+        // try/catch/finally blocks come here, not through visit_statement.
+        if self.ignoring == 0 && self.ignored_by_hint(it.span.start) {
+            return self.walk_ignored(|this| walk::walk_block_statement(this, it));
+        }
         walk::walk_block_statement(self, it);
     }
 
@@ -414,7 +456,11 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         // Set by visit_statement / visit_export_named_declaration; a `for` head
         // never sets it, so its declarators are wrapped in place.
         let saved = std::mem::replace(&mut self.hoist_anchor, self.next_hoist_anchor.take());
-        walk::walk_variable_declaration(self, it);
+        if self.ignoring == 0 && self.ignored_by_hint(it.span.start) {
+            self.walk_ignored(|this| walk::walk_variable_declaration(this, it));
+        } else {
+            walk::walk_variable_declaration(self, it);
+        }
         self.hoist_anchor = saved;
     }
 
@@ -435,7 +481,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
             );
             match (hoistable, self.hoist_anchor) {
                 (true, Some(at)) => self.edits.open(at, self.depth, format!("{inc};")),
-                _ => self.wrap(init.span(), self.depth + 2, inc),
+                _ => self.wrap_replacing(init, self.depth + 2, inc),
             }
         }
         walk::walk_variable_declarator(self, it);
@@ -561,7 +607,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
             if !self.ignored_by_hint(inner.start) {
                 let (slot, _) = self.add_path(b, Some(self.loc(inner)));
                 let inc = self.inc(slot);
-                self.wrap(arm.span(), d + 1, inc);
+                self.wrap_replacing(arm, d + 1, inc);
             }
         }
         walk::walk_conditional_expression(self, it);
@@ -619,24 +665,33 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
 
     fn visit_formal_parameter(&mut self, it: &FormalParameter<'a>) {
         if let Some(init) = &it.initializer {
-            self.cover_default(it.span, init, self.depth + 2);
+            if !self.cover_default(it.span, init, self.depth + 2, true) {
+                return self.walk_ignored(|this| walk::walk_formal_parameter(this, it));
+            }
         }
         walk::walk_formal_parameter(self, it);
     }
 
     fn visit_assignment_pattern(&mut self, it: &AssignmentPattern<'a>) {
-        self.cover_default(it.span, &it.right, self.depth + 2);
+        let shorthand = matches!(self.parents.last(), Some((AstType::BindingProperty, s)) if s.start == it.span.start);
+        if !self.cover_default(it.span, &it.right, self.depth + 2, !shorthand) {
+            return self.walk_ignored(|this| walk::walk_assignment_pattern(this, it));
+        }
         walk::walk_assignment_pattern(self, it);
     }
 
     fn visit_assignment_target_with_default(&mut self, it: &AssignmentTargetWithDefault<'a>) {
-        self.cover_default(it.span, &it.init, self.depth + 2);
+        let shorthand = matches!(self.parents.last(), Some((AstType::AssignmentTargetPropertyProperty, s)) if s.start == it.span.start);
+        if !self.cover_default(it.span, &it.init, self.depth + 2, !shorthand) {
+            return self.walk_ignored(|this| walk::walk_assignment_target_with_default(this, it));
+        }
         walk::walk_assignment_target_with_default(self, it);
     }
 
     fn visit_assignment_target_property_identifier(&mut self, it: &AssignmentTargetPropertyIdentifier<'a>) {
         if let Some(init) = &it.init {
-            self.cover_default(it.span, init, self.depth + 2);
+            // `({ a = 1 } = o)`: the comment would lead the property.
+            self.cover_default(it.span, init, self.depth + 2, false);
         }
         walk::walk_assignment_target_property_identifier(self, it);
     }
@@ -671,11 +726,13 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     fn visit_function(&mut self, it: &Function<'a>, _flags: ScopeFlags) {
         let (start, method_key) = match self.pending_method.take() {
             Some((start, key)) => (start, key),
-            None => (it.span.start, it.id.as_ref().map(|id| id.name.to_string())),
+            // ignoreClassMethods also names function expressions, not declarations.
+            None => (it.span.start, it.id.as_ref().filter(|_| it.r#type == FunctionType::FunctionExpression).map(|id| id.name.to_string())),
         };
         let Some(body) = &it.body else { return };
         let site = FnSite {
             start,
+            counted: !std::mem::take(&mut self.pending_private),
             id: it.id.as_ref().map(|id| (id.name.as_str(), id.span)),
             method_key: method_key.as_deref(),
         };
@@ -684,7 +741,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
-        let site = FnSite { start: it.span.start, id: None, method_key: None };
+        let site = FnSite { start: it.span.start, counted: true, id: None, method_key: None };
         let body = match &it.body {
             ArrowFunctionBody::FunctionBody(b) => FunctionBodyRef::Block(b),
             other => FunctionBodyRef::Expression(other.to_expression()),
@@ -694,13 +751,17 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_method_definition(&mut self, it: &MethodDefinition<'a>) {
+        // Istanbul compares `key.name`: a plain name, or an identifier in `[ ]`.
         let key = match &it.key {
             PropertyKey::StaticIdentifier(id) if !it.computed => Some(id.name.to_string()),
+            PropertyKey::Identifier(id) if it.computed => Some(id.name.to_string()),
             _ => None,
         };
+        let private = matches!(it.key, PropertyKey::PrivateIdentifier(_));
         self.children(AstKind::MethodDefinition(self.alloc(it)), |this| {
             this.visit_property_key(&it.key);
             this.pending_method = Some((it.span.start, key));
+            this.pending_private = private;
             this.visit_function(&it.value, ScopeFlags::Function);
         });
     }
@@ -732,7 +793,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
                 this.scopes.push(Scope::Inline);
                 let slot = this.new_statement(value.without_parentheses().span());
                 let inc = this.inc(slot);
-                this.wrap(value.span(), this.depth + 1, inc);
+                this.wrap_replacing(value, this.depth + 1, inc);
                 this.visit_expression(value);
                 this.scopes.pop();
             }
@@ -755,6 +816,15 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         self.scopes.push(Scope::Body { generator: false });
         walk::walk_static_block(self, it);
         self.scopes.pop();
+    }
+
+    fn visit_class(&mut self, it: &Class<'a>) {
+        // Declarations take hints (`export default /* hint */ class {}` too);
+        // class expressions do not: Istanbul does not visit them.
+        if self.ignoring == 0 && it.r#type == ClassType::ClassDeclaration && self.ignored_by_hint(it.span.start) {
+            return self.walk_ignored(|this| walk::walk_class(this, it));
+        }
+        walk::walk_class(self, it);
     }
 
     fn visit_export_declaration(&mut self, it: &ExportDeclaration<'a>) {
