@@ -11,10 +11,11 @@ const RUNTIME_GLOBAL = '__cov_als_native__'
 const STARTUP_ID = 'startup'
 
 class InstrumentError extends SyntaxError {
-  constructor(file, line, column, reason) {
-    super(`${file}:${line}:${column}: ${reason}`)
+  constructor(file, line, column, reason, code = 'COV_ALS_PARSE_ERROR') {
+    super(code === 'COV_ALS_PARSE_ERROR' ? `${file}:${line}:${column}: ${reason}` : `${file}: ${reason}`)
     this.name = 'InstrumentError'
-    this.code = 'COV_ALS_PARSE_ERROR'
+    // COV_ALS_PARSE_ERROR: the code does not parse; COV_ALS_SOURCE_MAP_ERROR: the input map is unusable.
+    this.code = code
     this.file = file
     this.line = line
     this.column = column
@@ -25,6 +26,55 @@ class InstrumentError extends SyntaxError {
 function checkTestId(testId) {
   if (typeof testId !== 'string' || testId.length === 0) {
     throw new TypeError(`cov-als-native: a test id must be a non-empty string, got ${typeof testId === 'string' ? '""' : typeof testId}`)
+  }
+}
+
+// The native side keys tests by UTF-8 strings, which cannot hold a lone
+// surrogate. Such ids (and ids starting with NUL, to keep the mapping
+// one-to-one) travel as NUL + an escaped form.
+function toNativeId(testId) {
+  if (testId.isWellFormed() && testId[0] !== '\0') return testId
+  return '\0' + escapeLone(testId)
+}
+
+function fromNativeId(key) {
+  if (key[0] !== '\0') return key
+  return key.slice(1).replace(/\\(\\|u([0-9a-f]{4}))/g, (_, esc, hex) => (hex ? String.fromCharCode(parseInt(hex, 16)) : '\\'))
+}
+
+// Escape backslashes and lone surrogates; valid surrogate pairs stay as they are.
+function escapeLone(testId) {
+  let out = ''
+  for (let i = 0; i < testId.length; i++) {
+    const c = testId.charCodeAt(i)
+    const next = testId.charCodeAt(i + 1)
+    if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      out += testId[i] + testId[i + 1]
+      i++
+    } else if (c >= 0xd800 && c <= 0xdfff) out += `\\u${c.toString(16)}`
+    else if (c === 0x5c) out += '\\\\'
+    else out += testId[i]
+  }
+  return out
+}
+
+const OPTION_TYPES = {
+  sourceType: (v) => ['unambiguous', 'module', 'script', 'commonjs'].includes(v) || 'one of "unambiguous", "module", "script", "commonjs"',
+  esModules: (v) => typeof v === 'boolean' || 'a boolean',
+  reportLogic: (v) => typeof v === 'boolean' || 'a boolean',
+  ignoreClassMethods: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string')) || 'an array of strings',
+  inputSourceMap: (v) => typeof v === 'string' || (typeof v === 'object' && v !== null) || 'a source map object or its JSON text',
+  composeSourceMap: (v) => typeof v === 'boolean' || 'a boolean',
+  sourceMap: (v) => typeof v === 'boolean' || 'a boolean',
+}
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('cov-als-native: options must be an object')
+  for (const [name, value] of Object.entries(options)) {
+    const check = OPTION_TYPES[name]
+    if (!check) throw new TypeError(`cov-als-native: unknown instrument option "${name}"; known: ${Object.keys(OPTION_TYPES).join(', ')}`)
+    const ok = value === undefined || (name === 'inputSourceMap' && value === null) || check(value)
+    if (ok !== true) throw new TypeError(`cov-als-native: option ${name} must be ${ok}, got ${JSON.stringify(value)}`)
   }
 }
 
@@ -57,7 +107,7 @@ function createRuntime(native) {
     }
 
     table(fileId) {
-      const table = native.createTable(this.id, fileId)
+      const table = native.createTable(toNativeId(this.id), fileId)
       this.tables[fileId] = table
       return table
     }
@@ -106,7 +156,7 @@ function createRuntime(native) {
     if (typeof filename !== 'string' || filename.length === 0) {
       throw new TypeError('cov-als-native: instrument(code, filename): filename must be a non-empty string')
     }
-    if (options === null || typeof options !== 'object') throw new TypeError('cov-als-native: options must be an object')
+    checkOptions(options)
     const { inputSourceMap } = options
     let sourceType = options.sourceType
     if (sourceType === undefined && options.esModules !== undefined) sourceType = options.esModules ? 'module' : 'script'
@@ -119,7 +169,10 @@ function createRuntime(native) {
       composeSourceMap: options.composeSourceMap,
       sourceMap: options.sourceMap,
     })
-    if (result.error) throw new InstrumentError(filename, result.error.line, result.error.column, result.error.message)
+    if (result.error) {
+      const code = result.error.kind === 'sourceMap' ? 'COV_ALS_SOURCE_MAP_ERROR' : 'COV_ALS_PARSE_ERROR'
+      throw new InstrumentError(filename, result.error.line, result.error.column, result.error.message, code)
+    }
     return {
       code: result.code,
       map: result.map ? JSON.parse(result.map) : undefined,
@@ -135,19 +188,19 @@ function createRuntime(native) {
 
   function flushJson(testId) {
     checkTestId(testId)
-    const json = native.flushJson(testId)
+    const json = native.flushJson(toNativeId(testId))
     forget(testId)
     return json
   }
 
   function peekJson(testId) {
     checkTestId(testId)
-    return native.peekJson(testId)
+    return native.peekJson(toNativeId(testId))
   }
 
   function reset(testId) {
     checkTestId(testId)
-    native.reset(testId)
+    native.reset(toNativeId(testId))
     forget(testId)
   }
 
@@ -161,7 +214,7 @@ function createRuntime(native) {
     peek: (testId) => JSON.parse(peekJson(testId)),
     peekJson,
     reset,
-    tests: () => native.pendingTests(),
+    tests: () => native.pendingTests().map(fromNativeId),
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.
     runUnattributed: (fn, ...args) => als.exit(fn, ...args),

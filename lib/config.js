@@ -11,7 +11,9 @@ const OPTIONS = {
   root: ['COV_ALS_ROOT', (cwd) => cwd, String],
   outDir: ['COV_ALS_OUT_DIR', '.cov-als', String],
   include: ['COV_ALS_INCLUDE', ['**'], parseList],
-  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**'], parseList],
+  // Bundle output (.next) is excluded from reports, not from instrumentation:
+  // its chunks are instrumented for the original files their maps name.
+  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**', '**/.next/**'], parseList],
   header: ['COV_ALS_HEADER', 'x-cov-test-id', lowerCase],
   flushHeader: ['COV_ALS_FLUSH_HEADER', 'x-cov-flush', lowerCase],
   controlPath: ['COV_ALS_CONTROL_PATH', '/__cov', String],
@@ -83,7 +85,14 @@ function load(env = process.env, cwd = process.cwd()) {
   }
   // Setting an output directory through the environment also turns coverage on.
   if (env.COV_ALS === undefined && env.COV_ALS_OUT_DIR !== undefined && !('enabled' in values)) config.enabled = true
+  // Node names modules by their real path: a root given through a symlink
+  // must be compared in that form too.
   config.root = path.resolve(cwd, config.root)
+  try {
+    config.root = fs.realpathSync(config.root)
+  } catch {
+    // A root that does not exist (yet) is kept as given.
+  }
   config.outDir = path.resolve(config.root, config.outDir)
   return config
 }

@@ -43,12 +43,14 @@ function createScope(cov, config) {
   function testIdOf(req) {
     const raw = headerValue(req, config.header)
     if (typeof raw !== 'string' || raw.trim() === '') return undefined
-    if (raw.length > MAX_TEST_ID_LENGTH) {
-      if (!warnedLongId) process.emitWarning(`cov-als-native: ignoring a ${config.header} header longer than ${MAX_TEST_ID_LENGTH} characters`, 'CovAlsWarning')
+    // The limit is on the id, not on its (up to 9x longer) percent-encoding.
+    const testId = decodeTestId(raw.trim())
+    if (testId.length > MAX_TEST_ID_LENGTH) {
+      if (!warnedLongId) process.emitWarning(`cov-als-native: ignoring a ${config.header} test id longer than ${MAX_TEST_ID_LENGTH} characters`, 'CovAlsWarning')
       warnedLongId = true
       return undefined
     }
-    return decodeTestId(raw.trim())
+    return testId
   }
 
   function authorized(req) {

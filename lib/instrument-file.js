@@ -2,10 +2,13 @@
 // Decide which files to instrument and instrument them with their source
 // maps. Fails open: any error loads the file as it was, with one warning.
 
+const fs = require('node:fs')
 const path = require('node:path')
 const { matcher } = require('./glob')
 const { readSourceMap, normalizeSources } = require('./source-maps')
-const { RUNTIME_GLOBAL } = require('../runtime')
+
+// How our own header starts (HEADER_MARKER in crates/cov_core/src/instrument/mod.rs).
+const INSTRUMENTED = /\/\*cov-als-native\*\/function __cov_[0-9a-z]+\(\)/
 
 const PACKAGE_DIR = path.resolve(__dirname, '..')
 
@@ -14,46 +17,93 @@ function isOwnFile(filename) {
   return path.dirname(filename) === PACKAGE_DIR || [path.join(PACKAGE_DIR, 'lib'), path.join(PACKAGE_DIR, 'bin')].some((d) => filename.startsWith(d + path.sep))
 }
 
+// include/exclude describe the files that appear in reports. A loaded file
+// is instrumented when it matches them itself, or when its source map names
+// original files that match (a bundle chunk under .next/server reports the
+// app/*.tsx it was built from). Original sources are kept only when they are
+// real files below the root and match: bundler-internal and virtual modules
+// (`webpack:///?a1f4`, Turbopack proxies) and dependencies drop out.
 function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning(msg, 'CovAlsWarning')) {
-  const matches = matcher(config.include, config.exclude)
+  const reported = matcher(config.include, config.exclude)
   const warned = new Set()
+  const isFile = new Map()
 
-  function warnOnce(filename, message) {
-    if (warned.has(filename)) return
-    warned.add(filename)
+  function warnOnce(key, message) {
+    if (warned.has(key)) return
+    warned.add(key)
     warn(`cov-als-native: ${message}`)
   }
 
+  // Path relative to the root with `/` separators, or null outside it.
+  function relative(filename) {
+    const rel = path.relative(config.root, filename)
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null
+    return rel.split(path.sep).join('/')
+  }
+
+  function isReportedSource(filename) {
+    if (!path.isAbsolute(filename)) return false
+    const rel = relative(filename)
+    if (rel === null || !reported(rel)) return false
+    if (!isFile.has(filename)) {
+      let file = false
+      try {
+        file = fs.statSync(filename).isFile()
+      } catch {}
+      isFile.set(filename, file)
+    }
+    return isFile.get(filename)
+  }
+
+  /** Whether a file being loaded may be instrumented (decided finally by `instrument`). */
   function shouldInstrument(filename) {
     if (!path.isAbsolute(filename) || isOwnFile(filename)) return false
-    const rel = path.relative(config.root, filename)
-    if (rel.startsWith('..') || path.isAbsolute(rel)) return false
-    return matches(rel.split(path.sep).join('/'))
+    return relative(filename) !== null
+  }
+
+  function readMap(code, filename) {
+    try {
+      const found = readSourceMap(code, filename)
+      if (!found) return undefined
+      const map = normalizeSources(found.map, found.mapFile, config.root)
+      return keepReportedSources(map)
+    } catch (err) {
+      warnOnce(`${filename}#map`, `ignoring the unreadable source map of ${filename}: ${err.message}`)
+      return undefined
+    }
+  }
+
+  // Blank out sources that are not reported ('' sources are dropped).
+  function keepReportedSources(map) {
+    if (Array.isArray(map.sections)) return { ...map, sections: map.sections.map((s) => ({ ...s, map: keepReportedSources(s.map) })) }
+    return { ...map, sources: map.sources.map((s) => (s && isReportedSource(s) ? s : '')) }
+  }
+
+  function namesReportedSource(map) {
+    if (Array.isArray(map.sections)) return map.sections.some((s) => namesReportedSource(s.map))
+    return map.sources.some(Boolean)
   }
 
   function instrument(code, filename, sourceType) {
     // Already instrumented (e.g. by a bundler plugin run under the preload).
-    if (code.includes(RUNTIME_GLOBAL)) return code
-    let inputSourceMap
-    if (config.sourceMaps) {
-      try {
-        const found = readSourceMap(code, filename)
-        if (found) inputSourceMap = normalizeSources(found.map, found.mapFile, config.root)
-      } catch (err) {
-        warnOnce(`${filename}#map`, `ignoring the unreadable source map of ${filename}: ${err.message}`)
-      }
-    }
+    if (INSTRUMENTED.test(code.slice(0, 4096))) return code
+    const rel = relative(filename)
+    const direct = rel !== null && reported(rel)
+    // Dependencies count only when included: do not even read their maps.
+    if (!direct && (rel === null || /(^|\/)node_modules\//.test(rel))) return code
+    const inputSourceMap = config.sourceMaps ? readMap(code, filename) : undefined
+    if (inputSourceMap ? !namesReportedSource(inputSourceMap) && !direct : !direct) return code
+    const options = { sourceType, reportLogic: config.reportLogic }
     try {
-      return cov.instrument(code, filename, { sourceType, inputSourceMap, reportLogic: config.reportLogic }).code
+      return cov.instrument(code, filename, { ...options, inputSourceMap }).code
     } catch (err) {
-      if (inputSourceMap) {
+      if (inputSourceMap && err.code === 'COV_ALS_SOURCE_MAP_ERROR') {
         // A map we cannot use must not cost the file its coverage.
-        try {
-          const out = cov.instrument(code, filename, { sourceType, reportLogic: config.reportLogic }).code
-          warnOnce(`${filename}#map`, `ignoring the source map of ${filename}: ${err.message}`)
-          return out
-        } catch {
-          // fall through to loading it uninstrumented
+        warnOnce(`${filename}#map`, `ignoring the source map of ${filename}: ${err.message}`)
+        if (direct) {
+          try {
+            return cov.instrument(code, filename, options).code
+          } catch {}
         }
       }
       warnOnce(filename, `loading ${filename} uninstrumented: ${err.message}`)

@@ -6,6 +6,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { fileURLToPath } = require('node:url')
 
+const MAX_MAP_BYTES = 256 * 1024 * 1024
 const URL_RE = /(?:\/\/|\/\*)[#@]\s*sourceMappingURL=([^\s*'"]+)\s*(?:\*\/)?\s*$/
 
 /** The map URL of the last sourceMappingURL comment in `code`, if any. */
@@ -34,6 +35,10 @@ function readSourceMap(code, filename) {
   }
   const mapFile = url.startsWith('file:') ? fileURLToPath(url) : path.resolve(path.dirname(filename), decodeURIComponent(url.split(/[?#]/)[0]))
   if (!fs.existsSync(mapFile)) return null
+  // Only regular files of sane size (not a FIFO or a device named by the comment).
+  const stat = fs.statSync(mapFile)
+  if (!stat.isFile()) throw new Error(`${mapFile} is not a regular file`)
+  if (stat.size > MAX_MAP_BYTES) throw new Error(`${mapFile} is larger than ${MAX_MAP_BYTES} bytes`)
   return { map: JSON.parse(fs.readFileSync(mapFile, 'utf8')), mapFile }
 }
 

@@ -29,6 +29,8 @@ pub struct NativeInstrumentOptions {
 
 #[napi(object)]
 pub struct NativeInstrumentError {
+    /// "parse" (the code) or "sourceMap" (the input source map).
+    pub kind: String,
     pub message: String,
     pub line: u32,
     pub column: u32,
@@ -85,7 +87,7 @@ pub fn instrument(code: String, filename: String, options: Option<NativeInstrume
             code: None,
             map: None,
             file_id: None,
-            error: Some(NativeInstrumentError { message: e.message, line: e.line, column: e.column }),
+            error: Some(NativeInstrumentError { kind: e.kind.to_string(), message: e.message, line: e.line, column: e.column }),
         }),
     }
 }

@@ -189,7 +189,8 @@ impl FileCoverage {
             out.push(']');
         }
         out.push('}');
-        if self.report_logic {
+        // Istanbul creates `bT` with the first logical expression only.
+        if self.report_logic && self.branches.iter().any(|b| b.paths.iter().any(|p| p.true_slot.is_some())) {
             out.push_str(",\"bT\":{");
             let mut first = true;
             for b in &self.branches {

@@ -143,11 +143,28 @@ impl InputMap {
         Some((s.source, Position { line: s.line + 1, column }))
     }
 
+    /// Like `position`, for an end: when nothing on its line maps at or
+    /// before it (compilers put a closing `});` or a lone `;` on lines of
+    /// their own, without mappings), the last mapping before it counts.
+    fn end_position(&self, p: Position) -> Option<(u32, Position)> {
+        let line = p.line.checked_sub(1)? as usize;
+        if let Some(segs) = self.lines.get(line) {
+            let i = segs.partition_point(|s| s.col <= p.column);
+            if i > 0 {
+                let s = &segs[i - 1];
+                return Some((s.source, Position { line: s.line + 1, column: s.column + p.column.saturating_sub(s.col) }));
+            }
+        }
+        let earlier = self.lines.get(..line.min(self.lines.len()))?;
+        let s = earlier.iter().rev().find_map(|l| l.last())?;
+        Some((s.source, Position { line: s.line + 1, column: s.column }))
+    }
+
     fn location(&self, loc: &Location) -> Option<(u32, Location)> {
         let (s_src, start) = self.position(loc.start)?;
         // The end is exclusive: map its last character, then step past it.
         let last = Position { line: loc.end.line, column: loc.end.column.saturating_sub(1) };
-        let (e_src, mut end) = self.position(last)?;
+        let (e_src, mut end) = self.end_position(last)?;
         if s_src != e_src {
             return None;
         }
@@ -207,6 +224,7 @@ fn normalize(path: &str) -> String {
 /// istanbul-lib-source-maps does.
 pub fn compose(cov: &FileCoverage, map_json: &str, generated_file: &str) -> Result<Vec<FileCoverage>, InstrumentError> {
     let mapper = InputMap::parse(map_json).map_err(|e| InstrumentError {
+        kind: "sourceMap",
         filename: generated_file.to_string(),
         message: format!("invalid input source map: {e}"),
         line: 0,
@@ -277,6 +295,19 @@ mod tests {
         assert_eq!(m.position(Position { line: 1, column: 12 }), Some((0, Position { line: 1, column: 6 })));
         assert_eq!(m.position(Position { line: 2, column: 2 }), Some((0, Position { line: 2, column: 0 })));
         assert_eq!(m.position(Position { line: 9, column: 0 }), None);
+    }
+
+    #[test]
+    fn an_end_on_an_unmapped_line_maps_to_the_last_mapping_before_it() {
+        // Generated: line 1 `return jsx(` (mapped), line 2 `  a: 1` (mapped),
+        // line 3 `});` (no mapping), as SWC emits a multi-line JSX return.
+        let map = r#"{"version":3,"sources":["page.tsx"],"mappings":"AAAA;EACE;"}"#;
+        let m = InputMap::parse(map).unwrap();
+        let loc = Location { start: Position { line: 1, column: 0 }, end: Position { line: 3, column: 3 } };
+        let (src, mapped) = m.location(&loc).expect("kept");
+        assert_eq!(src, 0);
+        assert_eq!(mapped.start, Position { line: 1, column: 0 });
+        assert_eq!(mapped.end, Position { line: 2, column: 3 });
     }
 
     #[test]

@@ -15,6 +15,11 @@ pub struct Hints {
     /// Hint by the offset of the first token after the comment, as Babel
     /// attaches it to the node that follows.
     by_offset: HashMap<u32, Hint>,
+    /// Hints that reached an offset through `(`: offset -> the `(`'s offset.
+    /// They belong to the parenthesized node only if no larger node starts at
+    /// the `(` (Babel gives the comment to `(f)()` or `(a) + 1` as a whole).
+    pub through_paren: HashMap<u32, u32>,
+    hinted_parens: std::collections::HashSet<u32>,
     ignored_ranges: Vec<(u32, u32)>,
     pub ignore_file: bool,
 }
@@ -104,8 +109,14 @@ impl Hints {
                 "else" => Hint::Else,
                 _ => continue,
             };
-            for at in hinted_offsets(source, c.span.end as usize) {
+            let offsets = hinted_offsets(source, c.span.end as usize);
+            let first = offsets[0];
+            for &at in &offsets {
                 hints.by_offset.insert(at, hint);
+                if at != first {
+                    hints.through_paren.insert(at, first);
+                    hints.hinted_parens.insert(first);
+                }
             }
         }
         if let Some(s) = open_start {
@@ -115,6 +126,11 @@ impl Hints {
     }
 
     /// The hint for a node starting at `start` (ranges count as `next`).
+    /// Whether `offset` is a `(` that a hint comment leads.
+    pub fn is_hinted_paren(&self, offset: u32) -> bool {
+        self.hinted_parens.contains(&offset)
+    }
+
     pub fn at(&self, start: u32) -> Option<Hint> {
         if let Some(h) = self.by_offset.get(&start) {
             return Some(*h);

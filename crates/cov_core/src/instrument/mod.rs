@@ -17,6 +17,10 @@ use crate::source_map;
 /// CommonJS, ESM, bundler chunks and `new Function` bodies alike.
 pub const RUNTIME_GLOBAL: &str = "__cov_als_native__";
 
+/// Starts every instrumented file's header: how code already instrumented
+/// by us is recognised (and not instrumented twice).
+pub const HEADER_MARKER: &str = "/*cov-als-native*/";
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModuleMode {
     /// Decide from the content (import/export makes it a module).
@@ -71,6 +75,8 @@ pub struct Instrumented {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstrumentError {
+    /// "parse" when the code does not parse, "sourceMap" when the input map is unusable.
+    pub kind: &'static str,
     pub filename: String,
     pub message: String,
     /// 1-based line and 0-based column of the first error, when known.
@@ -137,6 +143,7 @@ pub fn instrument(
             .unwrap_or(0);
         let pos = LineIndex::new(code).position(offset.min(code.len() as u32));
         return Err(InstrumentError {
+            kind: "parse",
             filename: filename.to_string(),
             message: first.map(|e| e.message.to_string()).unwrap_or_else(|| "unparseable input".into()),
             line: pos.line,
@@ -183,8 +190,13 @@ pub fn instrument(
     let header_at = program.directives.last().map(|d| d.span.end).or(after_hashbang).unwrap_or(0);
     let lead = if program.directives.is_empty() { "" } else { ";" };
     let (r, c) = (&names.resolver, &names.table);
+    // A hoisted function, so that functions called before the module body
+    // runs (ES module cycles) can count; it replaces itself with the
+    // runtime's resolver on first call. Code that declares its own
+    // `globalThis` gets the global from a sloppy-mode function instead.
+    let global = if pass.declares_global_this { "(function () {}).constructor(\"return this\")()" } else { "globalThis" };
     let header = format!(
-        "{lead}var {r} = (globalThis.{RUNTIME_GLOBAL} || (() => {{ throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); }})()).file({file_id}, \"{hash}\"); var {c} = {r}();"
+        "{lead}{HEADER_MARKER}function {r}() {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return resolve(); }} var {c} = {r}();"
     );
     let header = if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;

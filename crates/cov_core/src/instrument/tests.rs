@@ -36,7 +36,7 @@ fn ignore_file_hint_leaves_code_alone() {
 #[test]
 fn header_keeps_hashbang_and_directives_first_and_adds_no_line() {
     let out = run("#!/usr/bin/env node\n'use strict';\nfoo();\n");
-    assert!(out.code.starts_with("#!/usr/bin/env node\n'use strict';;var __cov_"), "{}", out.code);
+    assert!(out.code.starts_with("#!/usr/bin/env node\n'use strict';;/*cov-als-native*/function __cov_"), "{}", out.code);
     assert_eq!(out.code.lines().count(), 3);
 }
 
@@ -108,4 +108,11 @@ fn top_level_return_is_accepted_unless_a_module_is_asked_for() {
     assert!(instrument("if (a) return\nb()", "/t/r.js", 0, &InstrumentOptions::default()).is_ok());
     let module = InstrumentOptions { mode: ModuleMode::Module, ..Default::default() };
     assert!(instrument("return 1", "/t/r.mjs", 0, &module).is_err());
+}
+
+#[test]
+fn code_declaring_global_this_reaches_the_runtime_another_way() {
+    assert!(run("let globalThis = {};").code.contains(".constructor(\"return this\")()"));
+    assert!(run("/* istanbul ignore next */ function globalThis() {}").code.contains(".constructor(\"return this\")()"));
+    assert!(!run("globalThis.x = 1;").code.contains(".constructor("));
 }

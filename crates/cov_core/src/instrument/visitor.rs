@@ -80,6 +80,12 @@ pub struct CoveragePass<'s, 'o> {
     unhinted: HashSet<u32>,
     /// Set for a private method's function value.
     pending_private: bool,
+    /// Hinted `(` offsets where a node other than the parenthesis itself
+    /// starts: the hint is that node's, not the parenthesized one's.
+    claimed_parens: HashSet<u32>,
+    /// The code declares something named `globalThis` (the header must not
+    /// read it: a `let globalThis` is in its temporal dead zone there).
+    pub declares_global_this: bool,
     /// Set by a method/property visitor for the function value it holds.
     pending_method: Option<(u32, Option<String>)>,
 }
@@ -115,6 +121,8 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             pending_method: None,
             unhinted: HashSet::new(),
             pending_private: false,
+            claimed_parens: HashSet::new(),
+            declares_global_this: false,
         }
     }
 
@@ -176,6 +184,11 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
     fn hint(&self, start: u32) -> Option<Hint> {
         if self.unhinted.contains(&start) {
             return None;
+        }
+        if let Some(paren) = self.hints.through_paren.get(&start) {
+            if self.claimed_parens.contains(paren) {
+                return None;
+            }
         }
         self.hints.at(start)
     }
@@ -258,6 +271,9 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         let ignored_method = site
             .method_key
             .is_some_and(|k| self.ignore_class_methods.iter().any(|m| m == k));
+        if site.id.is_some_and(|(name, _)| name == "globalThis") {
+            self.declares_global_this = true;
+        }
         if self.ignoring > 0 || ignored_method || self.ignored_by_hint(site.start) {
             // Nothing inside an ignored function is counted, and it holds no
             // yields of an instrumented generator: skip it whole.
@@ -410,7 +426,11 @@ enum FunctionBodyRef<'b, 'a> {
 
 impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     fn enter_node(&mut self, kind: AstKind<'a>) {
-        self.enter(kind.ty(), kind.span());
+        let span = kind.span();
+        if kind.ty() != AstType::ParenthesizedExpression && self.hints.is_hinted_paren(span.start) {
+            self.claimed_parens.insert(span.start);
+        }
+        self.enter(kind.ty(), span);
     }
 
     fn leave_node(&mut self, _kind: AstKind<'a>) {
@@ -707,6 +727,12 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         walk::walk_yield_expression(self, it);
     }
 
+    fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
+        if it.name == "globalThis" {
+            self.declares_global_this = true;
+        }
+    }
+
     fn visit_try_statement(&mut self, it: &TryStatement<'a>) {
         // generator.throw() and generator.return() resume the body in the
         // caller's context without passing a yield's wrapper; what runs then
@@ -819,6 +845,14 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_class(&mut self, it: &Class<'a>) {
+        // Istanbul re-wraps a non-identifier superclass in parentheses, which
+        // takes its comments (and hints) away.
+        if let Some(heritage) = &it.heritage {
+            if !matches!(heritage.expression.without_parentheses(), Expression::Identifier(_)) {
+                self.unhinted.insert(heritage.expression.span().start);
+                self.unhinted.insert(heritage.expression.without_parentheses().span().start);
+            }
+        }
         // Declarations take hints (`export default /* hint */ class {}` too);
         // class expressions do not: Istanbul does not visit them.
         if self.ignoring == 0 && it.r#type == ClassType::ClassDeclaration && self.ignored_by_hint(it.span.start) {
