@@ -10,10 +10,11 @@
 // typescript/lib/typescript.js (~9 MB; istanbul alone needs ~25 s on it) and
 // prints the instrumentation time of both instrumenters for it.
 //
-// The second part holds minimal snippets: the documented difference (asserted),
-// and repros of differences that are not (yet) intended, marked `todo` so they
-// are reported without failing the run. When one gets fixed, its todo test
-// starts passing; remove the `todo` then.
+// The second part holds minimal snippets: the documented differences (asserted
+// as such), common syntax (asserted equal), and repros of the differences this
+// suite found and that have been fixed since (asserted equal: regressions). A
+// newly found difference gets a repro there, marked `todo` until it is fixed or
+// documented as intended.
 
 const { describe, test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -88,7 +89,16 @@ function corpus() {
     path.join(NM, 'js-yaml', 'dist', 'js-yaml.mjs'),
   ]
   if (FULL) files.push(path.join(NM, 'typescript', 'lib', 'typescript.js'))
-  return files.filter((f) => fs.existsSync(f)).map((file) => ({ file, esm: isEsm(file) }))
+  const entries = files.map((file) => ({ file, esm: isEsm(file) }))
+  // None of the files above uses logical assignment (`a ||= b`); these do, so the
+  // normalisation of documented difference #1 also runs on real code. Optional:
+  // used only when installed. (next's dist/esm has no package.json "type", so
+  // its module-ness is given here.)
+  entries.push(
+    { file: path.join(NM, 'next', 'dist', 'server', 'use-cache', 'use-cache-wrapper.js'), esm: false },
+    { file: path.join(NM, 'next', 'dist', 'esm', 'server', 'lib', 'patch-fetch.js'), esm: true },
+  )
+  return entries.filter(({ file }) => fs.existsSync(file))
 }
 
 // ---- normalisation and comparison --------------------------------------------------
@@ -362,35 +372,83 @@ describe('snippet parity (sanity: common syntax is equal)', () => {
   })
 })
 
-// Differences found by this suite that are not documented as intended. Each is a
-// minimal repro (see parity-differences.md, "Open differences"); `todo` keeps
-// the run green while they are open.
-describe('open differences (todo until fixed or documented)', () => {
-  const open = [
-    ['hint between `}` and `else`: istanbul attaches it to nothing', 'if (a) {\n  x()\n} /* istanbul ignore else */ else if (b) {\n  y()\n} else {\n  z()\n}'],
-    ['`ignore next` between `}` and `else` skips our else block', 'if (a) {\n  x()\n} /* istanbul ignore next */ else {\n  z()\n}'],
-    ['`ignore next` before a try/catch/finally block', 'try { a() } catch (e) /* istanbul ignore next */ { b() }'],
-    ['`ignore next` before a function body', 'function f() /* istanbul ignore next */ { a() }'],
-    ['`ignore next` before a for-init declaration', 'for (/* istanbul ignore next */ var i = 0;;) {}'],
-    ['empty switch branch is pruned by istanbul', 'switch (a) {}'],
-    ['hint on a declarator init is lost by istanbul', 'var f = /* istanbul ignore next */ a ? b : c'],
-    ['hint on a class property value is lost by istanbul', 'class A { x = /* istanbul ignore next */ () => 1 }'],
-    ['hint on a default value is lost by istanbul', 'function g(a = /* istanbul ignore next */ b || c) {}'],
-    ['hint on a shorthand pattern default', 'const {/* istanbul ignore next */ a = 1} = o'],
-    ['`export default /* ignore next */ class`', 'export default /* istanbul ignore next */ class { m() {} }', { esm: true }],
-    ['hint word boundary: `ignore next1`', '/* istanbul ignore next1 */ function f() {}'],
-    ['c8 hints are not istanbul hints', '/* c8 ignore next */\nfunction f() {}'],
-    ['private methods are not counted by istanbul 6', 'class A { #m() { a() } }'],
-    ['ignoreClassMethods must not ignore function declarations', 'function render() {}', { options: { ignoreClassMethods: ['render'] } }],
-    ['ignoreClassMethods: istanbul ignores computed `[name]()` methods', 'class A { [render]() {} }', { options: { ignoreClassMethods: ['render'] } }],
+// Differences this suite found in the first build it ran against, fixed since
+// in the instrumenter (b9a697d). Each is a minimal repro, numbered as in
+// parity-differences.md ("Fixed"); they now guard against regressions.
+describe('fixed differences (regression repros)', () => {
+  const fixed = [
+    ['#F1 hint between `}` and `else if`: istanbul attaches it to nothing', 'if (a) {\n  x()\n} /* istanbul ignore else */ else if (b) {\n  y()\n} else {\n  z()\n}'],
+    ['#F2 `ignore next` between `}` and `else`', 'if (a) {\n  x()\n} /* istanbul ignore next */ else {\n  z()\n}'],
+    ['#F2 `// istanbul ignore next` line before `else`', 'if (a) { b() }\n// istanbul ignore next\nelse { c() }'],
+    ['#F3 `ignore next` before a catch block', 'try { a() } catch (e) /* istanbul ignore next */ { b() }'],
+    ['#F3 `ignore next` before a try block', 'try /* istanbul ignore next */ { a() } catch (e) { b() }'],
+    ['#F3 `ignore next` before a finally block', 'try { a() } finally /* istanbul ignore next */ { b() }'],
+    ['#F4 `ignore next` before a function body', 'function f() /* istanbul ignore next */ { a() }'],
+    ['#F4 `ignore next` before an arrow body', 'f = () => /* istanbul ignore next */ { a() }'],
+    ['#F4 `ignore next` before a method body', 'x = { m() /* istanbul ignore next */ { a() } }'],
+    ['#F5 `ignore next` before a for-init declaration', 'for (/* istanbul ignore next */ var i = 0;;) {}'],
+    ['#F6 empty switch branch is pruned', 'switch (a) {}\nswitch (b) { /* istanbul ignore next */ default: x() }\nif (c) {}'],
+    ['#F7 hint on a declarator init is lost by istanbul', 'var f = /* istanbul ignore next */ a ? b : c'],
+    ['#F7 hint on a function init in a case is lost by istanbul', 'switch (a) { case 1: var f = /* istanbul ignore next */ function () {} }'],
+    ['#F7 hint on a function init in a for head is lost by istanbul', 'for (var i = /* istanbul ignore next */ function () {};;) {}'],
+    ['#F7 hint on a function init after a label is lost by istanbul', 'label: var f = /* istanbul ignore next */ function () {}'],
+    ['#F8 hint on a class property value is lost by istanbul', 'class A { x = /* istanbul ignore next */ () => 1; static y = /* istanbul ignore next */ a || b }'],
+    ['#F9 hint on a default value is lost by istanbul', 'function g(a = /* istanbul ignore next */ b || c) {}\nf = (a = /* istanbul ignore next */ () => 1) => 1'],
+    ['#F10 hint on a shorthand pattern default', 'const {/* istanbul ignore next */ a = 1} = o;\n({ /* istanbul ignore next */ b = 1 } = o)'],
+    ['#F11 `export default /* ignore next */ class`', 'export default /* istanbul ignore next */ class { m() {} }', { esm: true }],
+    ['#F12 hint on a destructured parameter with defaults', 'function f(/* istanbul ignore next */ {a = 1} = {}) {}'],
+    ['#F13 hint word boundary: `ignore next1`, `ignore next_x`', '/* istanbul ignore next1 */ function f() {}\n/* istanbul ignore next_x */ function g() {}'],
+    ['#F14 private methods are not counted by istanbul 6', 'class A { #m() { a() } static #n() { return a || b } get #g() { return 1 } }'],
+    ['#F15 ignoreClassMethods does not ignore function declarations', 'function render() {}\nx = function render() {}', { options: { ignoreClassMethods: ['render'] } }],
+    ['#F16 ignoreClassMethods: istanbul ignores computed `[name]()` methods', 'class A { [render]() {} "render"() {} }', { options: { ignoreClassMethods: ['render'] } }],
   ]
-  for (const [name, code, opts] of open) {
-    test(name, { todo: 'open instrumenter difference, see __test__/parity-differences.md' }, () => assertSnippetParity(code, opts))
-  }
+  for (const [name, code, opts] of fixed) test(name, () => assertSnippetParity(code, opts))
 
-  test('top-level return: istanbul (autoWrap) accepts it in scripts; our default sourceType rejects it', { todo: 'see parity-differences.md' }, () => {
+  test('#F17 top-level return: accepted by default, as istanbul (autoWrap) does', () => {
     const code = 'if (a) return\nb()'
     createInstrumenter({ compact: false, produceSourceMap: false }).instrumentSync(code, '/ret.js')
     assert.doesNotThrow(() => cov.instrument(code, path.join(__dirname, '__ret__.js')))
+    assertSnippetParity(code)
+  })
+})
+
+// Found by this suite after the first round of fixes, fixed since: hints
+// before a `(` that heads a larger expression, and on a class's superclass.
+describe('fixed differences, second round', () => {
+  const fixed = [
+    ['#O1 hint before `(` heading a call: istanbul attaches it to the call', 'x = /* istanbul ignore next */ (function () { a() })()'],
+    ['#O1 hint before `(` heading a member call', 'x = /* istanbul ignore next */ (function () {}).call(this)'],
+    ['#O1 hint before `(` heading a call argument', 'f(/* istanbul ignore next */ (function () {})())'],
+    ['#O1 hint before `(` heading a member expression', 'x = /* istanbul ignore next */ (a || b).c'],
+    ['#O1 hint before `(` heading a binary expression', 'x = /* istanbul ignore next */ (a ? b : c) + 1'],
+    ['#O1 a hint before a `(` that is the whole expression still applies inside', 'x = /* istanbul ignore next */ (a ? b : c)'],
+    ['#O2 hint on a class heritage is lost by istanbul', 'class A extends /* istanbul ignore next */ (B || C) {}\nclass D extends (/* istanbul ignore next */ E || F) {}'],
+  ]
+  for (const [name, code, opts] of fixed) test(name, () => assertSnippetParity(code, opts))
+})
+
+// Intended difference #2 (parity-differences.md): c8/v8 hints, which istanbul
+// ignores. None of the real files above carries one.
+describe('documented difference: c8/v8 hints', () => {
+  const fnNames = (fc) => Object.values(fc.fnMap).map((f) => f.name)
+  const stmtLines = (fc) => Object.values(fc.statementMap).map((l) => l.start.line)
+
+  test('`c8 ignore next` skips the next node; istanbul counts it', () => {
+    const { ours, theirs } = snippetMaps('/* c8 ignore next */\nfunction f() {}\n/* v8 ignore next */\nfunction g() {}\nfunction h() {}')
+    assert.deepEqual(fnNames(theirs), ['f', 'g', 'h'])
+    assert.deepEqual(fnNames(ours), ['h'])
+  })
+
+  test('`c8 ignore next N` skips the next N lines', () => {
+    const { ours, theirs } = snippetMaps('a()\n/* c8 ignore next 2 */\nb()\nc()\nd()')
+    assert.deepEqual(stmtLines(theirs), [1, 3, 4, 5])
+    assert.deepEqual(stmtLines(ours), [1, 5])
+  })
+
+  test('`c8 ignore start` ... `c8 ignore stop` skips the range', () => {
+    const { ours, theirs } = snippetMaps('/* c8 ignore start */\nfunction f() { a() }\n/* c8 ignore stop */\nfunction g() {}')
+    assert.deepEqual(fnNames(theirs), ['f', 'g'])
+    assert.deepEqual(fnNames(ours), ['g'])
+    assert.deepEqual(stmtLines(ours), [])
   })
 })
