@@ -50,6 +50,11 @@ test('source names: webpack://, turbopack [project], URL-encoded, relative to th
 test('two chunks with index maps report the original files, merged', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-maps-'))
   fs.mkdirSync(path.join(root, 'out'))
+  // Original sources are reported only when they are real files.
+  fs.mkdirSync(path.join(root, 'src/[id]'), { recursive: true })
+  fs.mkdirSync(path.join(root, 'lib'))
+  fs.writeFileSync(path.join(root, 'src/[id]/page.tsx'), 'export const a = (x: boolean) => (x ? 1 : 2)\n')
+  fs.writeFileSync(path.join(root, 'lib/util.ts'), 'export const b = (y: boolean) => (y ? 3 : 4)\n')
   const files = createFileInstrumenter(cov, { root, include: ['**'], exclude: [], sourceMaps: true, reportLogic: false })
   // Each chunk line is one original line, column for column.
   const lineA = 'exports.a = function a(x) { return x ? 1 : 2 };'
