@@ -1,0 +1,17 @@
+'use strict'
+// Next config of the cov-als-native example. Two builds can live side by side:
+// `next build` (Turbopack, the default in Next 16) into .next, and
+// `NEXT_DIST_DIR=.next-webpack next build --webpack` into .next-webpack.
+
+/** @type {import('next').NextConfig} */
+module.exports = {
+  distDir: process.env.NEXT_DIST_DIR || '.next',
+  poweredByHeader: false,
+  experimental: {
+    // Source maps for the server chunks (webpack; Turbopack writes them
+    // anyway), so reports name app/**/*.tsx and lib/*.ts, not chunks.
+    serverSourceMaps: true,
+    // Readable server chunks: function names survive into the reports.
+    serverMinification: false,
+  },
+}
