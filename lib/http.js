@@ -72,10 +72,15 @@ function createScope(cov, config) {
     res.end(text)
   }
 
+  // Answers 400 and returns false for an id a control request cannot use.
+  function usableId(res, testId) {
+    if (typeof testId === 'string' && testId !== '' && testId.length <= MAX_TEST_ID_LENGTH) return true
+    send(res, 400, { error: `testId must be a non-empty string of at most ${MAX_TEST_ID_LENGTH} characters` })
+    return false
+  }
+
   function flushTo(res, testId) {
-    if (typeof testId !== 'string' || testId === '' || testId.length > MAX_TEST_ID_LENGTH) {
-      return send(res, 400, { error: `testId must be a non-empty string of at most ${MAX_TEST_ID_LENGTH} characters` })
-    }
+    if (!usableId(res, testId)) return
     const json = cov.flushJson(testId)
     let file = null
     try {
@@ -89,9 +94,7 @@ function createScope(cov, config) {
   // Like a flush, but nothing is reset or written (a test checking its own
   // report while another project of the same test may still be running).
   function peekTo(res, testId) {
-    if (typeof testId !== 'string' || testId === '' || testId.length > MAX_TEST_ID_LENGTH) {
-      return send(res, 400, { error: `testId must be a non-empty string of at most ${MAX_TEST_ID_LENGTH} characters` })
-    }
+    if (!usableId(res, testId)) return
     send(res, 200, `{"testId":${JSON.stringify(testId)},"coverage":${cov.peekJson(testId)}}`)
   }
 
