@@ -84,5 +84,9 @@ export declare function reset(testId: string): void
 export declare function tests(): string[]
 /** The test id of the current async context, if any. */
 export declare function currentTestId(): string | undefined
+/** Run `fn` outside any test: its counts go to the startup bucket. */
+export declare function runUnattributed<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R
+/** `fn` bound to the current test context (work queued outside the request's async chain, e.g. by a pool). */
+export declare function bind<F extends (...args: any[]) => any>(fn: F): F
 /** Expose the runtime to a `vm` context so instrumented code can run in it. */
 export declare function exposeTo<T extends object>(context: T): T

@@ -101,3 +101,37 @@ test('wrap() for a raw http handler, with a custom header', async () => {
   assert.throws(() => wrap('nope'), TypeError)
   assert.throws(() => wrap(() => {}, { hedaer: 'x' }), /unknown option/)
 })
+
+test('bind(): work queued by a shared pool counts for the test that queued it, other async contexts untouched', async () => {
+  const { AsyncLocalStorage } = require('node:async_hooks')
+  const appContext = new AsyncLocalStorage()
+  // A pool created at startup runs queued jobs from its own timer, outside
+  // the request's async chain.
+  const queue = []
+  const pool = setInterval(() => queue.splice(0).forEach((job) => job()), 1)
+  const seen = []
+  try {
+    await Promise.all(
+      ['pool-a', 'pool-b'].map((id, i) =>
+        cov.run(id, () =>
+          appContext.run(`app-${id}`, () =>
+            new Promise((resolve) => {
+              queue.push(cov.bind(() => {
+                seen.push([cov.currentTestId(), appContext.getStore()])
+                lib.work(i === 0 ? 'a' : 'b').then(resolve)
+              }))
+            }),
+          ),
+        ),
+      ),
+    )
+  } finally {
+    clearInterval(pool)
+  }
+  assert.deepEqual(seen.map((s) => s[0]).sort(), ['pool-a', 'pool-b'])
+  // Only our context is bound: the app's own store is the pool's (none).
+  assert.deepEqual(seen.map((s) => s[1]), [undefined, undefined])
+  assert.equal(fnHits(cov.flush('pool-a')[FILE], 'branchA'), 1)
+  assert.equal(fnHits(cov.flush('pool-b')[FILE], 'branchB'), 1)
+  assert.throws(() => cov.bind(5), TypeError)
+})

@@ -7,7 +7,6 @@
 const http = require('node:http')
 const https = require('node:https')
 const crypto = require('node:crypto')
-const { AsyncResource } = require('node:async_hooks')
 const { writeTestCoverage } = require('./store')
 
 const MAX_TEST_ID_LENGTH = 1024
@@ -149,8 +148,8 @@ function createScope(cov, config) {
     const inContext = () => {
       // Stream events (body 'data'/'end', 'finish', 'close') come from the
       // socket, outside the request's async context: bind them to it.
-      req.emit = AsyncResource.bind(req.emit, 'cov-als-native', req)
-      res.emit = AsyncResource.bind(res.emit, 'cov-als-native', res)
+      req.emit = cov.bind(req.emit)
+      res.emit = cov.bind(res.emit)
       return next()
     }
     return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
