@@ -139,8 +139,12 @@ impl InputMap {
         let segs = self.lines.get(p.line.checked_sub(1)? as usize)?;
         let i = segs.partition_point(|s| s.col <= p.column);
         let s = if i == 0 { segs.first()? } else { &segs[i - 1] };
-        let column = s.column + p.column.saturating_sub(s.col);
-        Some((s.source, Position { line: s.line + 1, column }))
+        Some(Self::within(s, p.column))
+    }
+
+    /// Where generated `column` lands inside segment `s`.
+    fn within(s: &Segment, column: u32) -> (u32, Position) {
+        (s.source, Position { line: s.line + 1, column: s.column + column.saturating_sub(s.col) })
     }
 
     /// Like `position`, for an end: when nothing on its line maps at or
@@ -151,8 +155,7 @@ impl InputMap {
         if let Some(segs) = self.lines.get(line) {
             let i = segs.partition_point(|s| s.col <= p.column);
             if i > 0 {
-                let s = &segs[i - 1];
-                return Some((s.source, Position { line: s.line + 1, column: s.column + p.column.saturating_sub(s.col) }));
+                return Some(Self::within(&segs[i - 1], p.column));
             }
         }
         let earlier = self.lines.get(..line.min(self.lines.len()))?;

@@ -173,9 +173,9 @@ pub fn instrument(
         (Some(map), true) => source_map::compose(&pass.cov, map, filename)?,
         (Some(map), false) => {
             pass.cov.input_source_map = Some(map.clone());
-            vec![pass.cov.clone()]
+            vec![std::mem::take(&mut pass.cov)]
         }
-        (None, _) => vec![pass.cov.clone()],
+        (None, _) => vec![std::mem::take(&mut pass.cov)],
     };
     files.retain(|f| !f.path.is_empty());
     // Ties the emitted header to this registration: same file name and code.
