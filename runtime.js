@@ -81,11 +81,7 @@ function checkOptions(options) {
 // Istanbul's truthiness rule for `bT` counters (reportLogic): empty arrays
 // and empty plain objects do not count as true.
 function countTruthy(table, slot, value) {
-  if (
-    value &&
-    (!Array.isArray(value) || value.length) &&
-    (Object.getPrototypeOf(value) !== Object.prototype || Object.values(value).length)
-  ) {
+  if (value && (!Array.isArray(value) || value.length) && (Object.getPrototypeOf(value) !== Object.prototype || Object.values(value).length)) {
     table[slot]++
   }
   return value
@@ -164,8 +160,7 @@ function createRuntime(native) {
       sourceType,
       reportLogic: options.reportLogic,
       ignoreClassMethods: options.ignoreClassMethods,
-      inputSourceMap:
-        inputSourceMap == null ? undefined : typeof inputSourceMap === 'string' ? inputSourceMap : JSON.stringify(inputSourceMap),
+      inputSourceMap: inputSourceMap == null ? undefined : typeof inputSourceMap === 'string' ? inputSourceMap : JSON.stringify(inputSourceMap),
       composeSourceMap: options.composeSourceMap,
       sourceMap: options.sourceMap,
     })

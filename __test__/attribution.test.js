@@ -98,7 +98,10 @@ test('module initialisation outside run() counts into STARTUP_ID', () => {
   const fc = entry(flush(STARTUP_ID), SHOP)
   assert.equal(stmtCount(fc, lineOf(SHOP_SRC, '@top')), 1, 'top-level statement ran once at init')
   // Only declarations ran: no function body was entered during init.
-  assert.ok(Object.values(fc.f).every((n) => n === 0), `no function ran at init: ${JSON.stringify(fc.f)}`)
+  assert.ok(
+    Object.values(fc.f).every((n) => n === 0),
+    `no function ran at init: ${JSON.stringify(fc.f)}`,
+  )
   // Flushed: a second flush of startup has nothing new for this file.
   assert.ok(allZero(entry(flush(STARTUP_ID), SHOP)))
 })
@@ -149,8 +152,14 @@ test('32 interleaved requests get exactly the counts each gets alone', async () 
     sumPage += c.s[pageKey]
   }
   // Sums over all tests: every hit went to exactly one test.
-  assert.equal(sumPush, Array.from({ length: N }, (_, n) => 1 + (n % 4)).reduce((a, b) => a + b))
-  assert.equal(sumPage, Array.from({ length: N }, (_, n) => n % 5).reduce((a, b) => a + b))
+  assert.equal(
+    sumPush,
+    Array.from({ length: N }, (_, n) => 1 + (n % 4)).reduce((a, b) => a + b),
+  )
+  assert.equal(
+    sumPage,
+    Array.from({ length: N }, (_, n) => n % 5).reduce((a, b) => a + b),
+  )
 })
 
 // ---------------------------------------------------------------------------
@@ -172,8 +181,14 @@ test('a generator started in test A and resumed in test B: hits after the resume
     assert.deepEqual(it.next(), { value: 2, done: false }) // runs to the first yield in A
     return it
   })
-  assert.deepEqual(run('gen-B', () => g.next()), { value: 4, done: false })
-  assert.deepEqual(run('gen-B', () => g.next()), { value: 5, done: true })
+  assert.deepEqual(
+    run('gen-B', () => g.next()),
+    { value: 4, done: false },
+  )
+  assert.deepEqual(
+    run('gen-B', () => g.next()),
+    { value: 5, done: true },
+  )
 
   const a = entry(flush('gen-A'), GEN)
   const b = entry(flush('gen-B'), GEN)
@@ -181,10 +196,16 @@ test('a generator started in test A and resumed in test B: hits after the resume
   const fSteps = fnKey(a, 'steps')
   // A: function entry and statements up to (and including) the first yield.
   assert.equal(a.f[fSteps], 1)
-  assert.deepEqual(['@g1', '@g2', '@g3', '@g4', '@g5'].map((m) => stmtCount(a, line(m))), [1, 1, 0, 0, 0])
+  assert.deepEqual(
+    ['@g1', '@g2', '@g3', '@g4', '@g5'].map((m) => stmtCount(a, line(m))),
+    [1, 1, 0, 0, 0],
+  )
   // B: everything after the resume, but not the function entry.
   assert.equal(b.f[fSteps], 0)
-  assert.deepEqual(['@g1', '@g2', '@g3', '@g4', '@g5'].map((m) => stmtCount(b, line(m))), [0, 0, 1, 1, 1])
+  assert.deepEqual(
+    ['@g1', '@g2', '@g3', '@g4', '@g5'].map((m) => stmtCount(b, line(m))),
+    [0, 0, 1, 1, 1],
+  )
 })
 
 test('a generator created in A but first advanced in B counts entirely in B', () => {
@@ -194,7 +215,10 @@ test('a generator created in A but first advanced in B counts entirely in B', ()
   const d = entry(flush('gen-D'), GEN)
   assert.ok(allZero(c), `nothing counted in the creating test: ${JSON.stringify(counts(c))}`)
   assert.equal(d.f[fnKey(d, 'steps')], 1)
-  assert.deepEqual(['@g1', '@g2', '@g3', '@g4', '@g5'].map((m) => stmtCount(d, lineOf(GEN_SRC, m))), [1, 1, 1, 1, 1])
+  assert.deepEqual(
+    ['@g1', '@g2', '@g3', '@g4', '@g5'].map((m) => stmtCount(d, lineOf(GEN_SRC, m))),
+    [1, 1, 1, 1, 1],
+  )
 })
 
 // throw() and return() resume a suspended generator just like next() does
@@ -231,7 +255,10 @@ test('generator.throw() called in test B: the catch/finally hits go to B', () =>
     it.next()
     return it
   })
-  assert.deepEqual(run('throw-B', () => g.throw(new Error('boom'))), { value: undefined, done: true })
+  assert.deepEqual(
+    run('throw-B', () => g.throw(new Error('boom'))),
+    { value: undefined, done: true },
+  )
   assert.deepEqual(guardCounts('throw-A', ['@y', '@catch', '@fin']), [1, 0, 0], 'A: only up to the yield')
   assert.deepEqual(guardCounts('throw-B', ['@y', '@catch', '@fin']), [0, 1, 1], 'B: the catch and finally blocks')
 })
@@ -242,7 +269,10 @@ test('generator.return() called in test B: the finally hits go to B', () => {
     it.next()
     return it
   })
-  assert.deepEqual(run('return-B', () => g.return(7)), { value: 7, done: true })
+  assert.deepEqual(
+    run('return-B', () => g.return(7)),
+    { value: 7, done: true },
+  )
   assert.deepEqual(guardCounts('return-A', ['@y', '@catch', '@fin']), [1, 0, 0], 'A: only up to the yield')
   assert.deepEqual(guardCounts('return-B', ['@y', '@catch', '@fin']), [0, 0, 1], 'B: the finally block')
 })
@@ -282,9 +312,15 @@ test('an async generator started in A and resumed in B: hits after the resume go
   const marks = ['@a1', '@a2', '@a3', '@a4', '@a5', '@a6']
   assert.equal(a.f[fnKey(a, 'feed')], 1)
   assert.equal(b.f[fnKey(b, 'feed')], 0)
-  assert.deepEqual(marks.map((m) => stmtCount(a, lineOf(AGEN_SRC, m))), [1, 1, 0, 0, 0, 0])
+  assert.deepEqual(
+    marks.map((m) => stmtCount(a, lineOf(AGEN_SRC, m))),
+    [1, 1, 0, 0, 0, 0],
+  )
   // The await after the resume keeps B's context.
-  assert.deepEqual(marks.map((m) => stmtCount(b, lineOf(AGEN_SRC, m))), [0, 0, 1, 1, 1, 1])
+  assert.deepEqual(
+    marks.map((m) => stmtCount(b, lineOf(AGEN_SRC, m))),
+    [0, 0, 1, 1, 1, 1],
+  )
 })
 
 // ---------------------------------------------------------------------------
@@ -368,7 +404,11 @@ test('currentTestId follows run(), including across awaits', async () => {
     return [before, cov.currentTestId()]
   })
   assert.deepEqual(seen, ['cur', 'cur'])
-  assert.equal(run('cur', (a, b) => a + b, 2, 3), 5, 'run passes extra arguments and returns fn result')
+  assert.equal(
+    run('cur', (a, b) => a + b, 2, 3),
+    5,
+    'run passes extra arguments and returns fn result',
+  )
   flush('cur')
 })
 

@@ -231,7 +231,10 @@ describe('test ids over HTTP', () => {
     assert.equal(hitCount(startup.coverage), 3, 'counted as unattributed')
     const listed = (await request(server.port, { path: '/__cov/tests', agent })).json.tests
     assert.ok(!listed.some((t) => t.length > 1024), 'no over-long id was created')
-    const warnings = server.stderr().split('\n').filter((l) => l.includes('longer than 1024'))
+    const warnings = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('longer than 1024'))
     assert.equal(warnings.length, 1, `one warning for all over-long headers:\n${server.stderr()}`)
 
     for (const route of ['flush', 'peek']) {
@@ -342,10 +345,28 @@ describe('control requests', () => {
   })
 
   test('malformed bodies and wrong methods: 400/404 with a message, the server keeps serving', async () => {
-    const bad = ['{not json', '', 'null', '[]', '"testId"', '{"testId":""}', '{"testId":7}', '{"testId":["a"]}', '{"testId":null}', '{"testid":"a"}', '{"testId":{"id":"a"}}']
+    const bad = [
+      '{not json',
+      '',
+      'null',
+      '[]',
+      '"testId"',
+      '{"testId":""}',
+      '{"testId":7}',
+      '{"testId":["a"]}',
+      '{"testId":null}',
+      '{"testid":"a"}',
+      '{"testId":{"id":"a"}}',
+    ]
     for (const route of ['flush', 'peek']) {
       for (const body of bad) {
-        const res = await request(server.port, { method: 'POST', path: `/__cov/${route}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, agent, body: body === '' ? undefined : body })
+        const res = await request(server.port, {
+          method: 'POST',
+          path: `/__cov/${route}`,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          agent,
+          body: body === '' ? undefined : body,
+        })
         assert.equal(res.status, 400, `${route} ${JSON.stringify(body)}: ${res.status} ${res.body}`)
         assert.match(res.json.error, /testId/, `${route} ${JSON.stringify(body)}: the message says what is expected`)
       }
@@ -434,7 +455,10 @@ describe('control requests', () => {
     await hits(server.port, id, 30, agent)
     const answers = await Promise.all(Array.from({ length: 25 }, () => postControl(server.port, 'flush', { testId: id }, agent)))
     for (const a of answers) assert.equal(a.status, 200)
-    assert.equal(answers.reduce((sum, a) => sum + hitCount(a.json.coverage), 0), 30)
+    assert.equal(
+      answers.reduce((sum, a) => sum + hitCount(a.json.coverage), 0),
+      30,
+    )
     assert.equal(hitCount(JSON.parse(fs.readFileSync(answers[0].json.file, 'utf8')).coverage), 30, 'the merged file too')
 
     // Flushes racing the requests of the same id, then one last flush.
@@ -473,7 +497,10 @@ describe('control requests', () => {
       }
     }
     await Promise.all(work)
-    assert.ok(statuses.every((s) => s === 200), `every control request answered 200: ${[...new Set(statuses)]}`)
+    assert.ok(
+      statuses.every((s) => s === 200),
+      `every control request answered 200: ${[...new Set(statuses)]}`,
+    )
     for (const id of ids) {
       const last = await postControl(server.port, 'flush', { testId: id }, agent)
       const total = flushAnswers.get(id) + hitCount(last.json.coverage)
@@ -589,7 +616,14 @@ describe('source files under the preload', () => {
     assert.ok(big, 'big.js instrumented')
     assert.equal(Object.keys(big.fnMap).length, 2001)
     assert.equal(fnHits(big, 'run'), 1)
-    for (const [name, want] of [['f0', 1], ['f500', 1], ['f1500', 1], ['f1', 0], ['f1999', 0]]) assert.equal(fnHits(big, name), want, name)
+    for (const [name, want] of [
+      ['f0', 1],
+      ['f500', 1],
+      ['f1500', 1],
+      ['f1', 0],
+      ['f1999', 0],
+    ])
+      assert.equal(fnHits(big, name), want, name)
     assert.equal(warningsNaming('big.js').length, 0)
   })
 
@@ -675,11 +709,13 @@ describe('source files under the preload', () => {
 // ===========================================================================
 describe('API arguments', () => {
   test('instrument(): wrong code, filename and options get clear errors', () => {
-    const named = (pattern, ctor = Error) => (err) => {
-      assert.ok(err instanceof ctor, `${err && err.constructor && err.constructor.name}: ${err && err.message}`)
-      assert.match(err.message, pattern)
-      return true
-    }
+    const named =
+      (pattern, ctor = Error) =>
+      (err) => {
+        assert.ok(err instanceof ctor, `${err && err.constructor && err.constructor.name}: ${err && err.message}`)
+        assert.match(err.message, pattern)
+        return true
+      }
     assert.throws(() => cov.instrument(123, '/x.js'), named(/code must be a string/, TypeError))
     assert.throws(() => cov.instrument(null, '/x.js'), named(/code must be a string/, TypeError))
     assert.throws(() => cov.instrument(Buffer.from('1'), '/x.js'), named(/code must be a string/, TypeError))
@@ -689,12 +725,15 @@ describe('API arguments', () => {
     assert.throws(() => cov.instrument('1', '/x.js', null), named(/options must be an object/, TypeError))
     assert.throws(() => cov.instrument('1', '/x.js', { sourceType: 'nope' }), named(/sourceType.*nope/))
     assert.throws(() => cov.instrument('1', '/x.js', { sourceType: 5 }), named(/sourceType/))
-    assert.throws(() => cov.instrument('1', '/x.js', { inputSourceMap: 'garbage' }), (err) => {
-      assert.ok(err instanceof cov.InstrumentError)
-      assert.equal(err.code, 'COV_ALS_SOURCE_MAP_ERROR', 'a bad map is not a parse error of the code')
-      assert.match(err.message, /source map/)
-      return true
-    })
+    assert.throws(
+      () => cov.instrument('1', '/x.js', { inputSourceMap: 'garbage' }),
+      (err) => {
+        assert.ok(err instanceof cov.InstrumentError)
+        assert.equal(err.code, 'COV_ALS_SOURCE_MAP_ERROR', 'a bad map is not a parse error of the code')
+        assert.match(err.message, /source map/)
+        return true
+      },
+    )
     assert.throws(() => cov.instrument('1', '/x.js', { inputSourceMap: 42 }), named(/source map/))
     assert.throws(() => cov.instrument('1', '/x.js', { inputSourceMap: { version: 3 } }), named(/source map/))
     assert.throws(() => cov.instrument('1', '/x.js', { reportLogic: 'yes' }), named(/reportLogic/))
@@ -703,12 +742,15 @@ describe('API arguments', () => {
     assert.throws(() => cov.instrument('1', '/x.js', { composeSourceMap: 'no' }), named(/composeSourceMap/))
     assert.throws(() => cov.instrument('1', '/x.js', { sourceMap: 'yes' }), named(/sourceMap/))
     // Source that does not parse: InstrumentError with a position.
-    assert.throws(() => cov.instrument('var = ;', '/x.js'), (err) => {
-      assert.ok(err instanceof cov.InstrumentError)
-      assert.equal(err.line, 1)
-      assert.equal(typeof err.column, 'number')
-      return true
-    })
+    assert.throws(
+      () => cov.instrument('var = ;', '/x.js'),
+      (err) => {
+        assert.ok(err instanceof cov.InstrumentError)
+        assert.equal(err.line, 1)
+        assert.equal(typeof err.column, 'number')
+        return true
+      },
+    )
   })
 
   test('instrument(): a non-boolean esModules is refused, not taken as truthy', () => {
@@ -746,7 +788,8 @@ describe('API arguments', () => {
     const ids = ['lone \ud800', 'lone \udc00', 'lone \ufffd']
     ids.forEach((id, i) => cov.run(id, () => Array.from({ length: i + 1 }, () => hit())))
     const pending = cov.tests()
-    for (const id of ids) assert.ok(pending.includes(id), `tests() lists ${JSON.stringify(id)} exactly (got ${JSON.stringify(pending.filter((t) => t.startsWith('lone')))})`)
+    for (const id of ids)
+      assert.ok(pending.includes(id), `tests() lists ${JSON.stringify(id)} exactly (got ${JSON.stringify(pending.filter((t) => t.startsWith('lone')))})`)
     const got = ids.map((id) => cov.flush(id)['/bad-input/lone-surrogate.js'].f[0])
     assert.deepEqual(got, [1, 2, 3], 'each id has only its own calls')
   })

@@ -222,7 +222,13 @@ test('merge: same test id from two dirs adds up; --nyc maps load with istanbul',
   assert.match(r.stdout, /5 file\(s\) into 4 test\(s\)/)
 
   const names = ['startup', UNICODE_ID, 'math/clamp edge', 'plain_map_test'].map((id) => `${safeName(id)}.json`).sort()
-  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.json')).sort(), names)
+  assert.deepEqual(
+    fs
+      .readdirSync(out)
+      .filter((f) => f.endsWith('.json'))
+      .sort(),
+    names,
+  )
 
   const uniFile = `${safeName(UNICODE_ID)}.json`
   const uni = readJson(path.join(out, uniFile))
@@ -251,10 +257,7 @@ test('merge: same test id from two dirs adds up; --nyc maps load with istanbul',
   const direct = path.join(tmp, 'report-direct')
   ok('report', out, '--out', viaMerge, '--no-per-test', '--reporters', 'json')
   ok('report', shard('shard-a'), shard('shard-b'), '--out', direct, '--no-per-test', '--reporters', 'json')
-  assert.deepEqual(
-    readJson(path.join(viaMerge, 'merged', 'coverage-final.json')),
-    readJson(path.join(direct, 'merged', 'coverage-final.json')),
-  )
+  assert.deepEqual(readJson(path.join(viaMerge, 'merged', 'coverage-final.json')), readJson(path.join(direct, 'merged', 'coverage-final.json')))
   const strip = (rows) => rows.map(({ test, statements, branches, functions, lines }) => ({ test, statements, branches, functions, lines }))
   assert.deepEqual(strip(readJson(path.join(viaMerge, 'summary.json'))), strip(readJson(path.join(direct, 'summary.json'))))
 

@@ -18,7 +18,10 @@ const AsyncFunction = (async () => {}).constructor
 
 function loadCases() {
   const cases = []
-  for (const file of fs.readdirSync(SPEC_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of fs
+    .readdirSync(SPEC_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const docs = yaml.loadAll(fs.readFileSync(path.join(SPEC_DIR, file), 'utf8')).filter(Boolean)
     docs.forEach((doc, i) => cases.push({ file, index: i, doc, id: `${file}#${i} ${doc.name}` }))
   }
@@ -50,13 +53,11 @@ function instrumentCase({ file, index, doc }) {
 const asStrings = (o) => JSON.parse(JSON.stringify(o || {}))
 
 let passed = 0
-let total = 0
 const cases = loadCases()
 
 for (const c of cases) {
   const known = KNOWN_FAILURES[c.id]
   test(`conformance ${c.id}`, { todo: known ? `known failure: ${known}` : undefined }, async () => {
-    total++
     const { doc } = c
     const { filename, out } = instrumentCase(c)
     const opts = doc.opts || {}

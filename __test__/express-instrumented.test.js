@@ -135,8 +135,13 @@ test('an instrumented Express app reports per-test coverage of express itself', 
     }
 
     // Both tests ran express's request handling: application and router files.
-    const routerFiles = ROUTER_DIR ? [path.join(ROUTER_DIR, 'index.js'), path.join(ROUTER_DIR, 'lib', 'layer.js'), path.join(ROUTER_DIR, 'lib', 'route.js')] : []
-    for (const [name, cov] of [['test-json', jsonCov], ['test-hello', helloCov]]) {
+    const routerFiles = ROUTER_DIR
+      ? [path.join(ROUTER_DIR, 'index.js'), path.join(ROUTER_DIR, 'lib', 'layer.js'), path.join(ROUTER_DIR, 'lib', 'route.js')]
+      : []
+    for (const [name, cov] of [
+      ['test-json', jsonCov],
+      ['test-hello', helloCov],
+    ]) {
       for (const f of [appFile, path.join(EXPRESS_LIB, 'response.js'), ...routerFiles]) {
         assert.ok(sum(cov[f].s) > 0, `${name}: no statements counted in ${path.relative(EXPRESS_DIR, f)}`)
         assert.ok(sum(cov[f].f) > 0, `${name}: no functions counted in ${path.relative(EXPRESS_DIR, f)}`)

@@ -55,11 +55,7 @@ function stmtCount(fc, line) {
 }
 
 function allZero(fc) {
-  return (
-    Object.values(fc.s).every((n) => n === 0) &&
-    Object.values(fc.f).every((n) => n === 0) &&
-    Object.values(fc.b).every((arr) => arr.every((n) => n === 0))
-  )
+  return Object.values(fc.s).every((n) => n === 0) && Object.values(fc.f).every((n) => n === 0) && Object.values(fc.b).every((arr) => arr.every((n) => n === 0))
 }
 
 module.exports = { cov, load, entry, counts, lineOf, fnKey, stmtKeys, stmtCount, allZero }

@@ -40,7 +40,10 @@ async function exercise(port, method = 'GET') {
   const send = (id, kind) =>
     request(port, { method, path: `/work?kind=${kind}`, headers: { 'x-cov-test-id': id }, ...(method === 'POST' ? { body: { kind } } : {}) })
   const results = await Promise.all([send('int-a', 'a'), send('int-b', 'b'), send('int-a', 'a'), send('int-b', 'b'), send('int-b', 'b')])
-  assert.deepEqual(results.map((r) => r.body.replace(/"/g, '')), ['A', 'B', 'A', 'B', 'B'])
+  assert.deepEqual(
+    results.map((r) => r.body.replace(/"/g, '')),
+    ['A', 'B', 'A', 'B', 'B'],
+  )
   const a = (await request(port, { headers: { 'x-cov-flush': 'int-a' } })).json.coverage[FILE]
   const b = (await request(port, { method: 'POST', path: '/__cov/flush', body: { testId: 'int-b' } })).json.coverage[FILE]
   assert.equal(fnHits(a, 'work'), 2)
@@ -114,13 +117,17 @@ test('bind(): work queued by a shared pool counts for the test that queued it, o
     await Promise.all(
       ['pool-a', 'pool-b'].map((id, i) =>
         cov.run(id, () =>
-          appContext.run(`app-${id}`, () =>
-            new Promise((resolve) => {
-              queue.push(cov.bind(() => {
-                seen.push([cov.currentTestId(), appContext.getStore()])
-                lib.work(i === 0 ? 'a' : 'b').then(resolve)
-              }))
-            }),
+          appContext.run(
+            `app-${id}`,
+            () =>
+              new Promise((resolve) => {
+                queue.push(
+                  cov.bind(() => {
+                    seen.push([cov.currentTestId(), appContext.getStore()])
+                    lib.work(i === 0 ? 'a' : 'b').then(resolve)
+                  }),
+                )
+              }),
           ),
         ),
       ),
@@ -130,7 +137,10 @@ test('bind(): work queued by a shared pool counts for the test that queued it, o
   }
   assert.deepEqual(seen.map((s) => s[0]).sort(), ['pool-a', 'pool-b'])
   // Only our context is bound: the app's own store is the pool's (none).
-  assert.deepEqual(seen.map((s) => s[1]), [undefined, undefined])
+  assert.deepEqual(
+    seen.map((s) => s[1]),
+    [undefined, undefined],
+  )
   assert.equal(fnHits(cov.flush('pool-a')[FILE], 'branchA'), 1)
   assert.equal(fnHits(cov.flush('pool-b')[FILE], 'branchB'), 1)
   assert.throws(() => cov.bind(5), TypeError)

@@ -87,7 +87,7 @@ function runSuite(dir, { mode, outDir }) {
 function parseTap(stdout) {
   const lines = stdout.split('\n')
   const assertions = lines.filter((l) => /^(not )?ok \d+/.test(l))
-  const names = lines.filter((l) => /^# /.test(l) && !/^# (tests|pass|fail|ok|skip|todo)\b/.test(l))
+  const names = lines.filter((l) => l.startsWith('# ') && !/^# (tests|pass|fail|ok|skip|todo)\b/.test(l))
   return {
     assertions,
     names,
@@ -141,8 +141,12 @@ for (const lib of LIBRARIES) {
             const fc = coverage[file]
             return Boolean(fc) && Object.values(fc.s).some((n) => n > 0)
           }
-          for (const rel of lib.files) assert.ok(counted(path.join(dir, rel)), `${rel} instrumented and counted; report has ${Object.keys(coverage).length} files`)
-          assert.ok(Object.keys(coverage).some((k) => k.startsWith(path.join(dir, 'test') + path.sep) && counted(k)), 'its test files too')
+          for (const rel of lib.files)
+            assert.ok(counted(path.join(dir, rel)), `${rel} instrumented and counted; report has ${Object.keys(coverage).length} files`)
+          assert.ok(
+            Object.keys(coverage).some((k) => k.startsWith(path.join(dir, 'test') + path.sep) && counted(k)),
+            'its test files too',
+          )
           if (mode === 'tree') {
             assert.ok(counted(path.join(path.dirname(path.dirname(TAPE)), 'lib', 'test.js')), "tape's own lib/test.js too")
             console.log(`${lib.name}@${lib.version} [tree]: ${Object.keys(coverage).length} files instrumented`)
@@ -181,7 +185,15 @@ test('an ES module cycle calling a hoisted function early runs the same instrume
     assert.equal(covered.code, 0, `instrumented run failed:\n${covered.stderr}`)
     assert.equal(covered.stdout, plain.stdout)
     const outDir = path.join(dir, 'out')
-    const { coverage } = JSON.parse(fs.readFileSync(path.join(outDir, fs.readdirSync(outDir).find((f) => f.startsWith('startup-'))), 'utf8'))
+    const { coverage } = JSON.parse(
+      fs.readFileSync(
+        path.join(
+          outDir,
+          fs.readdirSync(outDir).find((f) => f.startsWith('startup-')),
+        ),
+        'utf8',
+      ),
+    )
     const a = coverage[path.join(dir, 'a.mjs')]
     assert.ok(a, 'a.mjs instrumented')
     const helper = Object.keys(a.fnMap).find((k) => a.fnMap[k].name === 'helper')

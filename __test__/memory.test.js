@@ -25,7 +25,7 @@ function result() {
   return out
 }
 
-test('10,000 sequential tests: every flush reports exactly that test\'s counts', () => {
+test("10,000 sequential tests: every flush reports exactly that test's counts", () => {
   const r = result()
   assert.equal(r.checked, TESTS)
   assert.equal(r.results, TESTS, 'instrumented function returned the right value every time')

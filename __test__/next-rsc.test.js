@@ -119,7 +119,12 @@ function checkReports(builder, { out, pw, byId }) {
     for (const rel of SOURCES) assert.equal(at(id, rel).path, path.join(APP, rel))
   }
   for (const key of Object.keys(byId.startup)) {
-    if (/\/\.next[^/]*\//.test(key)) assert.equal(Object.keys(byId.startup[key].fnMap).filter((k) => /^(Home|Product|Search|Cart)Page$|^Reviews$/.test(byId.startup[key].fnMap[k].name)).length, 0, `${builder}: app code reported under the chunk path ${key}`)
+    if (/\/\.next[^/]*\//.test(key))
+      assert.equal(
+        Object.keys(byId.startup[key].fnMap).filter((k) => /^(Home|Product|Search|Cart)Page$|^Reviews$/.test(byId.startup[key].fnMap[k].name)).length,
+        0,
+        `${builder}: app code reported under the chunk path ${key}`,
+      )
   }
 
   // The warm-up ran every route without a test id: module initialisation and
@@ -180,14 +185,23 @@ function checkReports(builder, { out, pw, byId }) {
 
   // The prerendered page: nothing of the app ran for it at run time.
   const about = 'pages.spec.ts › the about page is prerendered at build time'
-  for (const rel of SOURCES) assert.equal(Object.values(at(about, rel).f).reduce((a, b) => a + b, 0), 0, `${rel} in "${about}"`)
+  for (const rel of SOURCES)
+    assert.equal(
+      Object.values(at(about, rel).f).reduce((a, b) => a + b, 0),
+      0,
+      `${rel} in "${about}"`,
+    )
 
   // The merged report and the summary table.
   assert.ok(fs.existsSync(path.join(out, 'report/merged/index.html')))
   const lcov = fs.readFileSync(path.join(out, 'report/merged/lcov.info'), 'utf8')
   assert.ok(lcov.includes('SF:examples/next-rsc/app/products/[slug]/page.tsx'), 'lcov names the .tsx file')
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'report/summary.json'), 'utf8'))
-  assert.deepEqual(summary.map((row) => row.test).sort(), [...TEST_IDS, 'startup', summary.find((r) => r.merged).test].sort(), 'one row per test + startup + merged')
+  assert.deepEqual(
+    summary.map((row) => row.test).sort(),
+    [...TEST_IDS, 'startup', summary.find((r) => r.merged).test].sort(),
+    'one row per test + startup + merged',
+  )
 }
 
 // What the reports should hold and (with Next 16) do not yet: only the
@@ -199,7 +213,12 @@ function checkReports(builder, { out, pw, byId }) {
 // with no mapped source. The runtime keeps them out (include/exclude apply to
 // the original sources, which must be real files below the root).
 function foreignKeys(coverage) {
-  const own = (k) => k.startsWith(APP + path.sep) && !k.includes(`${path.sep}node_modules${path.sep}`) && /\.(tsx?|jsx?|mjs|cjs)$/.test(k) && !/\/\.next[^/]*\//.test(k) && fs.existsSync(k)
+  const own = (k) =>
+    k.startsWith(APP + path.sep) &&
+    !k.includes(`${path.sep}node_modules${path.sep}`) &&
+    /\.(tsx?|jsx?|mjs|cjs)$/.test(k) &&
+    !/\/\.next[^/]*\//.test(k) &&
+    fs.existsSync(k)
   return Object.keys(coverage).filter((k) => !own(k))
 }
 
@@ -220,17 +239,24 @@ function missingStatements(coverage, rel) {
 }
 
 for (const builder of ['turbopack', 'webpack']) {
-  test(`Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite`, { skip, timeout: 15 * 60 * 1000 }, async (t) => {
-    const result = runExample(builder)
-    t.diagnostic(`${builder}: ${result.seconds} s in all; ms: ${JSON.stringify(result.times)}`)
-    checkReports(builder, result)
-    await t.test('every key of the reports is a source file of the project', () => {
-      const foreign = foreignKeys(result.byId.startup)
-      assert.deepEqual(foreign.slice(0, 20), [], `${foreign.length} of ${Object.keys(result.byId.startup).length} keys are not project files`)
-    })
-    await t.test('every statement of the original sources is in the reports', () => {
-      assert.deepEqual(SOURCES.flatMap((rel) => missingStatements(result.byId.startup, rel)), [])
-    })
-    fs.rmSync(result.out, { recursive: true, force: true })
-  })
+  test(
+    `Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite`,
+    { skip, timeout: 15 * 60 * 1000 },
+    async (t) => {
+      const result = runExample(builder)
+      t.diagnostic(`${builder}: ${result.seconds} s in all; ms: ${JSON.stringify(result.times)}`)
+      checkReports(builder, result)
+      await t.test('every key of the reports is a source file of the project', () => {
+        const foreign = foreignKeys(result.byId.startup)
+        assert.deepEqual(foreign.slice(0, 20), [], `${foreign.length} of ${Object.keys(result.byId.startup).length} keys are not project files`)
+      })
+      await t.test('every statement of the original sources is in the reports', () => {
+        assert.deepEqual(
+          SOURCES.flatMap((rel) => missingStatements(result.byId.startup, rel)),
+          [],
+        )
+      })
+      fs.rmSync(result.out, { recursive: true, force: true })
+    },
+  )
 }

@@ -72,7 +72,9 @@ function reactDomServerBundle() {
     'react-dom-server.browser.production.js',
   ]
   for (const name of preferred) if (fs.existsSync(path.join(dir, name))) return [path.join(dir, name)]
-  return listJs(dir).filter((f) => /server.*production/.test(path.basename(f))).slice(0, 1)
+  return listJs(dir)
+    .filter((f) => /server.*production/.test(path.basename(f)))
+    .slice(0, 1)
 }
 
 function corpus() {
@@ -137,7 +139,9 @@ function logicalAssignmentLocs(code, esm) {
 // all. Drop those branches and shift later keys down, keeping any gaps in the
 // key sequence (istanbul leaves gaps where it prunes empty branches).
 function dropLogicalAssignmentBranches(branchMap, code, esm) {
-  const keys = Object.keys(branchMap).map(Number).sort((a, b) => a - b)
+  const keys = Object.keys(branchMap)
+    .map(Number)
+    .sort((a, b) => a - b)
   const candidates = keys.filter((k) => branchMap[k].type === 'binary-expr')
   if (candidates.length === 0) return { branchMap, dropped: 0 }
   const locs = logicalAssignmentLocs(code, esm)
@@ -263,9 +267,7 @@ describe('istanbul-lib-instrument parity on real files', () => {
     const padl = (s, n) => String(s).padStart(n)
     const lines = ['', 'parity summary (S/F/B = statements/functions/branches, per istanbul; +LA = our logical-assignment branches dropped)']
     for (const r of summary) {
-      const status = r.allEqual
-        ? 'equal'
-        : `DIFFERENT (${MAPS.filter((m) => !r.equal[m]).join(', ')})`
+      const status = r.allEqual ? 'equal' : `DIFFERENT (${MAPS.filter((m) => !r.equal[m]).join(', ')})`
       lines.push(
         `  ${pad(r.rel, 62)} S ${padl(r.counts.statementMap, 6)}  F ${padl(r.counts.fnMap, 5)}  B ${padl(r.counts.branchMap, 5)}  +LA ${padl(r.dropped, 3)}  ` +
           `ours ${padl(r.oursMs.toFixed(1), 8)} ms  istanbul ${padl(r.istanbulMs.toFixed(1), 8)} ms  ${status}`,
@@ -377,7 +379,10 @@ describe('snippet parity (sanity: common syntax is equal)', () => {
 // parity-differences.md ("Fixed"); they now guard against regressions.
 describe('fixed differences (regression repros)', () => {
   const fixed = [
-    ['#F1 hint between `}` and `else if`: istanbul attaches it to nothing', 'if (a) {\n  x()\n} /* istanbul ignore else */ else if (b) {\n  y()\n} else {\n  z()\n}'],
+    [
+      '#F1 hint between `}` and `else if`: istanbul attaches it to nothing',
+      'if (a) {\n  x()\n} /* istanbul ignore else */ else if (b) {\n  y()\n} else {\n  z()\n}',
+    ],
     ['#F2 `ignore next` between `}` and `else`', 'if (a) {\n  x()\n} /* istanbul ignore next */ else {\n  z()\n}'],
     ['#F2 `// istanbul ignore next` line before `else`', 'if (a) { b() }\n// istanbul ignore next\nelse { c() }'],
     ['#F3 `ignore next` before a catch block', 'try { a() } catch (e) /* istanbul ignore next */ { b() }'],
@@ -392,15 +397,29 @@ describe('fixed differences (regression repros)', () => {
     ['#F7 hint on a function init in a case is lost by istanbul', 'switch (a) { case 1: var f = /* istanbul ignore next */ function () {} }'],
     ['#F7 hint on a function init in a for head is lost by istanbul', 'for (var i = /* istanbul ignore next */ function () {};;) {}'],
     ['#F7 hint on a function init after a label is lost by istanbul', 'label: var f = /* istanbul ignore next */ function () {}'],
-    ['#F8 hint on a class property value is lost by istanbul', 'class A { x = /* istanbul ignore next */ () => 1; static y = /* istanbul ignore next */ a || b }'],
-    ['#F9 hint on a default value is lost by istanbul', 'function g(a = /* istanbul ignore next */ b || c) {}\nf = (a = /* istanbul ignore next */ () => 1) => 1'],
+    [
+      '#F8 hint on a class property value is lost by istanbul',
+      'class A { x = /* istanbul ignore next */ () => 1; static y = /* istanbul ignore next */ a || b }',
+    ],
+    [
+      '#F9 hint on a default value is lost by istanbul',
+      'function g(a = /* istanbul ignore next */ b || c) {}\nf = (a = /* istanbul ignore next */ () => 1) => 1',
+    ],
     ['#F10 hint on a shorthand pattern default', 'const {/* istanbul ignore next */ a = 1} = o;\n({ /* istanbul ignore next */ b = 1 } = o)'],
     ['#F11 `export default /* ignore next */ class`', 'export default /* istanbul ignore next */ class { m() {} }', { esm: true }],
     ['#F12 hint on a destructured parameter with defaults', 'function f(/* istanbul ignore next */ {a = 1} = {}) {}'],
     ['#F13 hint word boundary: `ignore next1`, `ignore next_x`', '/* istanbul ignore next1 */ function f() {}\n/* istanbul ignore next_x */ function g() {}'],
     ['#F14 private methods are not counted by istanbul 6', 'class A { #m() { a() } static #n() { return a || b } get #g() { return 1 } }'],
-    ['#F15 ignoreClassMethods does not ignore function declarations', 'function render() {}\nx = function render() {}', { options: { ignoreClassMethods: ['render'] } }],
-    ['#F16 ignoreClassMethods: istanbul ignores computed `[name]()` methods', 'class A { [render]() {} "render"() {} }', { options: { ignoreClassMethods: ['render'] } }],
+    [
+      '#F15 ignoreClassMethods does not ignore function declarations',
+      'function render() {}\nx = function render() {}',
+      { options: { ignoreClassMethods: ['render'] } },
+    ],
+    [
+      '#F16 ignoreClassMethods: istanbul ignores computed `[name]()` methods',
+      'class A { [render]() {} "render"() {} }',
+      { options: { ignoreClassMethods: ['render'] } },
+    ],
   ]
   for (const [name, code, opts] of fixed) test(name, () => assertSnippetParity(code, opts))
 
@@ -422,7 +441,10 @@ describe('fixed differences, second round', () => {
     ['#O1 hint before `(` heading a member expression', 'x = /* istanbul ignore next */ (a || b).c'],
     ['#O1 hint before `(` heading a binary expression', 'x = /* istanbul ignore next */ (a ? b : c) + 1'],
     ['#O1 a hint before a `(` that is the whole expression still applies inside', 'x = /* istanbul ignore next */ (a ? b : c)'],
-    ['#O2 hint on a class heritage is lost by istanbul', 'class A extends /* istanbul ignore next */ (B || C) {}\nclass D extends (/* istanbul ignore next */ E || F) {}'],
+    [
+      '#O2 hint on a class heritage is lost by istanbul',
+      'class A extends /* istanbul ignore next */ (B || C) {}\nclass D extends (/* istanbul ignore next */ E || F) {}',
+    ],
   ]
   for (const [name, code, opts] of fixed) test(name, () => assertSnippetParity(code, opts))
 })

@@ -123,7 +123,10 @@ test('raw http server: TypeScript is reported by its source map, an unparseable 
     // Fail open: the file V8 accepts but we cannot parse loaded uninstrumented,
     // with exactly one warning naming it.
     assert.ok(!keys.some((k) => k.endsWith('odd-but-valid.js')))
-    const warnings = server.stderr().split('\n').filter((l) => l.includes('odd-but-valid.js'))
+    const warnings = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('odd-but-valid.js'))
     assert.equal(warnings.length, 1, server.stderr())
     assert.match(warnings[0], /uninstrumented/)
   } finally {

@@ -39,7 +39,14 @@ test('source names: webpack://, turbopack [project], URL-encoded, relative to th
   assert.equal(resolveSource('../../src/a.ts', '', '/proj/dist/x', root), '/proj/src/a.ts')
   assert.equal(resolveSource('a.ts', 'src', '/proj/dist', root), '/proj/dist/src/a.ts')
   assert.equal(resolveSource('file:///abs/b.ts', '', '/proj/dist', root), '/abs/b.ts')
-  for (const pseudo of ['webpack/runtime/define property getters', 'webpack://app/webpack/bootstrap', '[turbopack]/runtime.ts', 'external "react"', 'node:fs', null]) {
+  for (const pseudo of [
+    'webpack/runtime/define property getters',
+    'webpack://app/webpack/bootstrap',
+    '[turbopack]/runtime.ts',
+    'external "react"',
+    'node:fs',
+    null,
+  ]) {
     assert.equal(resolveSource(pseudo, '', '/proj/dist', root), '', String(pseudo))
   }
   assert.equal(mapUrlOf('x()\n//# sourceMappingURL=a.js.map\n'), 'a.js.map')
@@ -65,7 +72,10 @@ test('two chunks with index maps report the original files, merged', () => {
     version: 3,
     sections: [
       { offset: { line: 0, column: 0 }, map: { version: 3, sources: ['webpack://app/./src/%5Bid%5D/page.tsx'], mappings: vlq(0, 0, 0, 0) } },
-      { offset: { line: 1, column: 0 }, map: { version: 3, sources: ['../lib/util.ts', 'webpack/runtime/define'], mappings: `${vlq(0, 0, 0, 0)};${vlq(0, 1, 0, 0)}` } },
+      {
+        offset: { line: 1, column: 0 },
+        map: { version: 3, sources: ['../lib/util.ts', 'webpack/runtime/define'], mappings: `${vlq(0, 0, 0, 0)};${vlq(0, 1, 0, 0)}` },
+      },
     ],
   }
   fs.writeFileSync(path.join(root, 'out/chunk1.js.map'), JSON.stringify(map1))

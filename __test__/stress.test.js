@@ -228,10 +228,21 @@ test(`${TESTS} concurrent tests on one server: each report equals the same reque
     for (let i = 0; i < TESTS; i++) {
       assert.ok(total(solo[i]) > 0, `solo-${i} counted something`)
       const diff = differences(concurrent[i], solo[i])
-      if (diff.length) failures.push(`test ${i} (${plans[i].length} requests: ${plans[i].map((p) => `${p.route}:${p.style || ''}:${p.n ?? ''}`).join(' ')}):\n    ${diff.slice(0, 8).join('\n    ')}`)
+      if (diff.length)
+        failures.push(
+          `test ${i} (${plans[i].length} requests: ${plans[i].map((p) => `${p.route}:${p.style || ''}:${p.n ?? ''}`).join(' ')}):\n    ${diff.slice(0, 8).join('\n    ')}`,
+        )
     }
-    assert.equal(failures.length, 0, `seed ${seed}: ${failures.length}/${TESTS} concurrent reports differ from their serial oracle\n  ${failures.slice(0, 6).join('\n  ')}`)
-    assert.equal(total(startup.coverage), 0, `seed ${seed}: the startup bucket got counts from test requests: ${differences(startup.coverage, init.coverage).length} counters`)
+    assert.equal(
+      failures.length,
+      0,
+      `seed ${seed}: ${failures.length}/${TESTS} concurrent reports differ from their serial oracle\n  ${failures.slice(0, 6).join('\n  ')}`,
+    )
+    assert.equal(
+      total(startup.coverage),
+      0,
+      `seed ${seed}: the startup bucket got counts from test requests: ${differences(startup.coverage, init.coverage).length} counters`,
+    )
     // Nothing left behind: every test id was flushed to zero.
     const listed = await request(server.port, { path: '/__cov/tests', agent })
     const leftovers = listed.json.tests.filter((t) => t !== 'startup')

@@ -65,16 +65,20 @@ async function runShared(testId, flushEvery) {
       workerData: { lib: LIB, file: FILE, path: VPATH, testId, n: N, flushEvery, flag },
     })
     workers.push(worker)
-    ready.push(new Promise((resolve, reject) => {
-      worker.on('message', (m) => m.type === 'ready' && resolve())
-      worker.once('error', reject)
-    }))
-    done.push(new Promise((resolve, reject) => {
-      let result
-      worker.on('message', (m) => m.type === 'done' && (result = m))
-      worker.once('error', reject)
-      worker.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`worker exited with ${code}`))))
-    }))
+    ready.push(
+      new Promise((resolve, reject) => {
+        worker.on('message', (m) => m.type === 'ready' && resolve())
+        worker.once('error', reject)
+      }),
+    )
+    done.push(
+      new Promise((resolve, reject) => {
+        let result
+        worker.on('message', (m) => m.type === 'done' && (result = m))
+        worker.once('error', reject)
+        worker.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`worker exited with ${code}`))))
+      }),
+    )
   }
   await Promise.all(ready)
   Atomics.store(new Int32Array(flag), 0, 1)

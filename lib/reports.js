@@ -41,20 +41,7 @@ class UsageError extends CliError {
 // Reporters of istanbul-reports 3.2 that write files. `text-lcov` always
 // prints to stdout (use `lcovonly`); the console reporters below are given a
 // file name so that stdout carries only the summary table.
-const REPORTERS = [
-  'clover',
-  'cobertura',
-  'html',
-  'html-spa',
-  'json',
-  'json-summary',
-  'lcov',
-  'lcovonly',
-  'none',
-  'teamcity',
-  'text',
-  'text-summary',
-]
+const REPORTERS = ['clover', 'cobertura', 'html', 'html-spa', 'json', 'json-summary', 'lcov', 'lcovonly', 'none', 'teamcity', 'text', 'text-summary']
 const CONSOLE_REPORTER_FILES = { text: 'text.txt', 'text-summary': 'text-summary.txt', teamcity: 'teamcity.txt' }
 const DEFAULT_REPORTERS = ['html', 'lcovonly', 'json', 'json-summary']
 const DEFAULT_PER_TEST_REPORTERS = ['lcovonly', 'json-summary']
@@ -269,6 +256,7 @@ function summarize(map) {
 
 // Test ids may hold control characters; show them escaped.
 function printable(s) {
+  // oxlint-disable-next-line no-control-regex -- escaping control characters is the point
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     const code = c.charCodeAt(0)
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
@@ -317,11 +305,7 @@ const MAX_TEST_COLUMN = 60
 /** The summary as an aligned text table (one row per test, then the merged row). */
 function formatTable(rows) {
   const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines']
-  const cells = rows.map((r) => [
-    truncate(printable(r.test), MAX_TEST_COLUMN),
-    String(r.files),
-    ...METRICS.map((k) => formatPct(r[k])),
-  ])
+  const cells = rows.map((r) => [truncate(printable(r.test), MAX_TEST_COLUMN), String(r.files), ...METRICS.map((k) => formatPct(r[k]))])
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...cells.map((c) => displayWidth(c[i]))))
   const pad = (s, w, right) => {
     const fill = ' '.repeat(Math.max(0, w - displayWidth(s)))
@@ -347,10 +331,7 @@ function markdownCell(s) {
 
 /** The summary as a Markdown table. */
 function formatMarkdown(rows) {
-  const out = [
-    '| test | files | statements % | branches % | functions % | lines % |',
-    '| :--- | ---: | ---: | ---: | ---: | ---: |',
-  ]
+  const out = ['| test | files | statements % | branches % | functions % | lines % |', '| :--- | ---: | ---: | ---: | ---: | ---: |']
   for (const r of rows) {
     const name = r.merged ? `**${markdownCell(r.test)}**` : markdownCell(r.test)
     out.push(`| ${name} | ${r.files} | ${METRICS.map((k) => formatPct(r[k])).join(' | ')} |`)
@@ -634,9 +615,7 @@ function runReport(args, io) {
     reporters: values.reporters ? parseReporters(values.reporters, '--reporters') : undefined,
     merged: !values['no-merged'],
     perTest: !values['no-per-test'],
-    perTestReporters: values['per-test-reporters']
-      ? parseReporters(values['per-test-reporters'], '--per-test-reporters')
-      : undefined,
+    perTestReporters: values['per-test-reporters'] ? parseReporters(values['per-test-reporters'], '--per-test-reporters') : undefined,
     skipInvalid: Boolean(values['skip-invalid']),
     projectRoot: values['project-root'],
     warn: io.warn,

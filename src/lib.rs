@@ -1,4 +1,5 @@
 //! Node bindings: type conversion only. Everything else lives in `cov_core`.
+#![deny(clippy::all)]
 
 use std::sync::Arc;
 
@@ -64,7 +65,11 @@ fn module_mode(s: Option<&str>) -> Result<ModuleMode> {
 /// Instrument `code`; a parse failure is returned as `error`, not thrown,
 /// so the JS layer can raise its typed error.
 #[napi]
-pub fn instrument(code: String, filename: String, options: Option<NativeInstrumentOptions>) -> Result<NativeInstrumentResult> {
+pub fn instrument(
+    code: String,
+    filename: String,
+    options: Option<NativeInstrumentOptions>,
+) -> Result<NativeInstrumentResult> {
     let o = options.unwrap_or_default();
     let opts = InstrumentOptions {
         mode: module_mode(o.source_type.as_deref())?,
@@ -87,7 +92,12 @@ pub fn instrument(code: String, filename: String, options: Option<NativeInstrume
             code: None,
             map: None,
             file_id: None,
-            error: Some(NativeInstrumentError { kind: e.kind.to_string(), message: e.message, line: e.line, column: e.column }),
+            error: Some(NativeInstrumentError {
+                kind: e.kind.to_string(),
+                message: e.message,
+                line: e.line,
+                column: e.column,
+            }),
         }),
     }
 }

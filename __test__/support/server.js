@@ -51,7 +51,14 @@ function request(port, { method = 'GET', path: p = '/', headers = {}, body, agen
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
     const req = http.request(
-      { host: '127.0.0.1', port, method, path: p, agent, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: p,
+        agent,
+        headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers },
+      },
       (res) => {
         let text = ''
         res.setEncoding('utf8')

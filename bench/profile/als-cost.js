@@ -23,32 +23,32 @@ const holder = { store }
 function alsCases(where) {
   console.log(`-- ${where}`)
   als.run(store, () => {
-  time('loop baseline (plain object read)', (n) => {
-    let s = 0
-    for (let i = 0; i < n; i++) s += holder.store.tables[0].length
-    return s
-  })
-  time('als.getStore()', (n) => {
-    let s = 0
-    for (let i = 0; i < n; i++) s += als.getStore().tables[0].length
-    return s
-  })
-  // What a cache keyed on the execution async id would cost per lookup on a
-  // hit (one typed-array read and a compare). Sound only where every context
-  // switch changes that id or goes through the runtime's own run()/exit()
-  // (which would bump an epoch); with AsyncContextFrame (Node >= 24) promise
-  // continuations do not get their own async ids, so it would not be sound there.
-  let lastId = -1
-  let lastStore = null
-  time('executionAsyncId()-keyed cache (hit)', (n) => {
-    let s = 0
-    for (let i = 0; i < n; i++) {
-      const id = executionAsyncId()
-      const st = id === lastId ? lastStore : ((lastId = id), (lastStore = als.getStore()))
-      s += st.tables[0].length
-    }
-    return s
-  })
+    time('loop baseline (plain object read)', (n) => {
+      let s = 0
+      for (let i = 0; i < n; i++) s += holder.store.tables[0].length
+      return s
+    })
+    time('als.getStore()', (n) => {
+      let s = 0
+      for (let i = 0; i < n; i++) s += als.getStore().tables[0].length
+      return s
+    })
+    // What a cache keyed on the execution async id would cost per lookup on a
+    // hit (one typed-array read and a compare). Sound only where every context
+    // switch changes that id or goes through the runtime's own run()/exit()
+    // (which would bump an epoch); with AsyncContextFrame (Node >= 24) promise
+    // continuations do not get their own async ids, so it would not be sound there.
+    let lastId = -1
+    let lastStore = null
+    time('executionAsyncId()-keyed cache (hit)', (n) => {
+      let s = 0
+      for (let i = 0; i < n; i++) {
+        const id = executionAsyncId()
+        const st = id === lastId ? lastStore : ((lastId = id), (lastStore = als.getStore()))
+        s += st.tables[0].length
+      }
+      return s
+    })
   })
 }
 alsCases('top level')
@@ -57,7 +57,6 @@ const src = 'function f(x) { return x }\nmodule.exports = f'
 const { code } = cov.instrument(src, '/tmp/als-cost-probe.js', { sourceType: 'commonjs' })
 const m = { exports: {} }
 new Function('module', 'exports', code)(m, m.exports)
-const resolver = globalThis.__cov_als_native__.file
 cov.run('t', () => {
   const f = m.exports
   time('instrumented f(x) inside cov.run', (n) => {

@@ -14,16 +14,35 @@ const [variant = 'covals', scenario = 'app+react', seconds = '5'] = process.argv
 const src = fs.readFileSync(path.join(__dirname, '..', 'server-bench.js'), 'utf8')
 // reuse the bench's environment setup
 const m = { exports: {} }
-new Function('module', 'exports', 'require', '__dirname', '__filename', src.replace('module.exports = { run, report }', 'module.exports = { run, report, variantEnv, requests }'))(m, m.exports, require('node:module').createRequire(path.join(__dirname, '..', 'server-bench.js')), path.join(__dirname, '..'), path.join(__dirname, '..', 'server-bench.js'))
+new Function(
+  'module',
+  'exports',
+  'require',
+  '__dirname',
+  '__filename',
+  src.replace('module.exports = { run, report }', 'module.exports = { run, report, variantEnv, requests }'),
+)(
+  m,
+  m.exports,
+  require('node:module').createRequire(path.join(__dirname, '..', 'server-bench.js')),
+  path.join(__dirname, '..'),
+  path.join(__dirname, '..', 'server-bench.js'),
+)
 const { variantEnv, requests } = m.exports
 
 ;(async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-prof-'))
   const profDir = path.join(tmp, 'prof')
   const { env, args } = variantEnv(variant, scenario, tmp)
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, ...args, path.join(ROOT, 'bench/server/server.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, ...args, path.join(ROOT, 'bench/server/server.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const port = await new Promise((resolve) => child.stdout.on('data', (d) => resolve(JSON.parse(String(d).split('\n')[0]).port)))
-  const load = (sec) => new Promise((resolve, reject) => autocannon({ url: `http://127.0.0.1:${port}`, connections: 16, duration: sec, requests: requests() }, (e, r) => (e ? reject(e) : resolve(r))))
+  const load = (sec) =>
+    new Promise((resolve, reject) =>
+      autocannon({ url: `http://127.0.0.1:${port}`, connections: 16, duration: sec, requests: requests() }, (e, r) => (e ? reject(e) : resolve(r))),
+    )
   await load(2) // warm-up, not summarized
   const from = Number(process.hrtime.bigint() / 1000n)
   const r = await load(Number(seconds))

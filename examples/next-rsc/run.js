@@ -37,7 +37,19 @@ const DIST_DIRS = ['.next', '.next-webpack', '.next-test', '.next-test-webpack']
 // Every route of the app, requested once without a test id before the suite,
 // and a server action called once (the first action loads the actions
 // loader module): module initialisation is then charged to "startup".
-const WARM_UP = ['/', '/?sort=price', '/products/shoes', '/products/socks', '/products/unicorn', '/search', '/search?q=ha', '/cart', '/about', '/api/stock/shoes', '/api/stock/unicorn']
+const WARM_UP = [
+  '/',
+  '/?sort=price',
+  '/products/shoes',
+  '/products/socks',
+  '/products/unicorn',
+  '/search',
+  '/search?q=ha',
+  '/cart',
+  '/about',
+  '/api/stock/shoes',
+  '/api/stock/unicorn',
+]
 const WARM_UP_ACTIONS = [{ page: '/cart', exportedName: 'getQuote', args: ['socks', 1] }]
 
 function parseArgs(argv) {
@@ -51,7 +63,14 @@ function parseArgs(argv) {
     else if (a === '--out') opts.out = path.resolve(argv[++i])
     else if (a === '--dist-dir') opts.distDir = argv[++i]
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'))
+      console.log(
+        fs
+          .readFileSync(__filename, 'utf8')
+          .split('\n')
+          .slice(2, 22)
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n'),
+      )
       process.exit(0)
     } else throw new Error(`unknown argument ${a} (see --help)`)
   }
@@ -177,7 +196,12 @@ async function warmUp(url, distDir) {
   for (const { page, exportedName, args } of WARM_UP_ACTIONS) {
     const id = Object.keys(manifest.node).find((k) => manifest.node[k].exportedName === exportedName)
     if (!id) throw new Error(`warm-up: no server action ${exportedName} in the server reference manifest`)
-    const res = await send('POST', url + page, { 'next-action': id, accept: 'text/x-component', 'content-type': 'text/plain;charset=UTF-8' }, JSON.stringify(args))
+    const res = await send(
+      'POST',
+      url + page,
+      { 'next-action': id, accept: 'text/x-component', 'content-type': 'text/plain;charset=UTF-8' },
+      JSON.stringify(args),
+    )
     if (res.status !== 200) throw new Error(`warm-up: server action ${exportedName} answered ${res.status}`)
   }
 }
@@ -232,12 +256,20 @@ async function main() {
   }
   if (suiteCode !== 0) throw new Error(`the Playwright suite failed (exit ${suiteCode})`)
 
-  const reportCode = await run(process.execPath, [path.join(REPO, 'bin/cov-als.js'), 'report', testsDir, '--out', reportDir, '--reporters', 'html,lcovonly,json-summary'], { cwd: REPO })
+  const reportCode = await run(
+    process.execPath,
+    [path.join(REPO, 'bin/cov-als.js'), 'report', testsDir, '--out', reportDir, '--reporters', 'html,lcovonly,json-summary'],
+    { cwd: REPO },
+  )
   if (reportCode !== 0) throw new Error(`cov-als report failed (exit ${reportCode})`)
   const rel = (p) => path.relative(process.cwd(), p) || '.'
   log(`per-test coverage files in ${rel(testsDir)}/`)
   log(`merged HTML report at ${rel(path.join(reportDir, 'merged/index.html'))}`)
-  log(`times (ms): ${Object.entries(times).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  log(
+    `times (ms): ${Object.entries(times)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  )
   fs.writeFileSync(path.join(opts.out, 'times.json'), JSON.stringify({ builder: opts.builder, ...times }, null, 2) + '\n')
 }
 

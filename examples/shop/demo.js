@@ -35,15 +35,23 @@ server.stdout.once('data', (line) => {
   const { port } = JSON.parse(String(line))
   const url = `http://127.0.0.1:${port}`
   console.log(`demo: shop server with coverage on at ${url}; running the Playwright suite (3 workers, desktop + mobile)`)
-  const pw = spawnSync(process.execPath, [path.join(REPO, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'playwright.config.js', '--reporter', 'list'], {
-    cwd: __dirname,
-    env: { ...process.env, SERVER_URL: url },
-    stdio: 'inherit',
-  })
+  const pw = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'playwright.config.js', '--reporter', 'list'],
+    {
+      cwd: __dirname,
+      env: { ...process.env, SERVER_URL: url },
+      stdio: 'inherit',
+    },
+  )
   server.removeAllListeners('exit')
   server.once('exit', () => {
     if (pw.status !== 0) fail(`the Playwright suite failed (exit ${pw.status})`)
-    const report = spawnSync(process.execPath, [path.join(REPO, 'bin/cov-als.js'), 'report', TESTS_DIR, '--out', path.join(OUT, 'report'), '--reporters', 'html,lcovonly,json-summary'], { stdio: 'inherit' })
+    const report = spawnSync(
+      process.execPath,
+      [path.join(REPO, 'bin/cov-als.js'), 'report', TESTS_DIR, '--out', path.join(OUT, 'report'), '--reporters', 'html,lcovonly,json-summary'],
+      { stdio: 'inherit' },
+    )
     if (report.status !== 0) fail('cov-als report failed')
     console.log(`\ndemo: per-test coverage files in ${path.relative(process.cwd(), TESTS_DIR)}/`)
     console.log(`demo: merged HTML report at ${path.relative(process.cwd(), path.join(OUT, 'report/merged/index.html'))}`)

@@ -21,6 +21,11 @@ fn main() {
         registry.register(id, &path, out.hash.clone(), out.counters, &out.files);
         let registered = t.elapsed();
         let s: usize = out.files.iter().map(|f| f.statements.len()).sum();
-        println!("instrument {instrumented:?}, register {registered:?}: {} KB -> {} KB, {s} statements, {} counters", code.len() / 1024, out.code.len() / 1024, out.counters);
+        println!(
+            "instrument {instrumented:?}, register {registered:?}: {} KB -> {} KB, {s} statements, {} counters",
+            code.len() / 1024,
+            out.code.len() / 1024,
+            out.counters
+        );
     }
 }

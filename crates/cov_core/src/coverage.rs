@@ -148,16 +148,9 @@ impl FileCoverage {
         out
     }
 
-
     /// Write the full Istanbul file coverage object, reading each counter
     /// through `count(slot)`.
-    pub fn write_json_with_counts(
-        &self,
-        out: &mut String,
-        maps_json: &str,
-        hash: &str,
-        count: &dyn Fn(u32) -> u64,
-    ) {
+    pub fn write_json_with_counts(&self, out: &mut String, maps_json: &str, hash: &str, count: &dyn Fn(u32) -> u64) {
         out.push('{');
         out.push_str(maps_json);
         out.push_str(",\"s\":{");
@@ -222,10 +215,7 @@ mod tests {
 
     #[test]
     fn serializes_istanbul_shape_with_gapped_branch_keys() {
-        let loc = Location {
-            start: Position { line: 1, column: 0 },
-            end: Position { line: 1, column: 5 },
-        };
+        let loc = Location { start: Position { line: 1, column: 0 }, end: Position { line: 1, column: 5 } };
         let fc = FileCoverage {
             path: "/a \"b\".js".into(),
             statements: vec![Statement { loc, slot: 0 }],

@@ -25,11 +25,7 @@ impl<'s> LineIndex<'s> {
                 b'\n' => 1,
                 b'\r' if bytes.get(i + 1) == Some(&b'\n') => 2,
                 b'\r' => 1,
-                0xE2 if bytes.get(i + 1) == Some(&0x80)
-                    && matches!(bytes.get(i + 2), Some(0xA8) | Some(0xA9)) =>
-                {
-                    3
-                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8) | Some(0xA9)) => 3,
                 _ => 0,
             };
             if term_len > 0 {

@@ -224,7 +224,10 @@ mod tests {
         let b = reg.reserve();
         let chunk = |slot_base: u32| FileCoverage {
             path: "/src/page.tsx".into(),
-            statements: vec![Statement { loc: loc(1), slot: slot_base }, Statement { loc: loc(2), slot: slot_base + 1 }],
+            statements: vec![
+                Statement { loc: loc(1), slot: slot_base },
+                Statement { loc: loc(2), slot: slot_base + 1 },
+            ],
             ..Default::default()
         };
         reg.register(a, "/out/a.js", "h".into(), 2, &[chunk(0)]);

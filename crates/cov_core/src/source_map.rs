@@ -86,7 +86,8 @@ impl InputMap {
             .map(|s| s.as_str().unwrap_or_default().to_string())
             .collect();
         if self.source_root.is_none() {
-            self.source_root = v.get("sourceRoot").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+            self.source_root =
+                v.get("sourceRoot").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
         }
         // Source ids of this (section) map, in the flattened list.
         let ids: Vec<u32> = sources
@@ -123,7 +124,12 @@ impl InputMap {
                 if self.lines.len() <= gen_line {
                     self.lines.resize(gen_line + 1, Vec::new());
                 }
-                self.lines[gen_line].push(Segment { col: (col_base + gen_col) as u32, source: id, line: src_line as u32, column: src_col as u32 });
+                self.lines[gen_line].push(Segment {
+                    col: (col_base + gen_col) as u32,
+                    source: id,
+                    line: src_line as u32,
+                    column: src_col as u32,
+                });
             }
         }
         for l in &mut self.lines {
@@ -182,14 +188,17 @@ impl InputMap {
 /// Resolve a map's source name to the path reports should use.
 pub fn resolve_source(source_root: Option<&str>, source: &str, generated_file: &str) -> String {
     let joined = match source_root {
-        Some(root) if !root.is_empty() && !source.starts_with('/') => format!("{}/{}", root.trim_end_matches('/'), source),
+        Some(root) if !root.is_empty() && !source.starts_with('/') => {
+            format!("{}/{}", root.trim_end_matches('/'), source)
+        }
         _ => source.to_string(),
     };
     let joined = joined.strip_prefix("file://").unwrap_or(&joined).to_string();
     if joined.starts_with('/') || joined.contains("://") {
         return normalize(&joined);
     }
-    let dir = std::path::Path::new(generated_file).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir =
+        std::path::Path::new(generated_file).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
     if dir.is_empty() {
         normalize(&joined)
     } else {
@@ -255,12 +264,18 @@ pub fn compose(cov: &FileCoverage, map_json: &str, generated_file: &str) -> Resu
         }
     }
     for f in &cov.functions {
-        let (Some((src, loc)), Some((dsrc, decl))) = (mapper.location(&f.loc), mapper.location(&f.decl)) else { continue };
+        let (Some((src, loc)), Some((dsrc, decl))) = (mapper.location(&f.loc), mapper.location(&f.decl)) else {
+            continue;
+        };
         if src != dsrc {
             continue;
         }
         let fc = entry!(src);
-        let name = if f.name.starts_with("(anonymous_") { format!("(anonymous_{})", fc.functions.len()) } else { f.name.clone() };
+        let name = if f.name.starts_with("(anonymous_") {
+            format!("(anonymous_{})", fc.functions.len())
+        } else {
+            f.name.clone()
+        };
         fc.functions.push(Function { name, decl, loc, slot: f.slot });
     }
     'branches: for b in &cov.branches {
@@ -329,8 +344,14 @@ mod tests {
         let cov = FileCoverage {
             path: "/out/chunk.js".into(),
             statements: vec![
-                Statement { loc: Location { start: Position { line: 1, column: 0 }, end: Position { line: 1, column: 3 } }, slot: 0 },
-                Statement { loc: Location { start: Position { line: 2, column: 0 }, end: Position { line: 2, column: 3 } }, slot: 1 },
+                Statement {
+                    loc: Location { start: Position { line: 1, column: 0 }, end: Position { line: 1, column: 3 } },
+                    slot: 0,
+                },
+                Statement {
+                    loc: Location { start: Position { line: 2, column: 0 }, end: Position { line: 2, column: 3 } },
+                    slot: 1,
+                },
             ],
             ..Default::default()
         };

@@ -31,7 +31,12 @@ export function file(coverage: CoverageMap, rel: string): FileCoverage {
 /** Calls of the function(s) named `name` in the file. */
 export function calls(fc: FileCoverage, name: string): number {
   const ids = Object.keys(fc.fnMap).filter((k) => fc.fnMap[k].name === name)
-  if (ids.length === 0) throw new Error(`no function ${name} in ${fc.path}; have ${Object.values(fc.fnMap).map((f) => f.name).join(', ')}`)
+  if (ids.length === 0)
+    throw new Error(
+      `no function ${name} in ${fc.path}; have ${Object.values(fc.fnMap)
+        .map((f) => f.name)
+        .join(', ')}`,
+    )
   return ids.reduce((sum, k) => sum + fc.f[k], 0)
 }
 

@@ -79,7 +79,7 @@ impl Hints {
             let Some(parsed) = parse_hint(text) else { continue };
             // c8/v8 `ignore next N`: the next N lines, as c8 reads it.
             if !parsed.istanbul && parsed.word == "next" {
-                if let Ok(n) = parsed.rest.trim().split_whitespace().next().unwrap_or("").parse::<usize>() {
+                if let Ok(n) = parsed.rest.split_whitespace().next().unwrap_or("").parse::<usize>() {
                     let from = c.span.end as usize;
                     let mut end = from;
                     for _ in 0..=n {
@@ -154,5 +154,4 @@ mod tests {
         assert_eq!(word("istanbul ignore next_x"), None);
         assert_eq!(word("some comment"), None);
     }
-
 }

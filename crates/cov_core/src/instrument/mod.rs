@@ -137,10 +137,7 @@ pub fn instrument(
     let ret = Parser::new(&allocator, code, source_type(filename, options.mode)).with_options(parse_options).parse();
     if ret.panicked || ret.diagnostics.has_errors() {
         let first = ret.diagnostics.errors().next();
-        let offset = first
-            .and_then(|e| e.labels.first())
-            .map(|l| l.offset() as u32)
-            .unwrap_or(0);
+        let offset = first.and_then(|e| e.labels.first()).map(|l| l.offset()).unwrap_or(0);
         let pos = LineIndex::new(code).position(offset.min(code.len() as u32));
         return Err(InstrumentError {
             kind: "parse",
@@ -153,7 +150,13 @@ pub fn instrument(
     let program = ret.program;
     let hints = hints::Hints::new(code, &program.comments);
     if hints.ignore_file {
-        return Ok(Instrumented { code: code.to_string(), map: None, files: Vec::new(), counters: 0, hash: String::new() });
+        return Ok(Instrumented {
+            code: code.to_string(),
+            map: None,
+            files: Vec::new(),
+            counters: 0,
+            hash: String::new(),
+        });
     }
 
     let names = names_for(filename);
@@ -194,11 +197,13 @@ pub fn instrument(
     // runs (ES module cycles) can count; it replaces itself with the
     // runtime's resolver on first call. Code that declares its own
     // `globalThis` gets the global from a sloppy-mode function instead.
-    let global = if pass.declares_global_this { "(function () {}).constructor(\"return this\")()" } else { "globalThis" };
+    let global =
+        if pass.declares_global_this { "(function () {}).constructor(\"return this\")()" } else { "globalThis" };
     let header = format!(
         "{lead}{HEADER_MARKER}function {r}() {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return resolve(); }} var {c} = {r}();"
     );
-    let header = if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
+    let header =
+        if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;
     edits.open(header_at, 0, header);
     let (out, map) = edits.apply(code, options.source_map.then_some(filename));
@@ -207,4 +212,3 @@ pub fn instrument(
 
 #[cfg(test)]
 mod tests;
-

@@ -36,7 +36,11 @@ fn ignore_file_hint_leaves_code_alone() {
 #[test]
 fn header_keeps_hashbang_and_directives_first_and_adds_no_line() {
     let out = run("#!/usr/bin/env node\n'use strict';\nfoo();\n");
-    assert!(out.code.starts_with("#!/usr/bin/env node\n'use strict';;/*cov-als-native*/function __cov_"), "{}", out.code);
+    assert!(
+        out.code.starts_with("#!/usr/bin/env node\n'use strict';;/*cov-als-native*/function __cov_"),
+        "{}",
+        out.code
+    );
     assert_eq!(out.code.lines().count(), 3);
 }
 
@@ -48,7 +52,8 @@ fn generators_resolve_the_table_after_each_yield() {
 
 #[test]
 fn generators_resolve_again_in_catch_and_finally() {
-    let out = run("function* g() { try { yield 1 } catch (e) { a() } finally { b() } }\nfunction f() { try {} finally {} }");
+    let out =
+        run("function* g() { try { yield 1 } catch (e) { a() } finally { b() } }\nfunction f() { try {} finally {} }");
     // At the top of the catch and finally blocks of the generator only.
     let again = format!("{{{} = {}();", names_for("/t/x.js").table, names_for("/t/x.js").resolver);
     assert_eq!(out.code.matches(&again).count(), 2, "{}", out.code);
@@ -113,6 +118,8 @@ fn top_level_return_is_accepted_unless_a_module_is_asked_for() {
 #[test]
 fn code_declaring_global_this_reaches_the_runtime_another_way() {
     assert!(run("let globalThis = {};").code.contains(".constructor(\"return this\")()"));
-    assert!(run("/* istanbul ignore next */ function globalThis() {}").code.contains(".constructor(\"return this\")()"));
+    assert!(run("/* istanbul ignore next */ function globalThis() {}")
+        .code
+        .contains(".constructor(\"return this\")()"));
     assert!(!run("globalThis.x = 1;").code.contains(".constructor("));
 }

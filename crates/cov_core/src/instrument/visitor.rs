@@ -268,9 +268,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         kind: AstKind<'a>,
     ) {
         let node_depth = self.depth + 1;
-        let ignored_method = site
-            .method_key
-            .is_some_and(|k| self.ignore_class_methods.iter().any(|m| m == k));
+        let ignored_method = site.method_key.is_some_and(|k| self.ignore_class_methods.iter().any(|m| m == k));
         if site.id.is_some_and(|(name, _)| name == "globalThis") {
             self.declares_global_this = true;
         }
@@ -329,7 +327,11 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                     // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
                     let s = this.new_statement(e.without_parentheses().span());
                     let span = e.span();
-                    this.edits.open(span.start, node_depth + 1, format!("{{var {c} = {r}();{counter} {c}[{s}]++; return "));
+                    this.edits.open(
+                        span.start,
+                        node_depth + 1,
+                        format!("{{var {c} = {r}();{counter} {c}[{s}]++; return "),
+                    );
                     this.edits.close(span.end, node_depth + 1, "}");
                     this.visit_expression(e);
                 }
@@ -397,7 +399,10 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
 
     /// Node types whose leading `ignore next` hint Istanbul honours.
     fn statement_takes_hint(s: &Statement<'_>) -> bool {
-        !matches!(s, Statement::EmptyStatement(_) | Statement::ImportDeclaration(_) | Statement::ExportAllDeclaration(_))
+        !matches!(
+            s,
+            Statement::EmptyStatement(_) | Statement::ImportDeclaration(_) | Statement::ExportAllDeclaration(_)
+        )
     }
 
     /// Wrap a single-statement body in braces (Istanbul's `makeBlock`).
@@ -497,7 +502,9 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
             let inc = self.inc(slot);
             let hoistable = matches!(
                 inner,
-                Expression::FunctionExpression(_) | Expression::ArrowFunctionExpression(_) | Expression::ClassExpression(_)
+                Expression::FunctionExpression(_)
+                    | Expression::ArrowFunctionExpression(_)
+                    | Expression::ClassExpression(_)
             );
             match (hoistable, self.hoist_anchor) {
                 (true, Some(at)) => self.edits.open(at, self.depth, format!("{inc};")),
@@ -753,7 +760,10 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         let (start, method_key) = match self.pending_method.take() {
             Some((start, key)) => (start, key),
             // ignoreClassMethods also names function expressions, not declarations.
-            None => (it.span.start, it.id.as_ref().filter(|_| it.r#type == FunctionType::FunctionExpression).map(|id| id.name.to_string())),
+            None => (
+                it.span.start,
+                it.id.as_ref().filter(|_| it.r#type == FunctionType::FunctionExpression).map(|id| id.name.to_string()),
+            ),
         };
         let Some(body) = &it.body else { return };
         let site = FnSite {
