@@ -4,6 +4,7 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
+const { parsePathMap } = require('./path-map')
 
 // name -> [env var, default, parse]. The README's option table mirrors this.
 const OPTIONS = {
@@ -19,6 +20,10 @@ const OPTIONS = {
   controlPath: ['COV_ALS_CONTROL_PATH', '/__cov', String],
   token: ['COV_ALS_TOKEN', '', String],
   sourceMaps: ['COV_ALS_SOURCE_MAPS', true, parseBool],
+  // Where else to look for the maps of loaded files (relative to root).
+  sourceMapDirs: ['COV_ALS_SOURCE_MAP_DIRS', [], parseList],
+  // Build-time or runtime path prefixes -> the reporting host's.
+  pathMap: ['COV_ALS_PATH_MAP', [], parsePathMap],
   reportLogic: ['COV_ALS_REPORT_LOGIC', false, parseBool],
   esm: ['COV_ALS_ESM', true, parseBool],
   http: ['COV_ALS_HTTP', true, parseBool],
@@ -78,7 +83,7 @@ function load(env = process.env, cwd = process.cwd()) {
     if (name in values) [raw, from] = [values[name], file]
     if (env[envVar] !== undefined) [raw, from] = [env[envVar], envVar]
     try {
-      config[name] = parse(raw)
+      config[name] = parse(raw, cwd)
     } catch (err) {
       throw new Error(`cov-als-native: option ${name} (from ${from}): ${err.message}`)
     }
@@ -94,6 +99,7 @@ function load(env = process.env, cwd = process.cwd()) {
     // A root that does not exist (yet) is kept as given.
   }
   config.outDir = path.resolve(config.root, config.outDir)
+  config.sourceMapDirs = config.sourceMapDirs.map((d) => path.resolve(config.root, d))
   return config
 }
 

@@ -5,7 +5,8 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { matcher } = require('./glob')
-const { readSourceMap, normalizeSources } = require('./source-maps')
+const { findSourceMap, normalizeSources } = require('./source-maps')
+const { createPathMapper, missingWarning } = require('./path-map')
 
 // How our own header starts (HEADER_MARKER in crates/cov_core/src/instrument/mod.rs).
 const INSTRUMENTED = /\/\*cov-als-native\*\/function __cov_[0-9a-z]+\(\)/
@@ -23,10 +24,15 @@ function isOwnFile(filename) {
 // app/*.tsx it was built from). Original sources are kept only when they are
 // real files below the root and match: bundler-internal and virtual modules
 // (`webpack:///?a1f4`, Turbopack proxies) and dependencies drop out.
+// With a pathMap, files and sources are named by their mapped paths, and
+// include/exclude apply to those (relative to the mapped root).
 function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning(msg, 'CovAlsWarning')) {
   const reported = matcher(config.include, config.exclude)
+  const mapPath = createPathMapper(config.pathMap)
+  const reportRoot = mapPath(config.root)
   const warned = new Set()
   const isFile = new Map()
+  const missingMapped = []
 
   function warnOnce(key, message) {
     if (warned.has(key)) return
@@ -34,17 +40,20 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     warn(`cov-als-native: ${message}`)
   }
 
-  // Path relative to the root with `/` separators, or null outside it.
-  function relative(filename) {
-    const rel = path.relative(config.root, filename)
+  // Path relative to `root` with `/` separators, or null outside it.
+  function relative(filename, root = config.root) {
+    const rel = path.relative(root, filename)
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null
     return rel.split(path.sep).join('/')
   }
 
-  function isReportedSource(filename) {
-    if (!path.isAbsolute(filename)) return false
-    const rel = relative(filename)
-    if (rel === null || !reported(rel)) return false
+  // Whether a file (its mapped path) appears in reports.
+  function isReportedPath(mapped) {
+    const rel = relative(mapped, reportRoot)
+    return rel !== null && reported(rel)
+  }
+
+  function exists(filename) {
     if (!isFile.has(filename)) {
       let file = false
       try {
@@ -55,6 +64,28 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     return isFile.get(filename)
   }
 
+  // A source as reports name it, or '' when it is not reported: it must be
+  // a real file here or at its mapped path. A mapped path that exists
+  // nowhere (reports made elsewhere) is kept when it looks like a file, not
+  // a bundler's virtual module, with one warning for all such paths.
+  function reportedSource(source) {
+    if (!source || !path.isAbsolute(source)) return ''
+    const mapped = mapPath(source)
+    if (!isReportedPath(mapped)) return ''
+    if (exists(mapped)) return mapped
+    if (mapped === source) return ''
+    if (!exists(source) && /[\s?#[\]()]/.test(path.basename(source))) return ''
+    noteMissingMapped(mapped)
+    return mapped
+  }
+
+  function noteMissingMapped(mapped) {
+    if (missingMapped.includes(mapped)) return
+    missingMapped.push(mapped)
+    // One warning, after the first file's sources are all seen.
+    if (missingMapped.length === 1) queueMicrotask(() => warnOnce('pathMap#missing', missingWarning(missingMapped)))
+  }
+
   /** Whether a file being loaded may be instrumented (decided finally by `instrument`). */
   function shouldInstrument(filename) {
     if (!path.isAbsolute(filename) || isOwnFile(filename)) return false
@@ -63,8 +94,12 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
 
   function readMap(code, filename) {
     try {
-      const found = readSourceMap(code, filename)
-      if (!found) return undefined
+      const rejected = []
+      const found = findSourceMap(code, filename, { mapDirs: config.sourceMapDirs, reject: (file, why) => rejected.push(`${file}: ${why}`) })
+      if (!found) {
+        if (rejected.length) warnOnce(`${filename}#map`, `not using the source map found for ${filename}: ${rejected.join('; ')}`)
+        return undefined
+      }
       const map = normalizeSources(found.map, found.mapFile, config.root)
       return keepReportedSources(map)
     } catch (err) {
@@ -76,7 +111,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   // Blank out sources that are not reported ('' sources are dropped).
   function keepReportedSources(map) {
     if (Array.isArray(map.sections)) return { ...map, sections: map.sections.map((s) => ({ ...s, map: keepReportedSources(s.map) })) }
-    return { ...map, sources: map.sources.map((s) => (s && isReportedSource(s) ? s : '')) }
+    return { ...map, sources: map.sources.map(reportedSource) }
   }
 
   function namesReportedSource(map) {
@@ -88,21 +123,23 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     // Already instrumented (e.g. by a bundler plugin run under the preload).
     if (INSTRUMENTED.test(code.slice(0, 4096))) return code
     const rel = relative(filename)
-    const direct = rel !== null && reported(rel)
+    const key = mapPath(filename)
+    const direct = rel !== null && isReportedPath(key)
+    if (direct && key !== filename && !exists(key)) noteMissingMapped(key)
     // Dependencies count only when included: do not even read their maps.
     if (!direct && (rel === null || /(^|\/)node_modules\//.test(rel))) return code
     const inputSourceMap = config.sourceMaps ? readMap(code, filename) : undefined
     if (inputSourceMap ? !namesReportedSource(inputSourceMap) && !direct : !direct) return code
     const options = { sourceType, reportLogic: config.reportLogic }
     try {
-      return cov.instrument(code, filename, { ...options, inputSourceMap }).code
+      return cov.instrument(code, key, { ...options, inputSourceMap }).code
     } catch (err) {
       if (inputSourceMap && err.code === 'COV_ALS_SOURCE_MAP_ERROR') {
         // A map we cannot use must not cost the file its coverage.
         warnOnce(`${filename}#map`, `ignoring the source map of ${filename}: ${err.message}`)
         if (direct) {
           try {
-            return cov.instrument(code, filename, options).code
+            return cov.instrument(code, key, options).code
           } catch {}
         }
       }

@@ -21,6 +21,7 @@ const libCoverage = require('istanbul-lib-coverage')
 const libReport = require('istanbul-lib-report')
 const istanbulReports = require('istanbul-reports')
 const { safeName } = require('./safe-name.js')
+const { parsePathMap, createPathMapper, remapCoverageMap } = require('./path-map.js')
 
 class CliError extends Error {
   constructor(message) {
@@ -341,6 +342,14 @@ function formatMarkdown(rows) {
 
 // ---------------------------------------------------------------- output
 
+function parseCliPathMap(values) {
+  try {
+    return parsePathMap(values)
+  } catch (err) {
+    throw new UsageError(`--path-map: ${err.message}`)
+  }
+}
+
 function parseReporters(values, optionName) {
   const names = []
   for (const value of values) {
@@ -419,8 +428,10 @@ function report(opts) {
     perTestReporters = DEFAULT_PER_TEST_REPORTERS,
     skipInvalid = false,
     projectRoot,
+    pathMap,
     warn = () => {},
   } = opts
+  const mapPath = pathMap && pathMap.length ? createPathMapper(pathMap) : null
   const scan = scanInputs(dirs, { skipInvalid, warn })
   const outDir = path.resolve(opts.out ?? defaultReportDir(dirs[0]))
   ensureOutDir(outDir, scan.dirs, 'report')
@@ -436,7 +447,7 @@ function report(opts) {
   const all = libCoverage.createCoverageMap({})
   const rows = []
   for (const [testId, files] of scan.tests) {
-    const map = loadTestCoverage(files)
+    const map = mapPath ? remapCoverageMap(loadTestCoverage(files), mapPath, { warn }) : loadTestCoverage(files)
     const name = safeName(testId)
     const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map) }
     if (perTest) {
@@ -547,6 +558,8 @@ Options:
       --skip-invalid          Skip unreadable or invalid files with a warning
                               (default: stop at the first one)
       --project-root <dir>    lcov/cobertura paths are relative to it (default: cwd)
+      --path-map <from=to>    Rewrite the path prefix <from> to <to> (repeatable;
+                              for data collected in a container or another tree)
   -h, --help                  Show this help
 
 Reporters: ${REPORTERS.join(', ')}
@@ -597,6 +610,7 @@ function runReport(args, io) {
     'no-merged': { type: 'boolean' },
     'skip-invalid': { type: 'boolean' },
     'project-root': { type: 'string' },
+    'path-map': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   })
   if (values.help) {
@@ -618,6 +632,7 @@ function runReport(args, io) {
     perTestReporters: values['per-test-reporters'] ? parseReporters(values['per-test-reporters'], '--per-test-reporters') : undefined,
     skipInvalid: Boolean(values['skip-invalid']),
     projectRoot: values['project-root'],
+    pathMap: values['path-map'] && parseCliPathMap(values['path-map']),
     warn: io.warn,
   })
   io.stdout.write(result.table)

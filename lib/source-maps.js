@@ -1,6 +1,7 @@
 'use strict'
 // Finding and cleaning up the source map of a file about to be instrumented,
-// so that coverage composes onto the original (TS/TSX) files.
+// so that coverage composes onto the original (TS/TSX) files, also when the
+// build left the map elsewhere (hidden source maps, Next.js standalone).
 
 const fs = require('node:fs')
 const path = require('node:path')
@@ -26,6 +27,10 @@ function mapUrlOf(code) {
 function readSourceMap(code, filename) {
   const url = mapUrlOf(code)
   if (!url) return null
+  return readMapUrl(url, filename)
+}
+
+function readMapUrl(url, filename) {
   if (url.startsWith('data:')) {
     const comma = url.indexOf(',')
     const meta = url.slice(5, comma)
@@ -35,11 +40,116 @@ function readSourceMap(code, filename) {
   }
   const mapFile = url.startsWith('file:') ? fileURLToPath(url) : path.resolve(path.dirname(filename), decodeURIComponent(url.split(/[?#]/)[0]))
   if (!fs.existsSync(mapFile)) return null
+  return readMapFile(mapFile)
+}
+
+function readMapFile(mapFile) {
   // Only regular files of sane size (not a FIFO or a device named by the comment).
   const stat = fs.statSync(mapFile)
   if (!stat.isFile()) throw new Error(`${mapFile} is not a regular file`)
   if (stat.size > MAX_MAP_BYTES) throw new Error(`${mapFile} is larger than ${MAX_MAP_BYTES} bytes`)
   return { map: JSON.parse(fs.readFileSync(mapFile, 'utf8')), mapFile }
+}
+
+function isFile(p) {
+  try {
+    return fs.statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+function sameContent(file, code) {
+  try {
+    return fs.readFileSync(file, 'utf8') === code
+  } catch {
+    return false
+  }
+}
+
+// Lines of generated code a map describes (`;` separates them), index maps
+// by their last section's offset.
+function generatedLines(map) {
+  if (Array.isArray(map.sections)) {
+    return map.sections.reduce((n, s) => Math.max(n, ((s.offset && s.offset.line) || 0) + generatedLines(s.map || {})), 0)
+  }
+  return typeof map.mappings === 'string' ? map.mappings.replace(/;+$/, '').split(';').length : 0
+}
+
+// Whether a map found by name alone (no chunk beside it to compare) can
+// describe `code`: its `file`, when given, names the loaded file, and its
+// mappings do not run past the code's last line.
+function fitsCode(map, code, filename) {
+  if (map.file && path.basename(String(map.file)) !== path.basename(filename)) return false
+  return generatedLines(map) <= code.split('\n').length
+}
+
+/**
+ * Where a Next.js standalone copy's file came from: for
+ * `<app>/<dist>/standalone/<rel>/<dist>/server/x.js`, the build's own
+ * `<app>/<dist>/server/x.js` (whose map the copy leaves behind), or null.
+ */
+function standaloneOrigin(filename) {
+  const segs = filename.split(path.sep)
+  for (let i = segs.length - 2; i >= 2; i--) {
+    if (segs[i] !== 'standalone') continue
+    const dist = segs[i - 1]
+    for (let j = i + 1; j < segs.length - 2; j++) {
+      if (segs[j] === dist && segs[j + 1] === 'server') return [...segs.slice(0, i), ...segs.slice(j + 1)].join(path.sep)
+    }
+  }
+  return null
+}
+
+/**
+ * Find the map of a loaded file: the map its sourceMappingURL comment names,
+ * else where builds leave maps: the sibling `<file>.map` (hidden source
+ * maps), the same chunk in the build a Next.js standalone copy was made from
+ * (used only when that chunk's content equals the loaded file's), and
+ * `<dir>/<trailing segments of the path>.map` in each of `mapDirs` (when a
+ * chunk lies beside that map it must equal the loaded file; else the map
+ * must fit it). Looked up per loaded file, nothing scanned ahead.
+ * @param {(candidate: string, why: string) => void} [reject] told of each map found but not used
+ * @returns {{ map: object, mapFile: string } | null}
+ * Throws on unreadable maps.
+ */
+function findSourceMap(code, filename, { mapDirs = [], reject = () => {} } = {}) {
+  const url = mapUrlOf(code)
+  const named = url && readMapUrl(url, filename)
+  if (named) return named
+  const sibling = filename + '.map'
+  if (isFile(sibling)) {
+    const found = readMapFile(sibling)
+    if (fitsCode(found.map, code, filename)) return found
+    reject(sibling, `it does not describe ${filename} (another build?)`)
+  }
+  const origin = standaloneOrigin(filename)
+  if (origin && isFile(origin)) {
+    if (!sameContent(origin, code)) reject(origin, `${origin} differs from ${filename} (another build): its map is not used`)
+    else {
+      const originCode = fs.readFileSync(origin, 'utf8')
+      const originUrl = mapUrlOf(originCode)
+      const found = originUrl ? readMapUrl(originUrl, origin) : isFile(origin + '.map') ? readMapFile(origin + '.map') : null
+      if (found) return found
+    }
+  }
+  const segs = filename.split(path.sep).filter(Boolean)
+  for (const dir of mapDirs) {
+    for (let k = 1; k <= segs.length; k++) {
+      const chunk = path.join(dir, ...segs.slice(segs.length - k))
+      const mapFile = chunk + '.map'
+      if (!isFile(mapFile)) continue
+      if (isFile(chunk)) {
+        if (sameContent(chunk, code)) return readMapFile(mapFile)
+        reject(mapFile, `${chunk} beside it differs from ${filename} (another build)`)
+        continue
+      }
+      const found = readMapFile(mapFile)
+      if (fitsCode(found.map, code, filename)) return found
+      reject(mapFile, `it does not describe ${filename} (another build?)`)
+    }
+  }
+  return null
 }
 
 // Bundler internals that are not files of the project (also after a
@@ -85,4 +195,4 @@ function safeDecode(s) {
   }
 }
 
-module.exports = { mapUrlOf, readSourceMap, normalizeSources, resolveSource }
+module.exports = { mapUrlOf, readSourceMap, findSourceMap, standaloneOrigin, normalizeSources, resolveSource }

@@ -2,11 +2,13 @@
 // Next config of the cov-als-native example. Two builds can live side by side:
 // `next build` (Turbopack, the default in Next 16) into .next, and
 // `NEXT_DIST_DIR=.next-webpack next build --webpack` into .next-webpack.
+// NEXT_OUTPUT=standalone builds the self-contained server (docs/standalone.md).
 
 /** @type {import('next').NextConfig} */
 module.exports = {
   distDir: process.env.NEXT_DIST_DIR || '.next',
   poweredByHeader: false,
+  ...(process.env.NEXT_OUTPUT === 'standalone' && { output: 'standalone' }),
   experimental: {
     // Source maps for the server chunks (webpack; Turbopack writes them
     // anyway), so reports name app/**/*.tsx and lib/*.ts, not chunks.

@@ -32,7 +32,8 @@ const REPO = path.resolve(APP, '../..')
 const NEXT_BIN = path.join(REPO, 'node_modules/next/dist/bin/next')
 const PLAYWRIGHT_CLI = path.join(REPO, 'node_modules/@playwright/test/cli.js')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-const DIST_DIRS = ['.next', '.next-webpack', '.next-test', '.next-test-webpack']
+// .next-standalone*: the `output: 'standalone'` builds of __test__/standalone.test.js.
+const DIST_DIRS = ['.next', '.next-webpack', '.next-test', '.next-test-webpack', '.next-standalone', '.next-standalone-webpack']
 
 // Every route of the app, requested once without a test id before the suite,
 // and a server action called once (the first action loads the actions
