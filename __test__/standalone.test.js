@@ -282,9 +282,11 @@ test('pathMap: a server run from a copied tree reports the host files; `cov-als 
   assert.match(htmlText(path.join(report, 'merged/math.ts.html')), /export function scale/, 'the HTML report shows the host source')
 })
 
-test('pathMap onto files that do not exist: entries kept under the mapped paths, one warning', async () => {
+test('pathMap onto files that do not exist (nor the sources here): entries kept under the mapped paths, one warning', async () => {
   const app = writeApp(tmp('nowhere-app'))
   const nowhere = path.join(tmp('nowhere'), 'checkout')
+  // Like an image with the build and its maps but not the sources.
+  fs.rmSync(path.join(app, 'src'), { recursive: true })
   const env = {
     COV_ALS: '1',
     COV_ALS_ROOT: app,
