@@ -385,7 +385,7 @@ async function perTestCoverage(mode, distDir) {
 const fnTotal = (counts) => Object.values(counts).reduce((n, fc) => n + Object.values(fc.f).reduce((a, b) => a + b, 0), 0)
 
 for (const builder of ['turbopack', 'webpack']) {
-  test(`Next standalone (${builder}): per-test coverage equals next start's`, { timeout: 600000 }, async () => {
+  test(`Next standalone (${builder}): per-test coverage equals next start's`, { timeout: 1800000 }, async () => {
     const distDir = process.env.COV_ALS_REUSE_STANDALONE_BUILD ? next.DIST_DIR[builder] : next.buildStandalone(builder)
     const copy = path.dirname(next.standaloneServer(distDir))
     // The copy holds the chunks, not the maps of those with app code: the

@@ -31,7 +31,8 @@ function buildStandalone(builder) {
     cwd: APP,
     env: childEnv({ NEXT_DIST_DIR: distDir, NEXT_OUTPUT: 'standalone' }),
     encoding: 'utf8',
-    timeout: 300000,
+    // Generous: on a loaded 2-core machine a webpack build alone takes minutes.
+    timeout: 900000,
   })
   if (r.status !== 0) throw new Error(`next build (${builder}) failed: ${r.status}\n${r.stdout}\n${r.stderr}`)
   return distDir
