@@ -257,6 +257,33 @@ test('a Next standalone copy: the map of the build it was copied from, only when
 
 // ------------------------------------------------------------------ pathMap
 
+test('pathMap: a bundle built under /app (absolute map sources) reports the host files', () => {
+  const cov = require('..')
+  const { createFileInstrumenter } = require('../lib/instrument-file')
+  const host = writeApp(tmp('built-in-container'))
+  const { code, map } = compile(MATH_TS, 'math.ts')
+  fs.writeFileSync(path.join(host, 'dist/math.js.map'), JSON.stringify({ ...map, sources: ['/app/src/math.ts'] }))
+  const filename = path.join(host, 'dist/math.js')
+  const base = { root: host, include: ['src/**'], exclude: [], sourceMaps: true, reportLogic: false }
+  const run = (config, testId) => {
+    const out = createFileInstrumenter(cov, config, () => {}).instrument(code, filename, 'commonjs')
+    const m = { exports: {} }
+    new Function('module', 'exports', out)(m, m.exports)
+    cov.run(testId, () => m.exports.scale(2, 0))
+    return cov.flush(testId)
+  }
+  assert.deepEqual(
+    Object.keys(run(base, 'unmapped')).filter((k) => k.startsWith(host) || k.startsWith('/app')),
+    [],
+    'without pathMap /app/src is not below root',
+  )
+  const mapped = run({ ...base, pathMap: parsePathMap({ '/app': host }) }, 'mapped')
+  const file = path.join(host, 'src/math.ts')
+  assert.ok(mapped[file], Object.keys(mapped).join(', '))
+  assert.equal(fnHits(mapped[file], 'scale'), 1)
+  assert.equal(fnHits(mapped[file], 'add'), 0)
+})
+
 test('pathMap: a server run from a copied tree reports the host files; `cov-als report` shows their source', async () => {
   const host = writeApp(tmp('host'))
   // The "container": the same files under another prefix.
