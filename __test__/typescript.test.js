@@ -47,10 +47,10 @@ async function runTest(port, id, i) {
 
 const SERVERS = [
   {
-    name: 'ES modules (.ts and .mts, "type": "module")',
+    name: 'ES modules (.ts and .mts, "type": "module") importing a .cts',
     dir: 'esm',
     esModules: true,
-    files: ['server.ts', 'lib.ts', 'label.mts'],
+    files: ['server.ts', 'lib.ts', 'label.mts', 'tax.cts'],
     check(byFile, requests, id) {
       const lib = byFile['lib.ts']
       assert.equal(fnHits(lib, 'price'), requests.length, `${id}: price() calls`)
@@ -59,6 +59,7 @@ const SERVERS = [
       assert.equal(lineHits(lib, 4), 0, `${id}: module initialisation (line 4) ran at startup`)
       assert.equal(lineHits(byFile['server.ts'], 14), requests.length, `${id}: line 14 of server.ts`)
       assert.equal(byFile['label.mts'].f[0], requests.length, `${id}: label() calls`)
+      assert.equal(fnHits(byFile['tax.cts'], 'withTax'), requests.length, `${id}: withTax() calls (CommonJS imported by ESM)`)
     },
   },
   {
@@ -99,7 +100,7 @@ for (const app of SERVERS) {
         await shared.stop()
       }
 
-      const wantMaps = Object.fromEntries(app.files.map((f) => [f, istanbulMaps(path.join(root, f), app.esModules)]))
+      const wantMaps = Object.fromEntries(app.files.map((f) => [f, istanbulMaps(path.join(root, f), app.esModules && !f.endsWith('.cts'))]))
       for (const [i, id] of ids.entries()) {
         const coverage = together[id]
         assert.deepEqual(Object.keys(coverage).sort(), app.files.map((f) => path.join(root, f)).sort(), `${id}: reported under the .ts paths`)

@@ -9,6 +9,9 @@
 const fs = require('node:fs')
 const mod = require('node:module')
 
+// Files warned about, across the hooks: one file may reach both the load hook and _compile.
+const warned = new Set()
+
 const JS_FORMAT = { 'module-typescript': 'module', 'commonjs-typescript': 'commonjs', typescript: undefined }
 
 function isTypeScriptFormat(format) {
@@ -47,7 +50,6 @@ function warnNow(message) {
  * null to leave the file to Node as it was (syntax errors, one warning each).
  */
 function createTypeScriptInstrumenter(files, warn = warnNow) {
-  const warned = new Set()
   function warnOnce(filename, message) {
     if (warned.has(filename)) return
     warned.add(filename)
