@@ -20,7 +20,8 @@ const { spawnSync } = require('node:child_process')
 const ROOT = path.resolve(__dirname, '..')
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cov-als-native')
 const LINES = ['22', '24', '26']
-const LINE_SUITES = ['preload', 'module-hooks', 'typescript', 'stress', 'playwright', 'next-rsc']
+// Core (attribution, worker threads, integrations), module loading, load, browser.
+const LINE_SUITES = ['attribution', 'workers', 'integrations', 'preload', 'module-hooks', 'typescript', 'stress', 'playwright', 'next-rsc']
 
 function parseArgs(argv) {
   const opts = { lines: LINES, full: '24', installOnly: false }
