@@ -16,7 +16,9 @@ if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
   require('./lib/cjs-hook').install(files)
   if (config.esm) {
     const mod = require('node:module')
-    if (typeof mod.register === 'function') {
+    // registerHooks where Node has it (no hooks thread, and module.register is
+    // deprecated from Node 26 on); module.register only where it does not.
+    if (!require('./lib/module-hooks').installSyncHooks(mod, files) && typeof mod.register === 'function') {
       const { pathToFileURL } = require('node:url')
       mod.register('./lib/esm-hooks.mjs', pathToFileURL(__filename), { data: { config } })
     }

@@ -81,7 +81,10 @@ function runExample(builder) {
   const started = Date.now()
   // Builds of its own (.next-test*), so that `npm run demo` can run meanwhile.
   const distDir = builder === 'webpack' ? '.next-test-webpack' : '.next-test'
-  const run = spawnSync(process.execPath, [RUN, ...(builder === 'webpack' ? ['--webpack'] : []), '--dist-dir', distDir, '--out', out], {
+  // scripts/node-lines.js reuses the builds `npm test` made: two builds, not two per Node line.
+  const reuse = process.env.COV_ALS_NEXT_REUSE_BUILD === '1' && fs.existsSync(path.join(APP, distDir, 'BUILD_ID'))
+  const args = [...(builder === 'webpack' ? ['--webpack'] : []), ...(reuse ? ['--no-build'] : [])]
+  const run = spawnSync(process.execPath, [RUN, ...args, '--dist-dir', distDir, '--out', out], {
     cwd: REPO,
     env: { ...process.env, NODE_OPTIONS: '', PW_JSON_REPORT: pwJson, PW_OUTPUT_DIR: path.join(out, 'pw-results') },
     encoding: 'utf8',
