@@ -116,16 +116,20 @@ const test = base.extend({
         box.file = body.file
         if (covAttach) await testInfo.attach('cov-als-coverage.json', { body: JSON.stringify(body.coverage), contentType: 'application/json' })
       } catch (err) {
-        covProblems(`cov-als-native: flush of "${covTestId}" failed (${String(err.message).split('\n')[0]}); its server half is not in the report`)
+        covProblems(
+          `cov-als-native: flush of "${covTestId}" failed (${String(err.message).split('\n')[0]}); its server half stays on the server until a flush of pending tests (cov-als-native/global-setup's teardown)`,
+        )
       } finally {
         await api.dispose()
       }
       const outDir = covOutDir ? path.resolve(configDirOf(testInfo), covOutDir) : box.file ? path.dirname(box.file) : localConfig(testInfo, covRoot).outDir
-      testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: outDir })
+      // Tells the reporter where this test's files are (only where some were written).
+      if (covOutDir || box.file) testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: outDir })
       if (box.browser && Object.keys(box.browser).length) {
         const { writeTestCoverage } = require('./lib/store')
         try {
           box.browserFile = writeTestCoverage(outDir, covTestId, box.browser, 'browser')
+          if (!covOutDir && !box.file) testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: outDir })
         } catch (err) {
           covProblems(`cov-als-native: could not write the browser half of "${covTestId}" to ${outDir}: ${err.message}`)
         }

@@ -13,6 +13,7 @@
 //   reporters, perTestReporters  Istanbul reporters (cov-als report's defaults)
 //   flush      flush pending tests at the end (default true)
 
+const fs = require('node:fs')
 const path = require('node:path')
 const { OUT_DIR_ANNOTATION } = require('./playwright')
 const { flushPending, optionsOf } = require('./lib/playwright-run')
@@ -44,8 +45,11 @@ class CovAlsReporter {
       // Quiet when the server is gone: the global teardown flushed before that.
       await flushPending(optionsOf(this.config), () => {})
     }
-    const dirs = this.options.outDir ? [path.resolve(configDir, this.options.outDir)] : [...this.outDirs]
+    let dirs = this.options.outDir ? [path.resolve(configDir, this.options.outDir)] : [...this.outDirs]
     if (dirs.length === 0 && process.env.COV_ALS_OUT_DIR) dirs.push(path.resolve(configDir, process.env.COV_ALS_OUT_DIR))
+    const missing = dirs.filter((d) => !fs.existsSync(d))
+    if (missing.length) console.warn(`cov-als-native/reporter: no coverage was written to ${missing.join(', ')}`)
+    dirs = dirs.filter((d) => fs.existsSync(d))
     if (dirs.length === 0) {
       console.warn('cov-als-native/reporter: no coverage directory (no test used the cov-als-native fixture; set the reporter option outDir)')
       return

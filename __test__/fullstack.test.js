@@ -63,7 +63,7 @@ test(
     const output = `${run.stdout}\n${run.stderr}`
     assert.equal(run.status, 0, `playwright failed:\n${output}`)
     const pw = JSON.parse(fs.readFileSync(path.join(out, 'playwright.json'), 'utf8'))
-    assert.equal(pw.stats.expected, 10, '5 tests x 2 projects as expected (covStrict: an expected failure)')
+    assert.equal(pw.stats.expected, 12, '6 tests x 2 projects as expected (covStrict: an expected failure)')
     assert.equal(pw.stats.unexpected, 0)
     // Playwright killed the server: it never saw SIGTERM, so what is on disk
     // came from the flushes, not from an exit handler.
@@ -71,6 +71,7 @@ test(
 
     const dir = path.join(out, 'tests')
     assert.deepEqual(listTests(dir), [
+      id('a flush that fails › is a warning, and the teardown flushes the test'),
       id('a late hit after the flush'),
       id('a page that crashes before collection: a warning, the test passes'),
       id('covStrict › turns the warning into a failure'),
@@ -90,6 +91,10 @@ test(
     const late = readTestCoverage(dir, id('a late hit after the flush'), { part: 'server' })
     assert.equal(fnHits(entry(late, 'server/render.js'), 'lateHit'), 2)
     assert.deepEqual(readTestCoverage(dir, id('a late hit after the flush'), { part: 'browser' }), {}, 'no page, no browser half')
+
+    // A test whose own flush failed: pending on the server, flushed by the teardown.
+    const failed = readTestCoverage(dir, id('a flush that fails › is a warning, and the teardown flushes the test'), { part: 'server' })
+    assert.equal(fnHits(entry(failed, 'server/render.js'), 'second'), 2)
 
     // Across pages: window.__coverage__ of the first document was handed over
     // before it went away, the second's at teardown; each counted once
@@ -145,6 +150,10 @@ test(
     for (const { t } of crash) {
       assert.equal(t.status, 'expected')
       assert.ok(t.annotations.some((a) => a.type === 'cov-als-warning' && /crashed before its browser coverage was collected/.test(a.description)))
+    }
+    for (const { t } of results.filter((r) => r.title === 'is a warning, and the teardown flushes the test')) {
+      assert.equal(t.status, 'expected')
+      assert.ok(t.annotations.some((a) => a.type === 'cov-als-warning' && /flush of .* failed/.test(a.description)))
     }
     for (const { t } of results.filter((r) => r.title === 'turns the warning into a failure')) {
       assert.match(t.results[0].errors[0].message, /covStrict/)

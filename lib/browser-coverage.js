@@ -11,6 +11,7 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
+const { pathToFileURL } = require('node:url')
 const V8ToIstanbul = require('v8-to-istanbul')
 const { FlattenMap } = require('@jridgewell/trace-mapping')
 const { createCoverageMap } = require('istanbul-lib-coverage')
@@ -263,7 +264,7 @@ class BrowserCoverageCollector {
     }
     // Sources relative to the map's URL: a server that serves the root at `/`.
     const mapFile = path.join(this.root, decodeURIComponent(new URL(url).pathname))
-    const map = normalizeSources(JSON.parse(text), mapFile, this.root)
+    const map = normalizeSources(turbopackProjectSources(JSON.parse(text), this.root), mapFile, this.root)
     const flat = new FlattenMap(map)
     if (!flat.sources.some((s) => this.isReported(s))) return null
     // v8-to-istanbul needs every source's text: the project's from disk when the map has none.
@@ -279,6 +280,24 @@ class BrowserCoverageCollector {
 }
 
 const mapCache = new Map()
+
+// Turbopack's `[project]` is the workspace root (where the lockfile is),
+// which may be above the app: `turbopack:///[project]/examples/app/page.tsx`.
+// Point such sources at the file they name, below some ancestor of the root.
+function turbopackProjectSources(map, root) {
+  if (Array.isArray(map.sections)) return { ...map, sections: map.sections.map((sec) => ({ ...sec, map: turbopackProjectSources(sec.map, root) })) }
+  if (!Array.isArray(map.sources)) return map
+  const sources = map.sources.map((source) => {
+    const m = typeof source === 'string' && /^turbopack:\/\/\/\[project\]\/(.*)$/.exec(source)
+    if (!m || fs.existsSync(path.join(root, m[1]))) return source
+    for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+      const file = path.join(dir, m[1])
+      if (file.startsWith(root + path.sep) && fs.existsSync(file)) return pathToFileURL(file).href
+      if (path.dirname(dir) === dir) return source
+    }
+  })
+  return { ...map, sources }
+}
 
 async function defaultFetchText(url) {
   const res = await fetch(url, { signal: AbortSignal.timeout(30000) })

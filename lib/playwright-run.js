@@ -8,7 +8,8 @@
 //     Playwright runs it BEFORE it stops the webServer (with SIGKILL by
 //     default); the reporter's onEnd comes only after, when the server is gone.
 // Options come from the config's `use` (of the first project): covServerURL
-// (or baseURL), covToken, and covWarmUp: { routes: ['/', ...], actions:
+// (or baseURL), covToken, covOutDir (emptied of an earlier run's per-test
+// files first), and covWarmUp: { routes: ['/', ...], actions:
 // [{ page: '/cart', exportedName: 'getQuote', args: [...], manifest:
 // '.next/server/server-reference-manifest.json' }] }.
 
@@ -20,7 +21,37 @@ function optionsOf(config) {
   const server = process.env.COV_ALS_SERVER_URL || use.covServerURL || use.baseURL || (config.webServer && config.webServer.url)
   const token = use.covToken || process.env.COV_ALS_TOKEN || ''
   const configDir = config.configFile ? path.dirname(config.configFile) : config.rootDir || process.cwd()
-  return { server, token, warmUp: use.covWarmUp || {}, configDir }
+  const outDir = use.covOutDir ? path.resolve(configDir, use.covOutDir) : null
+  return { server, token, warmUp: use.covWarmUp || {}, configDir, outDir }
+}
+
+/**
+ * Remove the per-test files of an earlier run from outDir (only files that
+ * are ours: `*.json` holding a testId and a coverage map), so this run's
+ * reports hold this run alone. Before the warm-up: the server has written
+ * nothing yet.
+ */
+function cleanOutDir(outDir) {
+  let names
+  try {
+    names = fs.readdirSync(outDir)
+  } catch {
+    return 0
+  }
+  let removed = 0
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue
+    const file = path.join(outDir, name)
+    try {
+      const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
+      if (!doc || typeof doc.testId !== 'string' || typeof doc.coverage !== 'object') continue
+    } catch {
+      continue
+    }
+    fs.rmSync(file, { force: true })
+    removed++
+  }
+  return removed
 }
 
 async function send(method, url, { headers = {}, body, token } = {}) {
@@ -104,6 +135,7 @@ async function flushPending({ server, token }, warn = (m) => console.warn(m)) {
 
 async function globalSetup(config) {
   const options = optionsOf(config)
+  if (options.outDir) cleanOutDir(options.outDir)
   await warmUp(options)
   return () => globalTeardown(config)
 }
@@ -116,4 +148,4 @@ async function globalTeardown(config) {
     )
 }
 
-module.exports = { globalSetup, globalTeardown, warmUp, flushPending, optionsOf }
+module.exports = { globalSetup, globalTeardown, warmUp, flushPending, optionsOf, cleanOutDir }
