@@ -1,8 +1,11 @@
 'use strict'
 // Playwright fixture: `const { test, expect } = require('cov-als-native/playwright')`.
 // Every test gets a stable id (title path with file, plus the retry), sent as
-// a header with every request of its page and `request` fixture; at teardown
-// the test's coverage is flushed from the server and attached to the test.
+// a header with every request of its page and `request` fixture. At teardown
+// the test's browser coverage is collected from every page of its context
+// (lib/browser-coverage.js) and written as the test's `browser` half, and its
+// server coverage is flushed from the server (the `server` half) and attached
+// to the test.
 //
 // Options (test.use / config `use`):
 //   covServerURL  where to flush (default: baseURL, or COV_ALS_SERVER_URL)
@@ -11,11 +14,21 @@
 //   covIncludeProject  put the project name in the id (default false: the
 //                 projects of one test, e.g. viewports, merge into one report)
 //   covAttach     attach the coverage JSON to the test (default true)
+//   covBrowser    collect the browser half (default true): window.__coverage__
+//                 in any browser, and V8 coverage in Chromium
+//   covV8         V8 coverage in Chromium, converted through source maps (default true)
+//   covOutDir     where the browser half is written (default: the directory the
+//                 server wrote the test's flush to, else COV_ALS_OUT_DIR / cov-als.config.json)
+//   covRoot       project root for include/exclude of browser files (default:
+//                 COV_ALS_ROOT / cov-als.config.json, else the config's directory)
+//   covStrict     turn coverage problems (failed flush, page closed or crashed
+//                 before collection) into test failures (default false: warnings)
 //
-// `covPeek()` returns the test's coverage so far without resetting it, for a
-// test that asserts on its own report (safe while another project of the
-// same test runs: a flush would take that one's counts too).
+// `covPeek()` returns the test's server coverage so far without resetting
+// it, for a test that asserts on its own report (safe while another project
+// of the same test runs: a flush would take that one's counts too).
 
+const path = require('node:path')
 const { test: base, expect } = require('@playwright/test')
 
 function testIdOf(testInfo, includeProject) {
@@ -31,12 +44,31 @@ function serverOf(covServerURL, baseURL) {
   return server
 }
 
+function configDirOf(testInfo) {
+  return testInfo.config.configFile ? path.dirname(testInfo.config.configFile) : process.cwd()
+}
+
+/** The server-side configuration as seen from here (include/exclude, root, outDir). */
+function localConfig(testInfo, covRoot) {
+  const { load } = require('./lib/config')
+  const env = { ...process.env }
+  if (covRoot) env.COV_ALS_ROOT = path.resolve(configDirOf(testInfo), covRoot)
+  return load(env, configDirOf(testInfo))
+}
+
+const OUT_DIR_ANNOTATION = 'cov-als-out-dir'
+
 const test = base.extend({
   covServerURL: [process.env.COV_ALS_SERVER_URL || '', { option: true }],
   covHeader: [process.env.COV_ALS_HEADER || 'x-cov-test-id', { option: true }],
   covToken: [process.env.COV_ALS_TOKEN || '', { option: true }],
   covIncludeProject: [false, { option: true }],
   covAttach: [true, { option: true }],
+  covBrowser: [true, { option: true }],
+  covV8: [true, { option: true }],
+  covOutDir: ['', { option: true }],
+  covRoot: ['', { option: true }],
+  covStrict: [false, { option: true }],
 
   covTestId: async ({ covIncludeProject }, use, testInfo) => {
     await use(testIdOf(testInfo, covIncludeProject))
@@ -59,27 +91,74 @@ const test = base.extend({
     await Promise.all(contexts.map((c) => c.dispose()))
   },
 
+  // The test's coverage problems: warnings, or failures with covStrict.
+  covProblems: async ({ covStrict }, use, testInfo) => {
+    const problems = []
+    const warn = (message) => {
+      problems.push(message)
+      testInfo.annotations.push({ type: 'cov-als-warning', description: message })
+      console.warn(message)
+    }
+    await use(warn)
+    if (covStrict && problems.length) throw new Error(`cov-als-native (covStrict): ${problems.join('; ')}`)
+  },
+
   covCoverage: [
-    async ({ covTestId, covServerURL, covToken, covAttach, baseURL, playwright }, use, testInfo) => {
-      const box = { coverage: null, file: null }
+    async ({ covTestId, covServerURL, covToken, covAttach, covOutDir, covRoot, covProblems, baseURL, playwright }, use, testInfo) => {
+      const box = { coverage: null, file: null, browser: null, browserFile: null }
       await use(box)
-      const server = serverOf(covServerURL, baseURL)
       const api = await playwright.request.newContext({ extraHTTPHeaders: covToken ? { 'x-cov-token': covToken } : {} })
       try {
-        const res = await api.post(new URL('/__cov/flush', server).href, { data: { testId: covTestId } })
-        if (!res.ok()) throw new Error(`cov-als-native/playwright: flush of "${covTestId}" failed: ${res.status()} ${await res.text()}`)
+        const res = await api.post(new URL('/__cov/flush', serverOf(covServerURL, baseURL)).href, { data: { testId: covTestId } })
+        if (!res.ok()) throw new Error(`${res.status()} ${(await res.text()).slice(0, 200)}`)
         const body = await res.json()
         box.coverage = body.coverage
         box.file = body.file
-        if (covAttach) {
-          await testInfo.attach('cov-als-coverage.json', { body: JSON.stringify(body.coverage), contentType: 'application/json' })
-        }
+        if (covAttach) await testInfo.attach('cov-als-coverage.json', { body: JSON.stringify(body.coverage), contentType: 'application/json' })
+      } catch (err) {
+        covProblems(
+          `cov-als-native: flush of "${covTestId}" failed (${String(err.message).split('\n')[0]}); its server half stays on the server until a flush of pending tests (cov-als-native/global-setup's teardown)`,
+        )
       } finally {
         await api.dispose()
+      }
+      const outDir = covOutDir ? path.resolve(configDirOf(testInfo), covOutDir) : box.file ? path.dirname(box.file) : localConfig(testInfo, covRoot).outDir
+      // Tells the reporter where this test's files are (only where some were written).
+      if (covOutDir || box.file) testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: outDir })
+      if (box.browser && Object.keys(box.browser).length) {
+        const { writeTestCoverage } = require('./lib/store')
+        try {
+          box.browserFile = writeTestCoverage(outDir, covTestId, box.browser, 'browser')
+          if (!covOutDir && !box.file) testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: outDir })
+        } catch (err) {
+          covProblems(`cov-als-native: could not write the browser half of "${covTestId}" to ${outDir}: ${err.message}`)
+        }
+        if (covAttach) await testInfo.attach('cov-als-browser-coverage.json', { body: JSON.stringify(box.browser), contentType: 'application/json' })
       }
     },
     { auto: true },
   ],
+
+  // Every page of the test's context, popups included, reports its browser coverage.
+  context: async ({ context, browserName, covBrowser, covV8, covRoot, covCoverage, covProblems }, use, testInfo) => {
+    if (!covBrowser) return use(context)
+    const { BrowserCoverageCollector } = require('./lib/browser-coverage')
+    const config = localConfig(testInfo, covRoot)
+    const collector = new BrowserCoverageCollector({
+      context,
+      browserName,
+      v8: covV8,
+      root: config.root,
+      include: config.include,
+      exclude: config.exclude,
+      warn: covProblems,
+    })
+    await collector.install()
+    for (const page of context.pages()) collector.attach(page)
+    context.on('page', (page) => collector.attach(page))
+    await use(context)
+    covCoverage.browser = await collector.collect()
+  },
 })
 
-module.exports = { test, expect, testIdOf }
+module.exports = { test, expect, testIdOf, OUT_DIR_ANNOTATION }

@@ -1,11 +1,14 @@
 'use strict'
 // The Next.js example end to end, for both builders: `next build` (Turbopack,
-// then webpack), `next start` with the preload, the warm-up, the Playwright
-// suite (14 tests x 2 projects, 4 workers) in Debian's headless Chromium,
-// then checks of the per-test files the server wrote: one file per test
-// (both projects merged), reports keyed by the original .ts/.tsx files, and
-// exact counts where the app makes them deterministic (2 = one render per
-// project). Driven through examples/next-rsc/run.js, i.e. `npm run demo`.
+// then webpack; examples/next-rsc/run.js), then a stock `playwright test` with
+// the example's config, as `npm run demo` runs it: Playwright starts `next
+// start` with the preload (webServer, killed with SIGKILL at the end), the
+// global setup warms up, 14 tests x 2 projects run on 4 workers in Debian's
+// headless Chromium, the reporter writes the reports. Then checks of each
+// test's coverage, read through the store (readTestCoverage): one report per
+// test (both projects merged), keyed by the original .ts/.tsx files, exact
+// counts where the app makes them deterministic (2 = one run per project),
+// and the browser half (V8 through the client bundles' source maps).
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -15,9 +18,11 @@ const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { REPO } = require('./support/server')
 const { fnHits, lineHits } = require('./support/coverage')
+const { listTests, readTestCoverage } = require('../lib/store')
 
 const APP = path.join(REPO, 'examples/next-rsc')
 const RUN = path.join(APP, 'run.js')
+const PLAYWRIGHT_CLI = path.join(REPO, 'node_modules/@playwright/test/cli.js')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const skip = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
 
@@ -75,32 +80,69 @@ function moduleLevelHits(fc) {
   return Object.keys(fc.statementMap).filter((k) => fc.s[k] > 0 && !fns.some((fn) => inside(fc.statementMap[k], fn))).length
 }
 
-function runExample(builder) {
+function freePort() {
+  const net = require('node:net')
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+async function runExample(builder) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-next-${builder}-`))
   const pwJson = path.join(out, 'playwright.json')
   const started = Date.now()
   // Builds of its own (.next-test*), so that `npm run demo` can run meanwhile.
   const distDir = builder === 'webpack' ? '.next-test-webpack' : '.next-test'
+  const spawnOptions = { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60 * 1000 }
   // scripts/node-lines.js reuses the builds `npm test` made: two builds, not two per Node line.
   const reuse = process.env.COV_ALS_NEXT_REUSE_BUILD === '1' && fs.existsSync(path.join(APP, distDir, 'BUILD_ID'))
-  const args = [...(builder === 'webpack' ? ['--webpack'] : []), ...(reuse ? ['--no-build'] : [])]
-  const run = spawnSync(process.execPath, [RUN, ...args, '--dist-dir', distDir, '--out', out], {
-    cwd: REPO,
-    env: { ...process.env, NODE_OPTIONS: '', PW_JSON_REPORT: pwJson, PW_OUTPUT_DIR: path.join(out, 'pw-results') },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 14 * 60 * 1000,
-  })
-  const output = `${run.stdout}\n${run.stderr}`
-  assert.equal(run.status, 0, `run.js ${builder} failed (${run.error ? run.error.message : `exit ${run.status}`}):\n${output.slice(-20000)}`)
-  const times = JSON.parse(fs.readFileSync(path.join(out, 'times.json'), 'utf8'))
-  const byId = {}
-  for (const f of fs.readdirSync(path.join(out, 'tests'))) {
-    const doc = JSON.parse(fs.readFileSync(path.join(out, 'tests', f), 'utf8'))
-    assert.ok(!(doc.testId in byId), `one file per test id: ${doc.testId} twice`)
-    byId[doc.testId] = doc.coverage
+  if (!reuse) {
+    const build = spawnSync(process.execPath, [RUN, ...(builder === 'webpack' ? ['--webpack'] : []), '--dist-dir', distDir], {
+      ...spawnOptions,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    })
+    assert.equal(build.status, 0, `next build (${builder}) failed:\n${`${build.stdout}\n${build.stderr}`.slice(-20000)}`)
   }
-  return { out, output, pw: JSON.parse(fs.readFileSync(pwJson, 'utf8')), byId, times, seconds: Math.round((Date.now() - started) / 1000) }
+  const built = Date.now()
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: '',
+    NEXT_BUILDER: builder,
+    NEXT_DIST_DIR: distDir,
+    COV_OUT: out,
+    PORT: String(await freePort()),
+    PW_JSON_REPORT: pwJson,
+    PW_OUTPUT_DIR: path.join(out, 'pw-results'),
+  }
+  for (const k of Object.keys(env)) if (k.startsWith('COV_ALS')) delete env[k]
+  const run = spawnSync(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', path.join(APP, 'playwright.config.js')], { ...spawnOptions, env })
+  const output = `${run.stdout}\n${run.stderr}`
+  assert.equal(run.status, 0, `playwright test (${builder}) failed (${run.error ? run.error.message : `exit ${run.status}`}):\n${output.slice(-20000)}`)
+  const dir = path.join(out, 'tests')
+  const byId = {}
+  const browserById = {}
+  const bothById = {}
+  for (const id of listTests(dir)) {
+    byId[id] = readTestCoverage(dir, id, { part: 'server' })
+    browserById[id] = readTestCoverage(dir, id, { part: 'browser' })
+    bothById[id] = readTestCoverage(dir, id)
+  }
+  const times = { build: built - started, suite: Date.now() - built }
+  return {
+    out,
+    output,
+    pw: JSON.parse(fs.readFileSync(pwJson, 'utf8')),
+    byId,
+    browserById,
+    bothById,
+    times,
+    seconds: Math.round((Date.now() - started) / 1000),
+  }
 }
 
 function checkReports(builder, { out, pw, byId }) {
@@ -198,13 +240,46 @@ function checkReports(builder, { out, pw, byId }) {
   // The merged report and the summary table.
   assert.ok(fs.existsSync(path.join(out, 'report/merged/index.html')))
   const lcov = fs.readFileSync(path.join(out, 'report/merged/lcov.info'), 'utf8')
-  assert.ok(lcov.includes('SF:examples/next-rsc/app/products/[slug]/page.tsx'), 'lcov names the .tsx file')
+  assert.ok(lcov.includes('SF:app/products/[slug]/page.tsx'), 'lcov names the .tsx file (relative to the config)')
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'report/summary.json'), 'utf8'))
   assert.deepEqual(
     summary.map((row) => row.test).sort(),
     [...TEST_IDS, 'startup', summary.find((r) => r.merged).test].sort(),
     'one row per test + startup + merged',
   )
+}
+
+// The browser half: V8 coverage of the client bundles (productionBrowserSourceMaps),
+// converted through their source maps to the original files.
+function checkBrowserHalf(builder, { browserById, bothById, output, out }) {
+  const quote = 'actions.spec.ts › a client component calls a server action'
+  const clickLine = markerLine('app/cart/quote-button.tsx', 'quote-click')
+  const browserEntry = (id) => browserById[id][path.join(APP, 'app/cart/quote-button.tsx')]
+  // The click handler ran in the browser, once per project.
+  assert.ok(browserEntry(quote), `${builder}: the quote test has a browser half for quote-button.tsx`)
+  assert.equal(lineHits(browserEntry(quote), clickLine), 2, `${builder}: onQuote's body in the browser half`)
+  // Other tests on /cart loaded the same component and never clicked it.
+  for (const id of ['actions.spec.ts › form post through a server action', 'actions.spec.ts › a server action rejects a bad quantity']) {
+    assert.ok(browserEntry(id), `${builder}: "${id}" loaded the client component`)
+    assert.equal(lineHits(browserEntry(id), clickLine), 0, `${builder}: onQuote in "${id}"`)
+  }
+  // Tests that never load /cart have no browser coverage of it; API tests no browser half at all.
+  for (const id of TEST_IDS.filter((i) => i.startsWith('pages.spec.ts'))) {
+    const fc = browserEntry(id)
+    assert.ok(!fc || lineHits(fc, clickLine) === 0, `${builder}: onQuote in "${id}"`)
+  }
+  for (const id of TEST_IDS.filter((i) => i.startsWith('api.spec.ts'))) assert.deepEqual(Object.keys(browserById[id]), [], id)
+  // One entry for the 'use client' file, both halves in it: the server
+  // render (QuoteButton) and the browser click.
+  const both = bothById[quote][path.join(APP, 'app/cart/quote-button.tsx')]
+  assert.ok(fnHits(both, 'QuoteButton') >= 2)
+  assert.ok(lineHits(both, clickLine) >= 2)
+  // The summary table tells the halves apart.
+  assert.match(output, /test\s+files\s+server lines\s+browser lines\s+statements/)
+  const rows = JSON.parse(fs.readFileSync(path.join(out, 'report/summary.json'), 'utf8'))
+  const row = rows.find((r) => r.test === quote)
+  assert.ok(row.browser.lines.pct > 0 && row.server.lines.pct > 0, JSON.stringify(row))
+  assert.equal(rows.find((r) => r.test === 'api.spec.ts › api › stock of a product').browser.lines.pct, null)
 }
 
 // What the reports should hold and (with Next 16) do not yet: only the
@@ -246,12 +321,14 @@ for (const builder of ['turbopack', 'webpack']) {
     `Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite`,
     { skip, timeout: 15 * 60 * 1000 },
     async (t) => {
-      const result = runExample(builder)
+      const result = await runExample(builder)
       t.diagnostic(`${builder}: ${result.seconds} s in all; ms: ${JSON.stringify(result.times)}`)
       checkReports(builder, result)
+      await t.test('the browser half: client code the test ran in the browser, nothing else', () => checkBrowserHalf(builder, result))
       await t.test('every key of the reports is a source file of the project', () => {
         const foreign = foreignKeys(result.byId.startup)
         assert.deepEqual(foreign.slice(0, 20), [], `${foreign.length} of ${Object.keys(result.byId.startup).length} keys are not project files`)
+        for (const [id, browser] of Object.entries(result.browserById)) assert.deepEqual(foreignKeys(browser), [], `browser half of "${id}"`)
       })
       await t.test('every statement of the original sources is in the reports', () => {
         assert.deepEqual(

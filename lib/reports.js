@@ -132,7 +132,9 @@ function readCoverageFile(file) {
     const problem = fileCoverageProblem(key, fc)
     if (problem) throw new CliError(`${file}: not Istanbul coverage: ${problem}`)
   }
-  return { testId, coverage }
+  // The half of the test the file holds (the fixture writes 'browser').
+  const part = json.part === 'browser' ? 'browser' : 'server'
+  return { testId, part, coverage }
 }
 
 function checkInputDirs(dirs) {
@@ -227,9 +229,25 @@ function scanInputs(dirs, { skipInvalid = false, warn = () => {} } = {}) {
  * test's coverage needs to be in memory at a time.
  */
 function loadTestCoverage(files) {
-  const map = libCoverage.createCoverageMap({})
-  for (const file of files) map.merge(readCoverageFile(file).coverage)
-  return map
+  return loadTestParts(files).all
+}
+
+/** The same, with the server and browser halves apart too. */
+function loadTestParts(files) {
+  const parts = { all: libCoverage.createCoverageMap({}), server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
+  for (const file of files) {
+    const { part, coverage } = readCoverageFile(file)
+    // A map keeps (and later mutates) the data it is given: one copy each.
+    parts[part].merge(structuredClone(coverage))
+    parts.all.merge(coverage)
+  }
+  return parts
+}
+
+/** The metrics of one half: the same objects as the totals. */
+function halfOf(map) {
+  const s = summarize(map)
+  return Object.fromEntries(METRICS.map((k) => [k, s[k]]))
 }
 
 // ---------------------------------------------------------------- summary
@@ -305,8 +323,16 @@ const MAX_TEST_COLUMN = 60
 
 /** The summary as an aligned text table (one row per test, then the merged row). */
 function formatTable(rows) {
-  const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines']
-  const cells = rows.map((r) => [truncate(printable(r.test), MAX_TEST_COLUMN), String(r.files), ...METRICS.map((k) => formatPct(r[k]))])
+  // Line coverage of each half, then the totals of both.
+  const header = ['test', 'files', 'server lines', 'browser lines', 'statements', 'branches', 'functions', 'lines']
+  const half = (h) => (h ? formatPct(h.lines) : '-')
+  const cells = rows.map((r) => [
+    truncate(printable(r.test), MAX_TEST_COLUMN),
+    String(r.files),
+    half(r.server),
+    half(r.browser),
+    ...METRICS.map((k) => formatPct(r[k])),
+  ])
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...cells.map((c) => displayWidth(c[i]))))
   const pad = (s, w, right) => {
     const fill = ' '.repeat(Math.max(0, w - displayWidth(s)))
@@ -445,11 +471,17 @@ function report(opts) {
 
   const reportOpts = { projectRoot: projectRoot && path.resolve(projectRoot) }
   const all = libCoverage.createCoverageMap({})
+  const allServer = libCoverage.createCoverageMap({})
+  const allBrowser = libCoverage.createCoverageMap({})
   const rows = []
   for (const [testId, files] of scan.tests) {
-    const map = mapPath ? remapCoverageMap(loadTestCoverage(files), mapPath, { warn }) : loadTestCoverage(files)
+    const parts = loadTestParts(files)
+    const remap = (m) => (mapPath ? remapCoverageMap(m, mapPath, { warn }) : m)
+    const [map, server, browser] = [remap(parts.all), remap(parts.server), remap(parts.browser)]
     const name = safeName(testId)
-    const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map) }
+    const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map), server: halfOf(server), browser: halfOf(browser) }
+    allServer.merge(server)
+    allBrowser.merge(browser)
     if (perTest) {
       writeReports(map, path.join(outDir, 'tests', name), perTestReporters, reportOpts)
       row.reportDir = `tests/${name}`
@@ -458,7 +490,15 @@ function report(opts) {
     all.merge(map)
     rows.push(row)
   }
-  const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all) }
+  const mergedRow = {
+    test: MERGED_LABEL,
+    merged: true,
+    tests: rows.length,
+    inputFiles: scan.files,
+    ...summarize(all),
+    server: halfOf(allServer),
+    browser: halfOf(allBrowser),
+  }
   if (writeMerged) {
     writeReports(all, path.join(outDir, 'merged'), reporters, reportOpts)
     mergedRow.reportDir = 'merged'

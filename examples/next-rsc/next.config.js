@@ -9,6 +9,9 @@ module.exports = {
   distDir: process.env.NEXT_DIST_DIR || '.next',
   poweredByHeader: false,
   ...(process.env.NEXT_OUTPUT === 'standalone' && { output: 'standalone' }),
+  // Source maps of the client bundles, so that the browser half (V8 coverage)
+  // maps back to app/**/*.tsx (bundles without maps are dropped).
+  productionBrowserSourceMaps: true,
   experimental: {
     // Source maps for the server chunks (webpack; Turbopack writes them
     // anyway), so reports name app/**/*.tsx and lib/*.ts, not chunks.

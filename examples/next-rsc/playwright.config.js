@@ -1,11 +1,24 @@
 'use strict'
-// The Next.js example's suite: run by run.js (`npm run demo`) and by
-// __test__/next-rsc.test.js against ONE `next start` server that they start
-// (SERVER_URL). 4 workers, fully parallel, two projects whose runs of a
-// test merge into one report (the project is not part of the test id).
+// The Next.js example as a stock Playwright setup: `npx playwright test`
+// (npm run demo) starts ONE `next start` with the preload (webServer), warms
+// it up (cov-als-native/global-setup), runs 14 tests x 2 projects on 4
+// workers, and cov-als-native/reporter prints the per-test table (server /
+// browser / total) at the end. Playwright's default webServer teardown
+// (SIGKILL) loses nothing: the global setup's teardown flushes startup and
+// every pending test before it.
+//
+// Environment: NEXT_BUILDER (turbopack | webpack, the build to serve: .next or
+// .next-webpack), NEXT_DIST_DIR (another build directory), PORT (3100),
+// COV_OUT (coverage/next-rsc/<builder>), PW_WORKERS, PW_JSON_REPORT.
 const os = require('node:os')
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
+
+const REPO = path.resolve(__dirname, '../..')
+const BUILDER = process.env.NEXT_BUILDER === 'webpack' ? 'webpack' : 'turbopack'
+const DIST_DIR = process.env.NEXT_DIST_DIR || (BUILDER === 'webpack' ? '.next-webpack' : '.next')
+const PORT = Number(process.env.PORT || 3100)
+const OUT = path.resolve(process.env.COV_OUT || path.join(REPO, 'coverage/next-rsc', BUILDER))
 
 const launchOptions = {
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -20,7 +33,7 @@ const launchOptions = {
   ],
 }
 
-const reporter = [['list']]
+const reporter = [['list'], [require.resolve('cov-als-native/reporter'), { out: path.join(OUT, 'report'), reporters: ['html', 'lcovonly', 'json-summary'] }]]
 if (process.env.PW_JSON_REPORT) reporter.push(['json', { outputFile: process.env.PW_JSON_REPORT }])
 
 module.exports = defineConfig({
@@ -34,7 +47,51 @@ module.exports = defineConfig({
   timeout: 60000,
   expect: { timeout: 15000 },
   reporter,
-  use: { baseURL: process.env.SERVER_URL, launchOptions, trace: 'off', screenshot: 'off', video: 'off' },
+  // Warm-up without a test id (module initialisation counts as startup), and
+  // the teardown that flushes what is pending before the server is killed.
+  globalSetup: require.resolve('cov-als-native/global-setup'),
+  webServer: {
+    // The preload on the server process only (`next build` stays uninstrumented):
+    // in a project of your own, `node --require cov-als-native/register node_modules/next/dist/bin/next start`.
+    command: `node --require ${JSON.stringify(require.resolve('cov-als-native/register'))} ${JSON.stringify(path.join(REPO, 'node_modules/next/dist/bin/next'))} start -p ${PORT} -H 127.0.0.1`,
+    // Answered by the preload: proves coverage is on before the suite starts.
+    url: `http://127.0.0.1:${PORT}/__cov/tests`,
+    env: {
+      COV_ALS: '1',
+      COV_ALS_OUT_DIR: path.join(OUT, 'tests'),
+      COV_ALS_ROOT: __dirname,
+      NEXT_DIST_DIR: DIST_DIR,
+      NEXT_TELEMETRY_DISABLED: '1',
+      NODE_OPTIONS: '',
+    },
+    reuseExistingServer: false,
+    timeout: 120000,
+  },
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    covOutDir: path.join(OUT, 'tests'),
+    covWarmUp: {
+      routes: [
+        '/',
+        '/?sort=price',
+        '/products/shoes',
+        '/products/socks',
+        '/products/unicorn',
+        '/search',
+        '/search?q=ha',
+        '/cart',
+        '/about',
+        '/api/stock/shoes',
+        '/api/stock/unicorn',
+      ],
+      // Turbopack loads its server actions loader on the first action.
+      actions: [{ page: '/cart', exportedName: 'getQuote', args: ['socks', 1], manifest: `${DIST_DIR}/server/server-reference-manifest.json` }],
+    },
+    launchOptions,
+    trace: 'off',
+    screenshot: 'off',
+    video: 'off',
+  },
   projects: [
     { name: 'desktop', use: { viewport: { width: 1280, height: 800 } } },
     { name: 'mobile', use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },

@@ -11,7 +11,9 @@ export function QuoteButton({ slug }: { slug: string }) {
   const [pending, startTransition] = useTransition()
   useEffect(() => setHydrated(true), [])
 
+  // Runs in the browser only (a click): in the report's browser half.
   function onQuote() {
+    // cov:quote-click
     startTransition(async () => {
       setText(await getQuote(slug, quantity))
     })

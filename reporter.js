@@ -1,0 +1,77 @@
+'use strict'
+// Playwright reporter: `reporter: [['list'], ['cov-als-native/reporter', { ... }]]`.
+// At the end of `npx playwright test` it flushes what is still pending on the
+// server (when the server still runs: with a webServer, the global teardown
+// of cov-als-native/global-setup already did, before the server was killed),
+// then writes per-test and merged Istanbul reports with `cov-als report` and
+// prints the per-test summary table (server / browser / total lines).
+//
+// Options:
+//   outDir     the per-test coverage directory (default: where the fixture
+//              wrote, from the tests' annotations; else COV_ALS_OUT_DIR)
+//   out        report directory (default: coverage-report next to outDir)
+//   reporters, perTestReporters  Istanbul reporters (cov-als report's defaults)
+//   flush      flush pending tests at the end (default true)
+
+const fs = require('node:fs')
+const path = require('node:path')
+const { OUT_DIR_ANNOTATION } = require('./playwright')
+const { flushPending, optionsOf } = require('./lib/playwright-run')
+
+class CovAlsReporter {
+  constructor(options = {}) {
+    this.options = options
+    this.outDirs = new Set()
+    this.config = null
+  }
+
+  printsToStdio() {
+    return false
+  }
+
+  onBegin(config) {
+    this.config = config
+  }
+
+  onTestEnd(test, result) {
+    for (const a of [...(test.annotations || []), ...(result.annotations || [])]) {
+      if (a.type === OUT_DIR_ANNOTATION && a.description) this.outDirs.add(a.description)
+    }
+  }
+
+  async onEnd() {
+    const configDir = this.config && this.config.configFile ? path.dirname(this.config.configFile) : process.cwd()
+    if (this.options.flush !== false && this.config) {
+      // Quiet when the server is gone: the global teardown flushed before that.
+      await flushPending(optionsOf(this.config), () => {})
+    }
+    let dirs = this.options.outDir ? [path.resolve(configDir, this.options.outDir)] : [...this.outDirs]
+    if (dirs.length === 0 && process.env.COV_ALS_OUT_DIR) dirs.push(path.resolve(configDir, process.env.COV_ALS_OUT_DIR))
+    const missing = dirs.filter((d) => !fs.existsSync(d))
+    if (missing.length) console.warn(`cov-als-native/reporter: no coverage was written to ${missing.join(', ')}`)
+    dirs = dirs.filter((d) => fs.existsSync(d))
+    if (dirs.length === 0) {
+      console.warn('cov-als-native/reporter: no coverage directory (no test used the cov-als-native fixture; set the reporter option outDir)')
+      return
+    }
+    const { report } = require('./lib/reports')
+    try {
+      const result = report({
+        dirs,
+        out: this.options.out && path.resolve(configDir, this.options.out),
+        ...(this.options.reporters ? { reporters: this.options.reporters } : {}),
+        ...(this.options.perTestReporters ? { perTestReporters: this.options.perTestReporters } : {}),
+        projectRoot: configDir,
+        warn: (m) => console.warn(`cov-als-native/reporter: ${m}`),
+      })
+      const rel = (p) => path.relative(process.cwd(), p) || '.'
+      console.log(`\ncov-als-native: per-test coverage (${dirs.map(rel).join(', ')})\n`)
+      console.log(result.table)
+      console.log(`cov-als-native: reports in ${rel(result.outDir)} (merged/index.html)`)
+    } catch (err) {
+      console.error(`cov-als-native/reporter: ${err.message}`)
+    }
+  }
+}
+
+module.exports = CovAlsReporter
