@@ -172,11 +172,14 @@ test('report: merged html + lcov, per-test reports, summary table', () => {
 
   // The table on stdout: one aligned row per test, then the merged row.
   const lines = r.stdout.split('\n')
-  assert.match(lines[0], /^test\s+files\s+statements\s+branches\s+functions\s+lines$/)
+  assert.match(lines[0], /^test\s+files\s+statements\s+branches\s+functions\s+lines\s+server lines\s+browser lines$/)
   const row = (label) => lines.find((l) => l.startsWith(label + ' '))
-  assert.match(row('math/clamp edge'), /^math\/clamp edge\s+2\s+44\.44%\s+66\.66%\s+50\.00%\s+50\.00%$/)
-  assert.match(row(UNICODE_ID), /\s2\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%$/)
-  assert.match(row('all tests (merged)'), /\s2\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%$/)
+  // Per-test JSON files are server halves: no browser column.
+  assert.match(row('math/clamp edge'), /^math\/clamp edge\s+2\s+44\.44%\s+66\.66%\s+50\.00%\s+50\.00%\s+50\.00%\s+-$/)
+  assert.match(row(UNICODE_ID), /\s2\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%\s+62\.50%\s+-$/)
+  assert.match(row('all tests (merged)'), /\s2\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%\s+-$/)
+  assert.deepEqual(clamp.server.lines, clamp.lines)
+  assert.equal(clamp.browser.files, 0)
   const at = lines.indexOf(row('all tests (merged)'))
   assert.ok(at > lines.indexOf(row('plain_map_test')))
   // Aligned: every data row ends at the same column as the header.

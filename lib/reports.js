@@ -21,6 +21,7 @@ const libCoverage = require('istanbul-lib-coverage')
 const libReport = require('istanbul-lib-report')
 const istanbulReports = require('istanbul-reports')
 const { safeName } = require('./safe-name.js')
+const store = require('./store.js')
 
 class CliError extends Error {
   constructor(message) {
@@ -194,7 +195,21 @@ function scanInputs(dirs, { skipInvalid = false, warn = () => {} } = {}) {
   const byId = new Map()
   const skipped = []
   let files = 0
+  const add = (testId, source) => {
+    files++
+    if (!byId.has(testId)) byId.set(testId, [])
+    byId.get(testId).push(source)
+  }
   for (const dir of absDirs) {
+    if (store.hasStore(dir)) {
+      let ids
+      try {
+        ids = store.listTests(dir)
+      } catch (err) {
+        throw new CliError(err.message)
+      }
+      for (const testId of ids) add(testId, { store: dir })
+    }
     for (const file of jsonFilesIn(dir)) {
       let testId
       try {
@@ -207,28 +222,51 @@ function scanInputs(dirs, { skipInvalid = false, warn = () => {} } = {}) {
         }
         throw err
       }
-      files++
-      if (!byId.has(testId)) byId.set(testId, [])
-      byId.get(testId).push(file)
+      add(testId, file)
     }
   }
   if (files === 0) {
     const where = absDirs.map((d) => path.relative(process.cwd(), d) || '.').join(', ')
-    throw new CliError(`no ${skipped.length ? 'valid ' : ''}coverage files (*.json) found in ${where}`)
+    throw new CliError(`no run store (${store.STORE_FILE}) and no ${skipped.length ? 'valid ' : ''}coverage files (*.json) found in ${where}`)
   }
   const tests = new Map([...byId.entries()].sort(([a], [b]) => compareTestIds(a, b)))
   return { dirs: absDirs, tests, files, skipped }
 }
 
 /**
- * The coverage of one test: its files merged with istanbul-lib-coverage
- * (counts of the same file add up). Files are parsed afresh, so that only one
- * test's coverage needs to be in memory at a time.
+ * The coverage of one test by half: its sources (run stores, per-test JSON
+ * files, which count as the server half) merged with istanbul-lib-coverage
+ * (counts of the same file add up). Read afresh, so that only one test's
+ * coverage needs to be in memory at a time.
+ * @returns {{ total: CoverageMap, server: CoverageMap, browser: CoverageMap }}
  */
-function loadTestCoverage(files) {
-  const map = libCoverage.createCoverageMap({})
-  for (const file of files) map.merge(readCoverageFile(file).coverage)
-  return map
+function loadTestHalves(sources, testId) {
+  const halves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
+  for (const source of sources) {
+    if (typeof source === 'string') {
+      halves.server.merge(readCoverageFile(source).coverage)
+      continue
+    }
+    for (const part of store.PARTS) {
+      let coverage
+      try {
+        coverage = store.exportCoverage(source.store, [testId], { part })
+      } catch (err) {
+        throw new CliError(err.message)
+      }
+      if (coverage) halves[part].merge(coverage)
+    }
+  }
+  // merge() adopts the file coverage objects it is given: merge copies.
+  const total = libCoverage.createCoverageMap(copyOf(halves.server))
+  total.merge(copyOf(halves.browser))
+  return { total, ...halves }
+}
+
+const copyOf = (map) => JSON.parse(JSON.stringify(map))
+
+function loadTestCoverage(sources, testId) {
+  return loadTestHalves(sources, testId).total
 }
 
 // ---------------------------------------------------------------- summary
@@ -304,8 +342,15 @@ const MAX_TEST_COLUMN = 60
 
 /** The summary as an aligned text table (one row per test, then the merged row). */
 function formatTable(rows) {
-  const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines']
-  const cells = rows.map((r) => [truncate(printable(r.test), MAX_TEST_COLUMN), String(r.files), ...METRICS.map((k) => formatPct(r[k]))])
+  const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines', 'server lines', 'browser lines']
+  const half = (h) => (h && h.files > 0 ? formatPct(h.lines) : '-')
+  const cells = rows.map((r) => [
+    truncate(printable(r.test), MAX_TEST_COLUMN),
+    String(r.files),
+    ...METRICS.map((k) => formatPct(r[k])),
+    half(r.server),
+    half(r.browser),
+  ])
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...cells.map((c) => displayWidth(c[i]))))
   const pad = (s, w, right) => {
     const fill = ' '.repeat(Math.max(0, w - displayWidth(s)))
@@ -435,10 +480,16 @@ function report(opts) {
   const reportOpts = { projectRoot: projectRoot && path.resolve(projectRoot) }
   const all = libCoverage.createCoverageMap({})
   const rows = []
+  const allHalves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
   for (const [testId, files] of scan.tests) {
-    const map = loadTestCoverage(files)
+    const halves = loadTestHalves(files, testId)
+    const map = halves.total
     const name = safeName(testId)
     const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map) }
+    row.server = summarize(halves.server)
+    row.browser = summarize(halves.browser)
+    allHalves.server.merge(copyOf(halves.server))
+    allHalves.browser.merge(copyOf(halves.browser))
     if (perTest) {
       writeReports(map, path.join(outDir, 'tests', name), perTestReporters, reportOpts)
       row.reportDir = `tests/${name}`
@@ -448,6 +499,8 @@ function report(opts) {
     rows.push(row)
   }
   const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all) }
+  mergedRow.server = summarize(allHalves.server)
+  mergedRow.browser = summarize(allHalves.browser)
   if (writeMerged) {
     writeReports(all, path.join(outDir, 'merged'), reporters, reportOpts)
     mergedRow.reportDir = 'merged'
@@ -490,7 +543,7 @@ function merge(opts) {
   if (nyc) fs.mkdirSync(nycDir, { recursive: true })
 
   for (const [testId, files] of scan.tests) {
-    const map = loadTestCoverage(files)
+    const map = loadTestCoverage(files, testId)
     const file = `${safeName(testId)}.json`
     fs.writeFileSync(path.join(outDir, file), JSON.stringify({ testId, coverage: map.toJSON() }))
     if (nyc) fs.writeFileSync(path.join(nycDir, file), JSON.stringify(map.toJSON()))

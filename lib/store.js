@@ -1,36 +1,98 @@
 'use strict'
-// Per-test coverage files: `<outDir>/<safe-name>.json` holding
-// `{ "testId": ..., "coverage": <Istanbul coverage map> }`. A second flush of
-// the same id (another Playwright project, a retry, a late hit) merges in.
+// The run store (docs/run-store.md): one SQLite database, `<outDir>/cov-als.db`,
+// holding each file's maps once and per test only the counters it hit, in
+// two halves ('server', 'browser'). This module is its JS face; the work is
+// in the addon (crates/cov_core/src/store).
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { safeName } = require('./safe-name')
 
-function fileFor(outDir, testId) {
-  return path.join(outDir, `${safeName(testId)}.json`)
+const STORE_FILE = 'cov-als.db'
+const PARTS = ['server', 'browser']
+
+function storePath(outDir) {
+  return path.join(path.resolve(outDir), STORE_FILE)
 }
 
-/** Write (or merge into) this test's file; returns its path. Synchronous, so
- * concurrent flushes of one id in this process cannot interleave. */
-function writeTestCoverage(outDir, testId, coverageJson) {
+function native() {
+  return require('../index.js').store
+}
+
+function hasStore(outDir) {
+  return fs.existsSync(storePath(outDir))
+}
+
+function checkPart(part) {
+  if (!PARTS.includes(part)) throw new TypeError(`cov-als-native: part must be 'server' or 'browser', got ${JSON.stringify(part)}`)
+}
+
+/** Record a test's Istanbul coverage map (JSON text or object) as one half
+ * of that test, adding to what is recorded; returns the store file. */
+function writeTestCoverage(outDir, testId, coverage, part = 'server') {
+  checkPart(part)
+  const json = typeof coverage === 'string' ? coverage : JSON.stringify(coverage)
   fs.mkdirSync(outDir, { recursive: true })
-  const file = fileFor(outDir, testId)
-  let body
-  if (fs.existsSync(file)) {
-    const { createCoverageMap } = require('istanbul-lib-coverage')
-    const previous = JSON.parse(fs.readFileSync(file, 'utf8'))
-    const merged = createCoverageMap(previous.coverage || {})
-    merged.merge(JSON.parse(coverageJson))
-    body = JSON.stringify({ testId, coverage: merged.toJSON() })
-  } else {
-    body = `{"testId":${JSON.stringify(testId)},"coverage":${coverageJson}}`
-  }
-  // Write then rename: a reader never sees half a file.
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, body)
-  fs.renameSync(tmp, file)
-  return file
+  const db = storePath(outDir)
+  native().record(db, testId, part, json)
+  return db
 }
 
-module.exports = { writeTestCoverage, fileFor }
+/** Flush a test's live counters (of runtime `cov`) into the store. Returns
+ * { coverage: JSON text, file, error } (error: why the store was not written). */
+function flushTestCoverage(cov, outDir, testId, { touchedOnly = false } = {}) {
+  const db = storePath(outDir)
+  try {
+    fs.mkdirSync(outDir, { recursive: true })
+  } catch {
+    // Opening the store then fails with the reason, reported as `error`.
+  }
+  const { coverage, error } = cov.store.flush(db, testId, touchedOnly)
+  return { coverage, file: error ? null : db, error: error || null }
+}
+
+// Merge the store's file coverages (one per unit) into one map: the same
+// path from several units or halves merges by location, as Istanbul does.
+function toCoverageMap(fileCoverages) {
+  const out = {}
+  let merged = null
+  for (const fc of fileCoverages) {
+    if (!(fc.path in out)) {
+      out[fc.path] = fc
+      continue
+    }
+    merged ||= require('istanbul-lib-coverage').createCoverageMap({})
+    if (!merged.data[fc.path]) merged.addFileCoverage(out[fc.path])
+    merged.addFileCoverage(fc)
+    out[fc.path] = merged.fileCoverageFor(fc.path).toJSON()
+  }
+  return out
+}
+
+/** Istanbul coverage map of some tests (all when testIds is null) in one
+ * half or both; `allFiles: false` leaves out the files they did not touch.
+ * null when a named test is unknown. */
+function exportCoverage(outDir, testIds, { part, allFiles = true } = {}) {
+  if (part !== undefined && part !== null) checkPart(part)
+  if (!hasStore(outDir)) return null
+  const json = native().export(storePath(outDir), testIds, part, allFiles)
+  return json === null ? null : toCoverageMap(JSON.parse(json))
+}
+
+/** A test's recorded coverage (both halves merged, or one with { part }), or null. */
+function readTestCoverage(outDir, testId, { part } = {}) {
+  return exportCoverage(outDir, [testId], { part })
+}
+
+/** Test ids recorded under outDir, sorted. */
+function listTests(outDir) {
+  if (!hasStore(outDir)) return []
+  return native().tests(storePath(outDir)).sort()
+}
+
+/** Add the store of `fromDir` into the store of `intoDir` (CI shards). */
+function mergeStores(intoDir, fromDir) {
+  fs.mkdirSync(intoDir, { recursive: true })
+  native().merge(storePath(intoDir), storePath(fromDir))
+}
+
+module.exports = { STORE_FILE, PARTS, storePath, hasStore, writeTestCoverage, flushTestCoverage, readTestCoverage, exportCoverage, listTests, mergeStores }
