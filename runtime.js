@@ -223,6 +223,7 @@ function createRuntime(native) {
       export: (db, testIds, part, allUnits) => native.storeExport(db, testIds ? testIds.map(toNativeId) : null, part || null, allUnits),
       tests: (db) => native.storeTests(db).map(fromNativeId),
       merge: (into, from) => native.storeMerge(into, from),
+      close: (db) => native.storeClose(db),
     },
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.

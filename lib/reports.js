@@ -16,32 +16,15 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { parseArgs } = require('node:util')
 const libCoverage = require('istanbul-lib-coverage')
 const libReport = require('istanbul-lib-report')
 const istanbulReports = require('istanbul-reports')
 const { safeName } = require('./safe-name.js')
 const store = require('./store.js')
 
-class CliError extends Error {
-  constructor(message) {
-    super(message)
-    this.name = 'CliError'
-    this.exitCode = 1
-  }
-}
+const { CliError, UsageError, parse } = require('./cli/errors.js')
+const exportCommand = require('./cli/export.js')
 
-class UsageError extends CliError {
-  constructor(message) {
-    super(message)
-    this.name = 'UsageError'
-    this.exitCode = 2
-  }
-}
-
-// Reporters of istanbul-reports 3.2 that write files. `text-lcov` always
-// prints to stdout (use `lcovonly`); the console reporters below are given a
-// file name so that stdout carries only the summary table.
 const REPORTERS = ['clover', 'cobertura', 'html', 'html-spa', 'json', 'json-summary', 'lcov', 'lcovonly', 'none', 'teamcity', 'text', 'text-summary']
 const CONSOLE_REPORTER_FILES = { text: 'text.txt', 'text-summary': 'text-summary.txt', teamcity: 'teamcity.txt' }
 const DEFAULT_REPORTERS = ['html', 'lcovonly', 'json', 'json-summary']
@@ -515,9 +498,9 @@ function report(opts) {
 }
 
 /**
- * `cov-als merge`: merge per-test files of several directories by test id
- * into `<out>/<safeName(testId)>.json` (the server's wrapper format), and with
- * nyc also `<out>/.nyc_output/<safeName(testId)>.json` (plain coverage maps).
+ * `cov-als merge`: merge the run stores and per-test files of several
+ * directories into the run store of `<out>`, and with nyc also write
+ * `<out>/.nyc_output/<safeName(testId)>.json` (plain coverage maps).
  * @returns {{ outDir: string, tests: number, inputFiles: number, nycDir: string | null, skipped: string[] }}
  */
 function merge(opts) {
@@ -531,22 +514,32 @@ function merge(opts) {
     const old = jsonFilesIn(outDir)
     if (exists(path.join(outDir, MERGE_MARKER))) {
       for (const file of old) fs.rmSync(file, { force: true })
+      store.removeStore(outDir)
       fs.rmSync(nycDir, { recursive: true, force: true })
-    } else if (old.length > 0 || exists(nycDir)) {
+    } else if (old.length > 0 || store.hasStore(outDir) || exists(nycDir)) {
       throw new CliError(
         `refusing to write into ${outDir}: it already holds coverage files that cov-als merge did not write ` +
           '(they would be mixed with the merged ones); use an empty or new directory',
       )
     }
   }
-  writeMarker(outDir, MERGE_MARKER, 'Written by `cov-als merge`; the *.json files and .nyc_output/ are replaced on each run.\n')
-  if (nyc) fs.mkdirSync(nycDir, { recursive: true })
-
-  for (const [testId, files] of scan.tests) {
-    const map = loadTestCoverage(files, testId)
-    const file = `${safeName(testId)}.json`
-    fs.writeFileSync(path.join(outDir, file), JSON.stringify({ testId, coverage: map.toJSON() }))
-    if (nyc) fs.writeFileSync(path.join(nycDir, file), JSON.stringify(map.toJSON()))
+  writeMarker(outDir, MERGE_MARKER, 'Written by `cov-als merge`; cov-als.db and .nyc_output/ are replaced on each run.\n')
+  try {
+    for (const dir of scan.dirs) if (store.hasStore(dir)) store.mergeStores(outDir, dir)
+    for (const [testId, sources] of scan.tests) {
+      for (const source of sources) {
+        if (typeof source === 'string') store.writeTestCoverage(outDir, testId, readCoverageFile(source).coverage, 'server')
+      }
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err
+    throw new CliError(err.message)
+  }
+  if (nyc) {
+    fs.mkdirSync(nycDir, { recursive: true })
+    for (const testId of scan.tests.keys()) {
+      fs.writeFileSync(path.join(nycDir, `${safeName(testId)}.json`), JSON.stringify(store.readTestCoverage(outDir, testId)))
+    }
   }
   return { outDir, tests: scan.tests.size, inputFiles: scan.files, nycDir: nyc ? nycDir : null, skipped: scan.skipped }
 }
@@ -555,14 +548,17 @@ function merge(opts) {
 
 const HELP = `Usage: cov-als <command> [options]
 
-Reports for the per-test coverage files a cov-als-native server writes
-(one <safe-name>.json per test: { "testId", "coverage" }, or a plain Istanbul
-coverage map named <test id>.json). Files with the same test id, from one or
-several directories (server processes, CI shards), are merged: counts add up.
+Reports for the run store a cov-als-native server writes (<dir>/cov-als.db:
+each file's maps once, per test only its non-zero counters, server and
+browser halves). Per-test JSON files ({ "testId", "coverage" } or a plain
+Istanbul coverage map named <test id>.json) are read too, as server halves.
+The same test id from several directories (server processes, CI shards) is
+merged: counts add up.
 
 Commands:
   report <dir...>          Merged and per-test Istanbul reports + summary table
   merge <dir...> --out <d> Merge several directories by test id into one
+  export <dir...>          Istanbul JSON of some tests (or all), keys sorted
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.
@@ -614,15 +610,16 @@ has nothing to cover, "-" (null) for a test without any file.
 
 const HELP_MERGE = `Usage: cov-als merge <dir...> --out <dir> [options]
 
-Merges the per-test files of several directories (server processes, CI
-shards) by test id: counts of the same test id add up. Writes
-<out>/<safe-name>.json per test, in the server's { "testId", "coverage" }
-format, so "cov-als report <out>" works on the result.
+Merges the run stores (and per-test JSON files) of several directories
+(server processes, CI shards) into one run store, <out>/cov-als.db: maps are
+kept once, counts of the same test id add up. "cov-als report <out>" and
+"cov-als export <out>" work on the result.
 
 Options:
   -o, --out <dir>     Output directory (required). Must not be an input
-                      directory; must not hold other *.json files unless an
-                      earlier "cov-als merge" wrote it (then they are replaced).
+                      directory; must not hold a run store or *.json files
+                      unless an earlier "cov-als merge" wrote it (then they
+                      are replaced).
       --nyc           Also write <out>/.nyc_output/<safe-name>.json, one plain
                       Istanbul coverage map per test, for
                       "nyc report --temp-dir <out>/.nyc_output" (nyc leaves out
@@ -630,15 +627,6 @@ Options:
       --skip-invalid  Skip unreadable or invalid files with a warning
   -h, --help          Show this help
 `
-
-function parse(args, options) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (err) {
-    if (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(err.message)
-    throw err
-  }
-}
 
 function runReport(args, io) {
   const { values, positionals } = parse(args, {
@@ -717,10 +705,12 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
         return runReport(rest, io)
       case 'merge':
         return runMerge(rest, io)
+      case 'export':
+        return exportCommand.run(rest, io)
       case 'help':
       case '--help':
       case '-h':
-        stdout.write(rest[0] === 'report' ? HELP_REPORT : rest[0] === 'merge' ? HELP_MERGE : HELP)
+        stdout.write({ report: HELP_REPORT, merge: HELP_MERGE, export: exportCommand.HELP }[rest[0]] || HELP)
         return 0
       case '--version':
       case '-v':

@@ -95,4 +95,30 @@ function mergeStores(intoDir, fromDir) {
   native().merge(storePath(intoDir), storePath(fromDir))
 }
 
-module.exports = { STORE_FILE, PARTS, storePath, hasStore, writeTestCoverage, flushTestCoverage, readTestCoverage, exportCoverage, listTests, mergeStores }
+/** Close this process's connection to the store of `outDir` (its WAL is
+ * checkpointed into cov-als.db when no other process holds it open). */
+function closeStore(outDir) {
+  native().close(storePath(outDir))
+}
+
+/** Delete the store of `outDir` (its WAL files too), closing this process's connection. */
+function removeStore(outDir) {
+  const db = storePath(outDir)
+  closeStore(outDir)
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true })
+}
+
+module.exports = {
+  closeStore,
+  removeStore,
+  STORE_FILE,
+  PARTS,
+  storePath,
+  hasStore,
+  writeTestCoverage,
+  flushTestCoverage,
+  readTestCoverage,
+  exportCoverage,
+  listTests,
+  mergeStores,
+}

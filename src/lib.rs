@@ -259,3 +259,9 @@ pub fn store_merge(into: String, from: String) -> Result<()> {
     let other = Store::open(std::path::Path::new(&from), env!("CARGO_PKG_VERSION")).map_err(store_error)?;
     with_store(&into, |s| s.store.merge_from(&other))
 }
+
+/// Close this process's connection to the store at `db` (before deleting it).
+#[napi]
+pub fn store_close(db: String) {
+    STORES.lock().unwrap_or_else(|p| p.into_inner()).remove(&db);
+}
