@@ -224,6 +224,11 @@ function createRuntime(native) {
       tests: (db) => native.storeTests(db).map(fromNativeId),
       merge: (into, from) => native.storeMerge(into, from),
       close: (db) => native.storeClose(db),
+      which: (db, file, from, to) => {
+        const json = native.storeWhich(db, file, from, to)
+        return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
+      },
+      paths: (db) => native.storePaths(db),
     },
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.

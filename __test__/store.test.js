@@ -13,6 +13,8 @@ const path = require('node:path')
 const http = require('node:http')
 const { startServer, request } = require('./support/server')
 const { fnHits, entryFor } = require('./support/coverage')
+const { spawnSync } = require('node:child_process')
+const { createFileCoverage } = require('istanbul-lib-coverage')
 const store = require('../lib/store')
 
 const FIXTURE = path.join(__dirname, 'fixtures/apps')
@@ -117,4 +119,41 @@ test('a server flushing into the store: export equals the flush; touched-only an
   assert.equal(fnHits(entryFor(store.readTestCoverage(outDir, 'left behind'), 'shared/pricing.js'), 'quote'), 1)
   assert.equal(fnHits(entryFor(store.readTestCoverage(outDir, 'startup'), 'shared/pricing.js'), 'quote'), 0)
   assert.deepEqual(store.readTestCoverage(outDir, 'one quote', { part: 'browser' }), {}, 'no browser half: no files')
+
+  // which agrees with each test's Istanbul map on every covered line of pricing.js.
+  const pricing = Object.keys(answers.get('quotes')).find((f) => f.endsWith('pricing.js'))
+  const perTest = new Map(store.listTests(outDir).map((id) => [id, createFileCoverage(store.readTestCoverage(outDir, id)[pricing]).getLineCoverage()]))
+  const covered = new Set([...perTest.values()].flatMap((lines) => Object.keys(lines).filter((l) => lines[l] > 0)))
+  assert.ok(covered.size > 3, `${covered.size} covered lines`)
+  for (const line of covered) {
+    const want = [...perTest].filter(([, lines]) => lines[line] > 0).map(([id]) => id)
+    const got = store.whichTests(outDir, pricing, Number(line), Number(line))
+    assert.deepEqual(
+      got.map((c) => c.test),
+      want,
+      `line ${line}`,
+    )
+    for (const c of got) assert.deepEqual(c.server.lines, [Number(line)])
+  }
+  const uncovered = Object.keys(perTest.get('quotes')).find((l) => !covered.has(l))
+  if (uncovered) assert.deepEqual(store.whichTests(outDir, pricing, Number(uncovered), Number(uncovered)), [])
+
+  // The command: a unique suffix names the file; --json for tools; an unknown file fails.
+  const cli = (...args) => spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'cov-als.js'), ...args], { encoding: 'utf8' })
+  const line = [...covered][0]
+  const json = cli('which', `shared/pricing.js:${line}`, outDir, '--json')
+  assert.equal(json.status, 0, json.stderr)
+  const parsed = JSON.parse(json.stdout)
+  assert.equal(parsed.file, pricing)
+  assert.deepEqual(
+    parsed.tests.map((t) => t.test),
+    store.whichTests(outDir, pricing, Number(line), Number(line)).map((c) => c.test),
+  )
+  const text = cli('which', `shared/pricing.js:${line}`, outDir)
+  assert.match(text.stdout, new RegExp(`pricing\\.js:${line}: ${parsed.tests.length} tests?\\n`))
+  assert.match(text.stdout, /"quotes" {2}server: \d+ statement/)
+  const unknown = cli('which', 'no/such.js:3', outDir)
+  assert.equal(unknown.status, 1)
+  assert.match(unknown.stderr, /no coverage of no\/such\.js/)
+  assert.equal(cli('which', 'x.js:5-2', outDir).status, 2)
 })

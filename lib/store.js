@@ -95,6 +95,19 @@ function mergeStores(intoDir, fromDir) {
   native().merge(storePath(intoDir), storePath(fromDir))
 }
 
+/** Paths of the files the store of `outDir` knows (their maps), sorted. */
+function storedPaths(outDir) {
+  return hasStore(outDir) ? native().paths(storePath(outDir)) : []
+}
+
+/** The tests that hit `file` (a stored path) on lines from..to: [{ test,
+ * server?, browser? }] with { statements, branches, functions, lines, hits }
+ * per half; null when the store does not know the file. */
+function whichTests(outDir, file, from = 1, to = 0xffffffff) {
+  if (!hasStore(outDir)) return null
+  return native().which(storePath(outDir), file, from, to)
+}
+
 /** Close this process's connection to the store of `outDir` (its WAL is
  * checkpointed into cov-als.db when no other process holds it open). */
 function closeStore(outDir) {
@@ -109,6 +122,8 @@ function removeStore(outDir) {
 }
 
 module.exports = {
+  storedPaths,
+  whichTests,
   closeStore,
   removeStore,
   STORE_FILE,

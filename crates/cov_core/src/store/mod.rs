@@ -4,6 +4,7 @@
 
 pub mod sparse;
 pub mod unit;
+pub mod which;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

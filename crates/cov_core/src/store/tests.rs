@@ -136,3 +136,31 @@ fn merging_two_shards_equals_one_store_of_both() {
         std::fs::remove_dir_all(d).unwrap();
     }
 }
+
+#[test]
+fn which_names_the_tests_that_ran_a_line_by_half() {
+    let (dir, mut store) = temp_store("which");
+    let cov = |s0: u64, s1: u64| {
+        json!({"/w.js": {"path": "/w.js",
+            "statementMap": {"0": {"start": {"line": 1, "column": 0}, "end": {"line": 1, "column": 3}},
+                             "1": {"start": {"line": 3, "column": 0}, "end": {"line": 4, "column": 1}}},
+            "fnMap": {"0": {"name": "f", "decl": {"start": {"line": 3, "column": 0}, "end": {"line": 3, "column": 1}},
+                            "loc": {"start": {"line": 3, "column": 0}, "end": {"line": 4, "column": 1}}, "line": 3}},
+            "branchMap": {}, "s": {"0": s0, "1": s1}, "f": {"0": s1}, "b": {}}})
+        .to_string()
+    };
+    store.record_istanbul("only line 1", "server", &cov(2, 0)).unwrap();
+    store.record_istanbul("both", "server", &cov(1, 1)).unwrap();
+    store.record_istanbul("both", "browser", &cov(0, 4)).unwrap();
+    let names = |v: Vec<which::Coverer>| v.into_iter().map(|c| c.test).collect::<Vec<_>>();
+    assert_eq!(names(store.which("/w.js", 1, 1).unwrap().unwrap()), vec!["both", "only line 1"]);
+    let line3 = store.which("/w.js", 3, 3).unwrap().unwrap();
+    assert_eq!(line3.len(), 1);
+    let server = line3[0].server.clone().unwrap();
+    assert_eq!((server.statements, server.functions, server.lines.clone()), (1, 1, vec![3]));
+    assert_eq!(line3[0].browser.clone().unwrap().hits, 4);
+    assert!(store.which("/w.js", 2, 2).unwrap().unwrap().is_empty(), "no statement starts on line 2");
+    assert!(store.which("/nope.js", 1, 9).unwrap().is_none());
+    assert_eq!(store.paths().unwrap(), vec!["/w.js".to_string()]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
