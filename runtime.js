@@ -224,8 +224,8 @@ function createRuntime(native) {
       tests: (db) => native.storeTests(db).map(fromNativeId),
       merge: (into, from) => native.storeMerge(into, from),
       close: (db) => native.storeClose(db),
-      which: (db, file, from, to) => {
-        const json = native.storeWhich(db, file, from, to)
+      which: (db, file, from, to, spans = false) => {
+        const json = native.storeWhich(db, file, from, to, spans)
         return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
       },
       paths: (db) => native.storePaths(db),

@@ -156,4 +156,124 @@ test('a server flushing into the store: export equals the flush; touched-only an
   assert.equal(unknown.status, 1)
   assert.match(unknown.stderr, /no coverage of no\/such\.js/)
   assert.equal(cli('which', 'x.js:5-2', outDir).status, 2)
+
+  // impact: the tests whose map has a count on an entry spanning the changed line.
+  const spans = (loc, line) => loc && loc.start.line <= line && (loc.end.line || loc.start.line) >= line
+  const oracle = (line) =>
+    store
+      .listTests(outDir)
+      .filter((id) => id !== 'startup')
+      .filter((id) => {
+        const fc = store.readTestCoverage(outDir, id)[pricing]
+        return (
+          Object.entries(fc.statementMap).some(([k, loc]) => fc.s[k] > 0 && spans(loc, line)) ||
+          Object.entries(fc.fnMap).some(([k, f]) => fc.f[k] > 0 && spans(f.loc, line)) ||
+          Object.entries(fc.branchMap).some(([k, b]) => b.locations.some((loc, i) => fc.b[k][i] > 0 && spans(loc, line)))
+        )
+      })
+  const impact = (...args) => {
+    const r = cli('impact', outDir, '--root', root, '--json', ...args)
+    return { code: r.status, stderr: r.stderr, json: r.stdout ? JSON.parse(r.stdout) : null }
+  }
+  assert.deepEqual(oracle(18), ['quotes'], 'discount() ran for the bulk quotes only')
+  assert.deepEqual(oracle(11), ['left behind', 'one quote', 'quotes'], 'a line inside quote(), which they all called')
+  for (const line of [9, 11, 14, 18]) {
+    const r = impact('--changed', `shared/pricing.js:${line}`)
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(
+      r.json.tests.map((t) => t.test),
+      oracle(line),
+      `line ${line}`,
+    )
+  }
+  const none = [...Array(21).keys()].map((i) => i + 1).find((line) => oracle(line).length === 0)
+  const nobody = impact('--changed', `shared/pricing.js:${none}`)
+  assert.equal(nobody.code, 0)
+  assert.deepEqual(nobody.json.tests, [], `line ${none}: no test covered it`)
+  // A patch: line 18 changed, and a new file, which asks for everything.
+  const patch = path.join(root, 'change.patch')
+  const body = [
+    'diff --git a/shared/pricing.js b/shared/pricing.js',
+    '--- a/shared/pricing.js',
+    '+++ b/shared/pricing.js',
+    '@@ -18 +18 @@ function discount(total) {',
+    '-  return Math.round(total * 0.9)',
+    '+  return Math.round(total * 0.8)',
+    '',
+  ].join('\n')
+  fs.writeFileSync(patch, body)
+  const patched = impact('--diff', patch)
+  assert.equal(patched.code, 0, patched.stderr)
+  assert.deepEqual(
+    patched.json.tests.map((t) => t.test),
+    ['quotes'],
+  )
+  assert.deepEqual(patched.json.tests[0].halves, ['server'])
+  assert.deepEqual(patched.json.playwright.args, ['--grep', '(?:quotes)'])
+  const added = [
+    'diff --git a/shared/new.js b/shared/new.js',
+    'new file mode 100644',
+    '--- /dev/null',
+    '+++ b/shared/new.js',
+    '@@ -0,0 +1 @@',
+    '+module.exports = 1',
+    '',
+  ].join('\n')
+  fs.writeFileSync(patch, body + added)
+  const everything = impact('--diff', patch)
+  assert.equal(everything.code, 3, 'exit 3: run everything')
+  assert.equal(everything.json.everything, true)
+  assert.match(everything.json.reasons.join(), /new file shared\/new\.js/)
+  const never = impact('--changed', 'shared/never-loaded.js:1')
+  assert.equal(never.code, 3)
+  assert.match(never.json.reasons[0], /never instrumented/)
+  assert.equal(cli('impact', outDir).status, 2, 'no change source: bad usage')
+})
+
+test('impact helpers: diff lines on the old side, Playwright arguments of exact titles', () => {
+  const { changesFromDiff, changesFromSpecs, playwrightArgs } = require('../lib/cli/impact')
+  const diff = [
+    'diff --git a/lib/a.ts b/lib/a.ts',
+    '--- a/lib/a.ts',
+    '+++ b/lib/a.ts',
+    '@@ -3,2 +3 @@',
+    '-one',
+    '-two',
+    '+both',
+    '@@ -10,0 +10,2 @@',
+    '+inserted',
+    '+after line 10',
+    'diff --git a/old.js b/old.js',
+    'deleted file mode 100644',
+    '--- a/old.js',
+    '+++ /dev/null',
+    '@@ -1 +0,0 @@',
+    '-gone',
+    '',
+  ].join('\n')
+  assert.deepEqual(changesFromDiff(diff), [
+    {
+      file: 'lib/a.ts',
+      ranges: [
+        [3, 3],
+        [4, 4],
+        [10, 11],
+      ],
+    },
+    { file: 'old.js', ranges: [[1, 0xffffffff]] },
+  ])
+  assert.deepEqual(changesFromSpecs(['a.js:3,7-9']), [
+    {
+      file: 'a.js',
+      ranges: [
+        [3, 3],
+        [7, 9],
+      ],
+    },
+  ])
+  assert.throws(() => changesFromSpecs(['a.js:9-7']), /bad line range/)
+  const args = playwrightArgs(['tests/shop.spec.ts › cart › adds (1+1) items', '[mobile] › tests/home.spec.ts › home page (retry 1)'])
+  assert.deepEqual(args.specFiles, ['tests/home.spec.ts', 'tests/shop.spec.ts'])
+  assert.equal(args.grep, '(?:adds \\(1\\+1\\) items|home page)')
+  assert.ok(new RegExp(args.grep).test('tests/shop.spec.ts cart adds (1+1) items'))
 })

@@ -25,6 +25,7 @@ const store = require('./store.js')
 const { CliError, UsageError, parse } = require('./cli/errors.js')
 const exportCommand = require('./cli/export.js')
 const whichCommand = require('./cli/which.js')
+const impactCommand = require('./cli/impact.js')
 
 const REPORTERS = ['clover', 'cobertura', 'html', 'html-spa', 'json', 'json-summary', 'lcov', 'lcovonly', 'none', 'teamcity', 'text', 'text-summary']
 const CONSOLE_REPORTER_FILES = { text: 'text.txt', 'text-summary': 'text-summary.txt', teamcity: 'teamcity.txt' }
@@ -562,6 +563,8 @@ Commands:
   export <dir...>          Istanbul JSON of some tests (or all), keys sorted
   which <file>[:<l>[-<l>]] <dir...>
                            The tests that cover those lines (--json for tools)
+  impact <dir...> --git <base> | --diff <patch> | --changed <file>:<lines>
+                           The tests a change touches, with Playwright arguments
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.
@@ -712,10 +715,14 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
         return exportCommand.run(rest, io)
       case 'which':
         return whichCommand.run(rest, io)
+      case 'impact':
+        return impactCommand.run(rest, io)
       case 'help':
       case '--help':
       case '-h':
-        stdout.write({ report: HELP_REPORT, merge: HELP_MERGE, export: exportCommand.HELP, which: whichCommand.HELP }[rest[0]] || HELP)
+        stdout.write(
+          { report: HELP_REPORT, merge: HELP_MERGE, export: exportCommand.HELP, which: whichCommand.HELP, impact: impactCommand.HELP }[rest[0]] || HELP,
+        )
         return 0
       case '--version':
       case '-v':

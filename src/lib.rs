@@ -266,11 +266,11 @@ pub fn store_close(db: String) {
     STORES.lock().unwrap_or_else(|p| p.into_inner()).remove(&db);
 }
 
-/// JSON array of the tests that hit `path` on lines `from..=to` (see
-/// `cov_core::store::which`); null when the store has no unit for `path`.
+/// JSON array of the tests that hit `path` on lines `from..=to`, by start
+/// line or, with `spans`, by overlap (see `cov_core::store::which`); null when the store has no unit for `path`.
 #[napi]
-pub fn store_which(db: String, path: String, from: u32, to: u32) -> Result<Option<String>> {
-    with_store(&db, |s| s.store.which_json(&path, from, to))
+pub fn store_which(db: String, path: String, from: u32, to: u32, spans: bool) -> Result<Option<String>> {
+    with_store(&db, |s| s.store.which_json(&path, from, to, spans))
 }
 
 /// Paths the store has units for.

@@ -153,14 +153,19 @@ fn which_names_the_tests_that_ran_a_line_by_half() {
     store.record_istanbul("both", "server", &cov(1, 1)).unwrap();
     store.record_istanbul("both", "browser", &cov(0, 4)).unwrap();
     let names = |v: Vec<which::Coverer>| v.into_iter().map(|c| c.test).collect::<Vec<_>>();
-    assert_eq!(names(store.which("/w.js", 1, 1).unwrap().unwrap()), vec!["both", "only line 1"]);
-    let line3 = store.which("/w.js", 3, 3).unwrap().unwrap();
+    assert_eq!(names(store.which("/w.js", 1, 1, false).unwrap().unwrap()), vec!["both", "only line 1"]);
+    let line3 = store.which("/w.js", 3, 3, false).unwrap().unwrap();
     assert_eq!(line3.len(), 1);
     let server = line3[0].server.clone().unwrap();
     assert_eq!((server.statements, server.functions, server.lines.clone()), (1, 1, vec![3]));
     assert_eq!(line3[0].browser.clone().unwrap().hits, 4);
-    assert!(store.which("/w.js", 2, 2).unwrap().unwrap().is_empty(), "no statement starts on line 2");
-    assert!(store.which("/nope.js", 1, 9).unwrap().is_none());
+    assert!(store.which("/w.js", 2, 2, false).unwrap().unwrap().is_empty(), "no statement starts on line 2");
+    // Line 4 is inside the function and statement 1 (lines 3-4): a change there touches them.
+    assert!(store.which("/w.js", 4, 4, false).unwrap().unwrap().is_empty());
+    let inside = store.which("/w.js", 4, 4, true).unwrap().unwrap();
+    assert_eq!(names(inside.clone()), vec!["both"]);
+    assert_eq!(inside[0].server.clone().unwrap().functions, 1);
+    assert!(store.which("/nope.js", 1, 9, false).unwrap().is_none());
     assert_eq!(store.paths().unwrap(), vec!["/w.js".to_string()]);
     std::fs::remove_dir_all(dir).unwrap();
 }

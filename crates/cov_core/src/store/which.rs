@@ -40,24 +40,29 @@ enum Kind {
     Branch,
 }
 
-/// The line each flat slot of a unit counts on, and its kind.
-fn slot_lines(maps: &str, layout: &Layout) -> std::result::Result<Vec<(Kind, u32)>, String> {
+/// The lines each flat slot of a unit spans (start, end), and its kind.
+fn slot_lines(maps: &str, layout: &Layout) -> std::result::Result<Vec<(Kind, u32, u32)>, String> {
     let v: Value = serde_json::from_str(maps).map_err(|e| format!("unit maps: {e}"))?;
-    let line_of = |loc: Option<&Value>| loc.and_then(|l| l["start"]["line"].as_u64()).unwrap_or(0) as u32;
+    let line_of = |loc: Option<&Value>| {
+        let at = |end: &str| loc.and_then(|l| l[end]["line"].as_u64()).unwrap_or(0) as u32;
+        (at("start"), at("end").max(at("start")))
+    };
+    let span = |kind: Kind, (start, end): (u32, u32)| (kind, start, end);
     let mut out = Vec::with_capacity(layout.counters());
     for k in &layout.s {
-        out.push((Kind::Statement, line_of(v["statementMap"].get(k))));
+        out.push(span(Kind::Statement, line_of(v["statementMap"].get(k))));
     }
     for k in &layout.f {
         let f = &v["fnMap"][k];
-        out.push((Kind::Function, line_of(f.get("decl").or(f.get("loc")))));
+        // Its body: a changed line inside a called function touches it.
+        out.push(span(Kind::Function, line_of(f.get("loc").or(f.get("decl")))));
     }
     for (k, n) in &layout.b {
         let b = &v["branchMap"][k];
         for i in 0..*n as usize {
             // An arm without a location (the implicit else) counts on the branch's line.
             let arm = b["locations"].get(i).filter(|l| l["start"]["line"].is_u64());
-            out.push((Kind::Branch, line_of(arm.or(b.get("loc")))));
+            out.push(span(Kind::Branch, line_of(arm.or(b.get("loc")))));
         }
     }
     Ok(out)
@@ -72,8 +77,11 @@ impl Store {
     }
 
     /// The tests that hit something of `path` on lines `from..=to`, sorted by
-    /// name. None when the store has no unit for `path`.
-    pub fn which(&self, path: &str, from: u32, to: u32) -> Result<Option<Vec<Coverer>>> {
+    /// name. An entry is on a line where it starts (Istanbul's line coverage,
+    /// and a function's declaration line); with `spans`, wherever its
+    /// location overlaps the range (what a change inside it touches). None
+    /// when the store has no unit for `path`.
+    pub fn which(&self, path: &str, from: u32, to: u32, spans: bool) -> Result<Option<Vec<Coverer>>> {
         let mut units = self.conn.prepare_cached("SELECT hash, maps, layout FROM units WHERE path = ?1")?;
         let units: Vec<(String, String, String)> =
             units.query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
@@ -92,10 +100,12 @@ impl Store {
                 let (name, part, counts): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
                 let mut half = Half::default();
                 for (slot, count) in sparse::decode(&counts)? {
-                    let Some(&(kind, line)) = lines.get(slot as usize) else { continue };
-                    if count == 0 || line < from || line > to {
+                    let Some(&(kind, start, end)) = lines.get(slot as usize) else { continue };
+                    let end = if spans { end } else { start };
+                    if count == 0 || end < from || start > to {
                         continue;
                     }
+                    let line = start.clamp(from, to);
                     match kind {
                         Kind::Statement => {
                             half.statements += 1;
@@ -125,7 +135,7 @@ impl Store {
     }
 
     /// `which` as JSON text (for the binding).
-    pub fn which_json(&self, path: &str, from: u32, to: u32) -> Result<Option<String>> {
-        Ok(self.which(path, from, to)?.map(|v| serde_json::to_string(&v).expect("serializes")))
+    pub fn which_json(&self, path: &str, from: u32, to: u32, spans: bool) -> Result<Option<String>> {
+        Ok(self.which(path, from, to, spans)?.map(|v| serde_json::to_string(&v).expect("serializes")))
     }
 }
