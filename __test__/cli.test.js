@@ -173,18 +173,38 @@ test('report: merged html + lcov, per-test reports, summary table', () => {
 
   // The table on stdout: one aligned row per test, then the merged row.
   const lines = r.stdout.split('\n')
-  assert.match(lines[0], /^test\s+files\s+statements\s+branches\s+functions\s+lines\s+server lines\s+browser lines$/)
+  assert.match(lines[0], /^test\s+files\s+statements\s+branches\s+functions\s+lines\s+server lines\s+browser lines\s+unique$/)
   const row = (label) => lines.find((l) => l.startsWith(label + ' '))
   // Per-test JSON files are server halves: no browser column.
-  assert.match(row('math/clamp edge'), /^math\/clamp edge\s+2\s+44\.44%\s+66\.66%\s+50\.00%\s+50\.00%\s+50\.00%\s+-$/)
-  assert.match(row(UNICODE_ID), /\s2\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%\s+62\.50%\s+-$/)
+  assert.match(row('math/clamp edge'), new RegExp(`^math/clamp edge\\s+2\\s+44\\.44%\\s+66\\.66%\\s+50\\.00%\\s+50\\.00%\\s+50\\.00%\\s+-\\s+${clamp.unique}$`))
+  assert.match(row(UNICODE_ID), /\s2\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%\s+62\.50%\s+-\s+\d+$/)
   assert.match(row('all tests (merged)'), /\s2\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%\s+-$/)
   assert.deepEqual(clamp.server.lines, clamp.lines)
+  // unique: lines no other row covers, derived from every row's own lcov (DA) records.
+  const covering = new Map()
+  const coveredBy = new Map()
+  for (const r of rows.filter((x) => !x.merged)) {
+    const recs = fs.readFileSync(path.join(out, r.reportDir, 'lcov.info'), 'utf8').split('end_of_record')
+    const mine = []
+    for (const rec of recs) {
+      const sf = rec.split('\n').find((l) => l.startsWith('SF:'))
+      for (const l of rec.split('\n').filter((x) => x.startsWith('DA:'))) {
+        const [ln, n] = l.slice(3).split(',').map(Number)
+        if (n > 0) mine.push(`${sf}:${ln}`)
+      }
+    }
+    coveredBy.set(r.test, mine)
+    for (const k of mine) covering.set(k, (covering.get(k) || 0) + 1)
+  }
+  for (const r of rows.filter((x) => !x.merged)) {
+    assert.equal(r.unique, coveredBy.get(r.test).filter((k) => covering.get(k) === 1).length, `${r.test}: unique`)
+  }
+  assert.ok(rows.some((r) => r.unique > 0) && rows.some((r) => r.unique === 0), 'some tests add lines, some none')
   assert.equal(clamp.browser.files, 0)
   const at = lines.indexOf(row('all tests (merged)'))
   assert.ok(at > lines.indexOf(row('plain_map_test')))
-  // Aligned: every data row ends at the same column as the header.
-  for (const label of ['startup', 'math/clamp edge', 'plain_map_test', 'all tests (merged)']) {
+  // Aligned: every test row ends at the same column as the header.
+  for (const label of ['startup', 'math/clamp edge', 'plain_map_test']) {
     assert.equal(row(label).length, lines[0].length, label)
   }
 

@@ -277,6 +277,16 @@ function summarize(map) {
   return row
 }
 
+// "file:line" of every line with a count, Istanbul's line coverage.
+function coveredLines(map) {
+  const out = []
+  for (const file of map.files()) {
+    const lines = map.fileCoverageFor(file).getLineCoverage()
+    for (const [line, n] of Object.entries(lines)) if (n > 0) out.push(`${file}:${line}`)
+  }
+  return out
+}
+
 // Test ids may hold control characters; show them escaped.
 function printable(s) {
   // oxlint-disable-next-line no-control-regex -- escaping control characters is the point
@@ -327,7 +337,7 @@ const MAX_TEST_COLUMN = 60
 
 /** The summary as an aligned text table (one row per test, then the merged row). */
 function formatTable(rows) {
-  const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines', 'server lines', 'browser lines']
+  const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines', 'server lines', 'browser lines', 'unique']
   const half = (h) => (h && h.files > 0 ? formatPct(h.lines) : '-')
   const cells = rows.map((r) => [
     truncate(printable(r.test), MAX_TEST_COLUMN),
@@ -335,6 +345,7 @@ function formatTable(rows) {
     ...METRICS.map((k) => formatPct(r[k])),
     half(r.server),
     half(r.browser),
+    r.merged ? '' : String(r.unique ?? ''),
   ])
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...cells.map((c) => displayWidth(c[i]))))
   const pad = (s, w, right) => {
@@ -465,6 +476,9 @@ function report(opts) {
   const reportOpts = { projectRoot: projectRoot && path.resolve(projectRoot) }
   const all = libCoverage.createCoverageMap({})
   const rows = []
+  // "unique": lines only this test covers (the startup bucket counts as a covering row).
+  const coveringRows = new Map()
+  const coveredByRow = []
   const allHalves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
   for (const [testId, files] of scan.tests) {
     const halves = loadTestHalves(files, testId)
@@ -481,8 +495,12 @@ function report(opts) {
     }
     // Only after this test's reports: merge() keeps the map's file data and rewrites it later.
     all.merge(map)
+    const covered = coveredLines(map)
+    for (const key of covered) coveringRows.set(key, (coveringRows.get(key) || 0) + 1)
+    coveredByRow.push(covered)
     rows.push(row)
   }
+  rows.forEach((row, i) => (row.unique = coveredByRow[i].filter((key) => coveringRows.get(key) === 1).length))
   const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all) }
   mergedRow.server = summarize(allHalves.server)
   mergedRow.browser = summarize(allHalves.browser)
@@ -581,7 +599,9 @@ writes:
   <out>/summary.json        one row per test + a final "all tests (merged)" row:
                             files, filesTouched (files with a count > 0) and
                             {total, covered, skipped, pct} of statements,
-                            branches, functions, lines
+                            branches, functions, lines; server and browser:
+                            the same per half; unique: lines no other row
+                            covers (what only this test adds)
   <out>/summary.md          the same table in Markdown
 and prints the summary table to stdout. The startup bucket (test id
 "startup": module loading, work outside any test) is a row of its own and is
