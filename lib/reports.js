@@ -592,8 +592,8 @@ Exit status: 0 success, 1 bad input or I/O error, 2 bad usage.
 
 const HELP_REPORT = `Usage: cov-als report <dir...> [options]
 
-Reads every *.json at the top level of each <dir>, merges files by test id and
-writes:
+Reads the run store (cov-als.db) and every *.json at the top level of each
+<dir>, merges them by test id and writes:
   <out>/merged/             all tests merged (reporters: --reporters)
   <out>/tests/<safe-name>/  one report per test (reporters: --per-test-reporters)
   <out>/summary.json        one row per test + a final "all tests (merged)" row:
