@@ -228,6 +228,30 @@ test('a server flushing into the store: export equals the flush; touched-only an
   assert.equal(never.code, 3)
   assert.match(never.json.reasons[0], /never instrumented/)
   assert.equal(cli('impact', outDir).status, 2, 'no change source: bad usage')
+
+  // redundant: a test whose every hit entry another test (not startup) also hit.
+  const hitsOf = (id) => {
+    const out = new Set()
+    for (const [file, fc] of Object.entries(store.readTestCoverage(outDir, id))) {
+      for (const [k, n] of Object.entries(fc.s)) if (n > 0) out.add(`${file} s${k}`)
+      for (const [k, n] of Object.entries(fc.f)) if (n > 0) out.add(`${file} f${k}`)
+      for (const [k, arms] of Object.entries(fc.b)) arms.forEach((n, i) => n > 0 && out.add(`${file} b${k}.${i}`))
+    }
+    return out
+  }
+  const ids = store.listTests(outDir).filter((id) => id !== 'startup')
+  const sets = new Map(ids.map((id) => [id, hitsOf(id)]))
+  const want = ids.filter((id) => sets.get(id).size > 0 && [...sets.get(id)].every((k) => ids.some((o) => o !== id && sets.get(o).has(k))))
+  assert.deepEqual(want, ['left behind', 'one quote'], 'two retail quotes cover each other')
+  const redundant = cli('redundant', outDir, '--json')
+  assert.equal(redundant.status, 0, redundant.stderr)
+  const found = JSON.parse(redundant.stdout)
+  assert.deepEqual(
+    found.map((r) => r.test),
+    want,
+  )
+  assert.equal(found[0].counters, sets.get('left behind').size)
+  assert.match(cli('redundant', outDir).stdout, /^2 of 4 tests add no coverage of their own:\n/)
 })
 
 test('impact helpers: diff lines on the old side, Playwright arguments of exact titles', () => {

@@ -26,6 +26,7 @@ const { CliError, UsageError, parse } = require('./cli/errors.js')
 const exportCommand = require('./cli/export.js')
 const whichCommand = require('./cli/which.js')
 const impactCommand = require('./cli/impact.js')
+const redundantCommand = require('./cli/redundant.js')
 
 const REPORTERS = ['clover', 'cobertura', 'html', 'html-spa', 'json', 'json-summary', 'lcov', 'lcovonly', 'none', 'teamcity', 'text', 'text-summary']
 const CONSOLE_REPORTER_FILES = { text: 'text.txt', 'text-summary': 'text-summary.txt', teamcity: 'teamcity.txt' }
@@ -583,6 +584,7 @@ Commands:
                            The tests that cover those lines (--json for tools)
   impact <dir...> --git <base> | --diff <patch> | --changed <file>:<lines>
                            The tests a change touches, with Playwright arguments
+  redundant <dir>          Tests whose coverage other tests already give
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.
@@ -737,11 +739,20 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
         return whichCommand.run(rest, io)
       case 'impact':
         return impactCommand.run(rest, io)
+      case 'redundant':
+        return redundantCommand.run(rest, io)
       case 'help':
       case '--help':
       case '-h':
         stdout.write(
-          { report: HELP_REPORT, merge: HELP_MERGE, export: exportCommand.HELP, which: whichCommand.HELP, impact: impactCommand.HELP }[rest[0]] || HELP,
+          {
+            report: HELP_REPORT,
+            merge: HELP_MERGE,
+            export: exportCommand.HELP,
+            which: whichCommand.HELP,
+            impact: impactCommand.HELP,
+            redundant: redundantCommand.HELP,
+          }[rest[0]] || HELP,
         )
         return 0
       case '--version':

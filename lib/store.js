@@ -110,6 +110,13 @@ function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } =
   return native().which(storePath(outDir), file, from, to, spans)
 }
 
+/** Tests whose every hit counter another test hit too: [{ test, counters }].
+ * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
+function redundantTests(outDir, { ignore = ['startup'] } = {}) {
+  if (!hasStore(outDir)) return []
+  return native().redundant(storePath(outDir), ignore)
+}
+
 /** Close this process's connection to the store of `outDir` (its WAL is
  * checkpointed into cov-als.db when no other process holds it open). */
 function closeStore(outDir) {
@@ -126,6 +133,7 @@ function removeStore(outDir) {
 module.exports = {
   storedPaths,
   whichTests,
+  redundantTests,
   closeStore,
   removeStore,
   STORE_FILE,

@@ -278,3 +278,10 @@ pub fn store_which(db: String, path: String, from: u32, to: u32, spans: bool) ->
 pub fn store_paths(db: String) -> Result<Vec<String>> {
     with_store(&db, |s| s.store.paths())
 }
+
+/// JSON array of the tests every hit counter of which another test hit too
+/// (`ignore`: ids that neither count nor cover, the startup bucket).
+#[napi]
+pub fn store_redundant(db: String, ignore: Vec<String>) -> Result<String> {
+    with_store(&db, |s| s.store.redundant_json(&ignore))
+}

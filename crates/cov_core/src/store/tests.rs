@@ -169,3 +169,26 @@ fn which_names_the_tests_that_ran_a_line_by_half() {
     assert_eq!(store.paths().unwrap(), vec!["/w.js".to_string()]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn redundant_tests_hit_nothing_that_no_other_test_hits() {
+    let (dir, mut store) = temp_store("redundant");
+    let cov = |s0: u64, s1: u64, s2: u64| {
+        let st = |l: u32| json!({"start": {"line": l, "column": 0}, "end": {"line": l, "column": 3}});
+        json!({"/r.js": {"path": "/r.js", "statementMap": {"0": st(1), "1": st(2), "2": st(3)},
+            "fnMap": {}, "branchMap": {}, "s": {"0": s0, "1": s1, "2": s2}, "f": {}, "b": {}}})
+        .to_string()
+    };
+    store.record_istanbul("wide", "server", &cov(1, 1, 0)).unwrap();
+    store.record_istanbul("narrow", "server", &cov(5, 0, 0)).unwrap();
+    store.record_istanbul("narrow", "browser", &cov(1, 0, 0)).unwrap();
+    store.record_istanbul("own line", "server", &cov(0, 1, 1)).unwrap();
+    store.record_istanbul("startup", "server", &cov(0, 0, 1)).unwrap();
+    let found = store.redundant(&["startup".to_string()]).unwrap();
+    // wide: line 2 is also own line's, line 1 also narrow's -> redundant too.
+    assert_eq!(found.iter().map(|r| r.test.as_str()).collect::<Vec<_>>(), vec!["narrow", "wide"]);
+    assert_eq!(found[0].counters, 2, "one counter in each half");
+    // With startup covering line 3, own line adds nothing either.
+    assert_eq!(store.redundant(&[]).unwrap().len(), 4);
+    std::fs::remove_dir_all(dir).unwrap();
+}
