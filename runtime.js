@@ -210,6 +210,27 @@ function createRuntime(native) {
     peekJson,
     reset,
     tests: () => native.pendingTests().map(fromNativeId),
+    // The run store (lib/store.js): test ids cross as native ids both ways.
+    store: {
+      // Flush into the store at `db`; answers { coverage (JSON text), error }.
+      flush(db, testId, touchedOnly = false) {
+        checkTestId(testId)
+        const answer = native.storeFlush(db, toNativeId(testId), touchedOnly)
+        forget(testId)
+        return answer
+      },
+      record: (db, testId, part, json) => native.storeRecordIstanbul(db, toNativeId(testId), part, json),
+      export: (db, testIds, part, allUnits) => native.storeExport(db, testIds ? testIds.map(toNativeId) : null, part || null, allUnits),
+      tests: (db) => native.storeTests(db).map(fromNativeId),
+      merge: (into, from) => native.storeMerge(into, from),
+      close: (db) => native.storeClose(db),
+      which: (db, file, from, to, spans = false) => {
+        const json = native.storeWhich(db, file, from, to, spans)
+        return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
+      },
+      paths: (db) => native.storePaths(db),
+      redundant: (db, ignore) => JSON.parse(native.storeRedundant(db, ignore.map(toNativeId))).map((r) => ({ ...r, test: fromNativeId(r.test) })),
+    },
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.
     runUnattributed: (fn, ...args) => als.exit(fn, ...args),

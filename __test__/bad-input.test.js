@@ -20,6 +20,7 @@ const { createInstrumenter } = require('istanbul-lib-instrument')
 const { startServer, request, flush } = require('./support/server')
 const { lineHits, fnHits, entryFor } = require('./support/coverage')
 const { cov, load } = require('./helpers.js')
+const { readTestCoverage, listTests, storePath } = require('../lib/store')
 
 const FIXTURE = path.join(__dirname, 'fixtures/bad-input')
 let root
@@ -53,20 +54,17 @@ async function postControl(port, route, body, agent) {
   return request(port, { method: 'POST', path: `/__cov/${route}`, body, agent })
 }
 
-// Every file under outDir: a regular file directly inside it (by realpath),
-// with a portable name; returns their parsed contents.
+// outDir holds the run store only: plain files directly inside it (by
+// realpath), whatever the test ids; returns every recorded test's coverage.
 function readOutDir(outDir) {
   const real = fs.realpathSync(outDir)
-  const docs = []
   for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
     const full = path.join(outDir, entry.name)
     assert.ok(entry.isFile(), `${entry.name}: only plain files in outDir`)
     assert.equal(path.dirname(fs.realpathSync(full)), real, `${entry.name} stays inside outDir`)
-    assert.match(entry.name, /^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/, `portable file name: ${JSON.stringify(entry.name)}`)
-    assert.ok(entry.name.length <= 100, `short file name (${entry.name.length})`)
-    docs.push({ name: entry.name, doc: JSON.parse(fs.readFileSync(full, 'utf8')) })
+    assert.match(entry.name, /^cov-als\.db(-wal|-shm)?$/, `only the run store in outDir: ${JSON.stringify(entry.name)}`)
   }
-  return docs
+  return listTests(outDir).map((testId) => ({ name: testId, doc: { testId, coverage: readTestCoverage(outDir, testId) } }))
 }
 
 // ---------------------------------------------------------------------------
@@ -146,7 +144,7 @@ describe('test ids over HTTP', () => {
     await server.stop()
   })
 
-  test('odd ids: exact round trip, collision-free portable file names inside outDir', async () => {
+  test('odd ids: exact round trip into the run store inside outDir', async () => {
     const ids = [
       'plain',
       'a/b/c',
@@ -177,25 +175,16 @@ describe('test ids over HTTP', () => {
     const listed = (await request(server.port, { path: '/__cov/tests', agent })).json.tests
     for (const id of ids) assert.ok(listed.includes(id), `GET /__cov/tests lists ${JSON.stringify(id)} exactly`)
 
-    const files = new Map()
     for (const [i, id] of ids.entries()) {
       const res = await postControl(server.port, 'flush', { testId: id }, agent)
       assert.equal(res.status, 200, res.body)
       assert.equal(res.json.testId, id, 'the answer names the id exactly')
       assert.equal(hitCount(res.json.coverage), i + 1, `${JSON.stringify(id)}: its own requests, no one else's`)
-      assert.equal(path.dirname(res.json.file), outDir)
-      const doc = JSON.parse(fs.readFileSync(res.json.file, 'utf8'))
-      assert.equal(doc.testId, id, 'testId in the file round-trips')
-      assert.equal(hitCount(doc.coverage), i + 1)
-      assert.ok(!files.has(res.json.file), `${JSON.stringify(id)} and ${JSON.stringify(files.get(res.json.file))} share ${res.json.file}`)
-      files.set(res.json.file, id)
+      assert.equal(res.json.file, storePath(outDir))
+      assert.equal(hitCount(readTestCoverage(outDir, id)), i + 1, `${JSON.stringify(id)} in the store: its own counts`)
     }
-    // Distinct also on case-insensitive file systems.
-    const lower = new Set([...files.keys()].map((f) => f.toLowerCase()))
-    assert.equal(lower.size, ids.length)
-
     const written = readOutDir(outDir)
-    assert.equal(written.length, ids.length, `one file per id, no temporaries left: ${written.map((w) => w.name).join(' ')}`)
+    assert.equal(written.length, ids.length, `one test per id, ids exact (case kept): ${written.map((w) => JSON.stringify(w.name)).join(' ')}`)
     assert.deepEqual(new Set(written.map((w) => w.doc.testId)), new Set(ids))
   })
 
@@ -207,11 +196,11 @@ describe('test ids over HTTP', () => {
     assert.equal(res.status, 200)
     assert.equal(res.json.testId, 'nul\u0000id')
     assert.equal(hitCount(res.json.coverage), 3)
-    assert.ok(!path.basename(res.json.file).includes('\u0000'))
+    assert.equal(hitCount(readTestCoverage(outDir, 'nul\u0000id')), 3)
     // The id without its NUL is another test.
     const other = await postControl(server.port, 'flush', { testId: 'nulid' }, agent)
     assert.equal(hitCount(other.json.coverage), 0)
-    assert.notEqual(other.json.file, res.json.file)
+    assert.equal(hitCount(readTestCoverage(outDir, 'nulid')), 0)
   })
 
   test('a header that is not valid percent-encoding is taken as it is', async () => {
@@ -247,7 +236,7 @@ describe('test ids over HTTP', () => {
     assert.equal((await postControl(server.port, 'flush', { testId: 'y'.repeat(1025) }, agent)).status, 400)
   })
 
-  test('odd ids never flushed are written on SIGTERM, each to its own file, ids exact', async () => {
+  test('odd ids never flushed are written on SIGTERM, each as its own test, ids exact', async () => {
     const exitDir = path.join(root, 'out-exit')
     const ids = ['../up', 'Exit', 'exit', 'EXIT', 'nul\u0000x', 'tab\tx', '测试 ✓', '.hidden', 'con', 'a'.repeat(1024)]
     const s = await startServer('server.js', { root, env: { COV_ALS: '1', COV_ALS_OUT_DIR: exitDir } })
@@ -262,7 +251,6 @@ describe('test ids over HTTP', () => {
       assert.ok(byId.has(id), `${JSON.stringify(id)} written on exit; got ${written.map((w) => JSON.stringify(w.doc.testId)).join(' ')}`)
       assert.equal(hitCount(byId.get(id).coverage), i + 1, JSON.stringify(id))
     }
-    assert.equal(new Set(written.map((w) => w.name.toLowerCase())).size, written.length)
     assert.equal(hitCount(byId.get('startup').coverage), 0, 'startup written too, without test hits')
   })
 
@@ -443,9 +431,9 @@ describe('control requests', () => {
     const counter2 = counterOf(second.json.coverage)
     assert.equal(fnHits(counter2, 'before'), 0, 'not reported twice')
     assert.equal(fnHits(counter2, 'after'), n, 'late hits are in the next flush, none dropped')
-    const onDisk = counterOf(JSON.parse(fs.readFileSync(second.json.file, 'utf8')).coverage)
+    const onDisk = counterOf(readTestCoverage(outDir, id))
     assert.equal(fnHits(onDisk, 'before'), n)
-    assert.equal(fnHits(onDisk, 'after'), n, 'the file merges both flushes')
+    assert.equal(fnHits(onDisk, 'after'), n, 'the store adds both flushes')
     const gatekeeper = await postControl(server.port, 'flush', { testId: 'gatekeeper' }, agent)
     assert.equal(fnHits(counterOf(gatekeeper.json.coverage), 'after'), 0, 'the releasing requests did not take the late hits')
   })
@@ -459,7 +447,7 @@ describe('control requests', () => {
       answers.reduce((sum, a) => sum + hitCount(a.json.coverage), 0),
       30,
     )
-    assert.equal(hitCount(JSON.parse(fs.readFileSync(answers[0].json.file, 'utf8')).coverage), 30, 'the merged file too')
+    assert.equal(hitCount(readTestCoverage(outDir, id)), 30, 'the store too')
 
     // Flushes racing the requests of the same id, then one last flush.
     const id2 = 'flushed while running'
@@ -470,7 +458,7 @@ describe('control requests', () => {
     const last = await postControl(server.port, 'flush', { testId: id2 }, agent)
     const sum = racing.slice(1).reduce((s, a) => s + hitCount(a.json.coverage), 0) + hitCount(last.json.coverage)
     assert.equal(sum, 100, 'every hit in exactly one flush')
-    assert.equal(hitCount(JSON.parse(fs.readFileSync(last.json.file, 'utf8')).coverage), 100)
+    assert.equal(hitCount(readTestCoverage(outDir, id2)), 100)
   })
 
   test('flush storm: 200 flushes of mixed ids while traffic runs; totals exact, server keeps serving', async () => {
@@ -505,7 +493,7 @@ describe('control requests', () => {
       const last = await postControl(server.port, 'flush', { testId: id }, agent)
       const total = flushAnswers.get(id) + hitCount(last.json.coverage)
       assert.equal(total, per, `${id}: sum of its flushes`)
-      assert.equal(hitCount(JSON.parse(fs.readFileSync(last.json.file, 'utf8')).coverage), per, `${id}: its file`)
+      assert.equal(hitCount(readTestCoverage(outDir, id)), per, `${id}: in the store`)
     }
     const startup = await flush(server.port, 'startup', agent)
     assert.equal(hitCount(startup.coverage), 0, 'nothing leaked to the startup bucket')

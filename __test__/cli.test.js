@@ -16,6 +16,7 @@ const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { createCoverageMap } = require('istanbul-lib-coverage')
 const { safeName } = require('../lib/safe-name.js')
+const { readTestCoverage, listTests, writeTestCoverage, closeStore } = require('../lib/store.js')
 
 const BIN = path.join(__dirname, '..', 'bin', 'cov-als.js')
 const FIXTURES = path.join(__dirname, 'fixtures', 'cli')
@@ -172,15 +173,38 @@ test('report: merged html + lcov, per-test reports, summary table', () => {
 
   // The table on stdout: one aligned row per test, then the merged row.
   const lines = r.stdout.split('\n')
-  assert.match(lines[0], /^test\s+files\s+server lines\s+browser lines\s+statements\s+branches\s+functions\s+lines$/)
+  assert.match(lines[0], /^test\s+files\s+statements\s+branches\s+functions\s+lines\s+server lines\s+browser lines\s+unique$/)
   const row = (label) => lines.find((l) => l.startsWith(label + ' '))
-  assert.match(row('math/clamp edge'), /^math\/clamp edge\s+2\s+50\.00%\s+-\s+44\.44%\s+66\.66%\s+50\.00%\s+50\.00%$/)
-  assert.match(row(UNICODE_ID), /\s2\s+62\.50%\s+-\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%$/)
-  assert.match(row('all tests (merged)'), /\s2\s+100\.00%\s+-\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%$/)
+  // Per-test JSON files are server halves: no browser column.
+  assert.match(row('math/clamp edge'), new RegExp(`^math/clamp edge\\s+2\\s+44\\.44%\\s+66\\.66%\\s+50\\.00%\\s+50\\.00%\\s+50\\.00%\\s+-\\s+${clamp.unique}$`))
+  assert.match(row(UNICODE_ID), /\s2\s+66\.66%\s+50\.00%\s+100\.00%\s+62\.50%\s+62\.50%\s+-\s+\d+$/)
+  assert.match(row('all tests (merged)'), /\s2\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%\s+100\.00%\s+-$/)
+  assert.deepEqual(clamp.server.lines, clamp.lines)
+  // unique: lines no other row covers, derived from every row's own lcov (DA) records.
+  const covering = new Map()
+  const coveredBy = new Map()
+  for (const r of rows.filter((x) => !x.merged)) {
+    const recs = fs.readFileSync(path.join(out, r.reportDir, 'lcov.info'), 'utf8').split('end_of_record')
+    const mine = []
+    for (const rec of recs) {
+      const sf = rec.split('\n').find((l) => l.startsWith('SF:'))
+      for (const l of rec.split('\n').filter((x) => x.startsWith('DA:'))) {
+        const [ln, n] = l.slice(3).split(',').map(Number)
+        if (n > 0) mine.push(`${sf}:${ln}`)
+      }
+    }
+    coveredBy.set(r.test, mine)
+    for (const k of mine) covering.set(k, (covering.get(k) || 0) + 1)
+  }
+  for (const r of rows.filter((x) => !x.merged)) {
+    assert.equal(r.unique, coveredBy.get(r.test).filter((k) => covering.get(k) === 1).length, `${r.test}: unique`)
+  }
+  assert.ok(rows.some((r) => r.unique > 0) && rows.some((r) => r.unique === 0), 'some tests add lines, some none')
+  assert.equal(clamp.browser.files, 0)
   const at = lines.indexOf(row('all tests (merged)'))
   assert.ok(at > lines.indexOf(row('plain_map_test')))
-  // Aligned: every data row ends at the same column as the header.
-  for (const label of ['startup', 'math/clamp edge', 'plain_map_test', 'all tests (merged)']) {
+  // Aligned: every test row ends at the same column as the header.
+  for (const label of ['startup', 'math/clamp edge', 'plain_map_test']) {
     assert.equal(row(label).length, lines[0].length, label)
   }
 
@@ -216,29 +240,26 @@ test('report: default report directory is coverage-report next to the input', ()
 
 // ------------------------------------------------------------ merge
 
-test('merge: same test id from two dirs adds up; --nyc maps load with istanbul', () => {
+test('merge: same test id from two dirs adds up in one run store; --nyc maps load with istanbul', () => {
   const out = path.join(tmp, 'merged-dirs')
   const r = ok('merge', shard('shard-a'), shard('shard-b'), '--out', out, '--nyc')
   assert.match(r.stdout, /5 file\(s\) into 4 test\(s\)/)
 
-  const names = ['startup', UNICODE_ID, 'math/clamp edge', 'plain_map_test'].map((id) => `${safeName(id)}.json`).sort()
+  const ids = ['startup', UNICODE_ID, 'math/clamp edge', 'plain_map_test']
+  const names = ids.map((id) => `${safeName(id)}.json`).sort()
+  assert.deepEqual(listTests(out), [...ids].sort(), 'a plain map keeps its file name as test id')
   assert.deepEqual(
-    fs
-      .readdirSync(out)
-      .filter((f) => f.endsWith('.json'))
-      .sort(),
-    names,
+    fs.readdirSync(out).filter((f) => f.endsWith('.json')),
+    [],
+    'no per-test files: one store',
   )
 
   const uniFile = `${safeName(UNICODE_ID)}.json`
-  const uni = readJson(path.join(out, uniFile))
-  assert.equal(uni.testId, UNICODE_ID)
+  const uni = readTestCoverage(out, UNICODE_ID)
   const a = inputCoverage(path.join(shard('shard-a'), uniFile))
   const b = inputCoverage(path.join(shard('shard-b'), uniFile))
-  for (const file of [MATH, GREET]) assert.deepEqual(counts(uni.coverage[file]), sumCounts([a[file], b[file]]), file)
-  assert.deepEqual(uni.coverage[MATH].s, { 0: 3, 1: 1, 2: 1, 3: 0, 4: 0 })
-  // A plain map keeps its file name as test id.
-  assert.equal(readJson(path.join(out, `${safeName('plain_map_test')}.json`)).testId, 'plain_map_test')
+  for (const file of [MATH, GREET]) assert.deepEqual(counts(uni[file]), sumCounts([a[file], b[file]]), file)
+  assert.deepEqual(uni[MATH].s, { 0: 3, 1: 1, 2: 1, 3: 0, 4: 0 })
 
   // .nyc_output: one plain coverage map per test.
   const nycDir = path.join(out, '.nyc_output')
@@ -249,7 +270,7 @@ test('merge: same test id from two dirs adds up; --nyc maps load with istanbul',
     assert.deepEqual(map.files().sort(), [GREET, MATH])
     all.merge(map)
   }
-  assert.deepEqual(readJson(path.join(nycDir, uniFile))[MATH].s, uni.coverage[MATH].s)
+  assert.deepEqual(readJson(path.join(nycDir, uniFile))[MATH].s, uni[MATH].s)
   assert.deepEqual(all.fileCoverageFor(MATH).s, { 0: 3, 1: 4, 2: 1, 3: 3, 4: 1 })
 
   // The merged directory reports like its inputs.
@@ -263,7 +284,7 @@ test('merge: same test id from two dirs adds up; --nyc maps load with istanbul',
 
   // Running again into its own output replaces it; a foreign directory is refused.
   ok('merge', shard('shard-a'), '--out', out)
-  assert.equal(fs.readdirSync(out).filter((f) => f.endsWith('.json')).length, 3)
+  assert.equal(listTests(out).length, 3)
   assert.ok(!fs.existsSync(nycDir))
   const refused = cli('merge', shard('shard-a'), shard('shard-b'), '--out', shard('shard-b'))
   assert.equal(refused.code, 2, 'an input directory as output is bad usage')
@@ -273,6 +294,71 @@ test('merge: same test id from two dirs adds up; --nyc maps load with istanbul',
   const r2 = cli('merge', shard('shard-a'), '--out', foreign)
   assert.equal(r2.code, 1)
   assert.match(r2.stderr, /refusing to write into/)
+})
+
+// A run store made from a fixture shard's per-test files (as a server would
+// have flushed them).
+function storeOf(name) {
+  const dir = path.join(tmp, 'stores', name)
+  if (fs.existsSync(dir)) return dir
+  for (const file of fs.readdirSync(shard(name))) {
+    const json = readJson(path.join(shard(name), file))
+    const testId = json.testId || file.replace(/\.json$/, '')
+    writeTestCoverage(dir, testId, json.testId ? json.coverage : json)
+  }
+  return dir
+}
+
+test('merge of two shard stores equals one store of both runs', () => {
+  const viaStores = path.join(tmp, 'merged-stores')
+  ok('merge', storeOf('shard-a'), storeOf('shard-b'), '--out', viaStores)
+  const viaFiles = path.join(tmp, 'merged-files')
+  ok('merge', shard('shard-a'), shard('shard-b'), '--out', viaFiles)
+  assert.deepEqual(listTests(viaStores), listTests(viaFiles))
+  for (const id of listTests(viaStores)) assert.deepEqual(readTestCoverage(viaStores, id), readTestCoverage(viaFiles, id), id)
+  // A store of some other package version is refused, naming both versions.
+  const foreign = path.join(tmp, 'foreign-version')
+  fs.mkdirSync(foreign)
+  writeTestCoverage(foreign, 't', readTestCoverage(storeOf('shard-a'), 'startup'))
+  closeStore(foreign) // checkpoints the WAL into cov-als.db
+  const db = path.join(foreign, 'cov-als.db')
+  const version = require('../package.json').version
+  const bytes = fs.readFileSync(db)
+  const at = bytes.indexOf(Buffer.from(`package_version${version}`))
+  assert.ok(at > 0, 'the version is in the database file')
+  bytes.write('9'.repeat(version.length), at + 'package_version'.length)
+  fs.writeFileSync(db, bytes)
+  const refused = cli('report', foreign, '--out', path.join(tmp, 'foreign-report'))
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, new RegExp(`written by cov-als-native 9+\\).*\\(cov-als-native ${version.replace(/\./g, '\\.')}\\)`))
+})
+
+test('export: Istanbul JSON of chosen tests, keys sorted, byte-stable; halves; unknown test fails', () => {
+  const dir = storeOf('shard-a')
+  writeTestCoverage(dir, 'math/clamp edge', readTestCoverage(dir, 'math/clamp edge', { part: 'server' }), 'browser')
+  const one = ok('export', dir, '--test', UNICODE_ID)
+  assert.deepEqual(JSON.parse(one.stdout), readTestCoverage(dir, UNICODE_ID))
+  assert.equal(ok('export', dir, '--test', UNICODE_ID).stdout, one.stdout, 'same bytes')
+  const keys = Object.keys(JSON.parse(one.stdout)[MATH])
+  assert.deepEqual(keys, [...keys].sort(), 'sorted keys')
+  // Both halves add up; one half alone.
+  const both = JSON.parse(ok('export', dir, '-t', 'math/clamp edge').stdout)
+  const server = JSON.parse(ok('export', dir, '-t', 'math/clamp edge', '--part', 'server').stdout)
+  assert.deepEqual(
+    Object.values(both[MATH].s),
+    Object.values(server[MATH].s).map((n) => 2 * n),
+  )
+  // All tests: the merged counts; written to a file.
+  const file = path.join(tmp, 'export', 'all.json')
+  ok('export', dir, '--out', file)
+  const all = readJson(file)
+  const sum = sumCounts(listTests(dir).map((id) => readTestCoverage(dir, id)[MATH]))
+  assert.deepEqual(counts(all[MATH]), sum)
+  const unknown = cli('export', dir, '--test', 'nope')
+  assert.equal(unknown.code, 1)
+  assert.match(unknown.stderr, /unknown test: "nope"/)
+  assert.equal(cli('export', dir, '--part', 'client').code, 2)
+  assert.match(cli('export', tmp).stderr, /no run store/)
 })
 
 // ------------------------------------------------------------ errors

@@ -20,6 +20,7 @@ const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { readTestCoverage, listTests } = require('../lib/store')
 const { REPO } = require('./support/server')
 
 const LIBRARIES = [
@@ -133,10 +134,8 @@ for (const lib of LIBRARIES) {
 
           // The preload really instrumented the library: its startup coverage
           // (written on exit) names the library's files with counts.
-          const startupFile = fs.readdirSync(outDir).find((f) => f.startsWith('startup-'))
-          assert.ok(startupFile, `startup coverage written on exit; outDir has ${fs.readdirSync(outDir).join(', ')}`)
-          const { testId, coverage } = JSON.parse(fs.readFileSync(path.join(outDir, startupFile), 'utf8'))
-          assert.equal(testId, 'startup')
+          assert.ok(listTests(outDir).includes('startup'), `startup coverage written on exit; tests: ${listTests(outDir).join(', ')}`)
+          const coverage = readTestCoverage(outDir, 'startup')
           const counted = (file) => {
             const fc = coverage[file]
             return Boolean(fc) && Object.values(fc.s).some((n) => n > 0)
@@ -185,15 +184,7 @@ test('an ES module cycle calling a hoisted function early runs the same instrume
     assert.equal(covered.code, 0, `instrumented run failed:\n${covered.stderr}`)
     assert.equal(covered.stdout, plain.stdout)
     const outDir = path.join(dir, 'out')
-    const { coverage } = JSON.parse(
-      fs.readFileSync(
-        path.join(
-          outDir,
-          fs.readdirSync(outDir).find((f) => f.startsWith('startup-')),
-        ),
-        'utf8',
-      ),
-    )
+    const coverage = readTestCoverage(outDir, 'startup')
     const a = coverage[path.join(dir, 'a.mjs')]
     assert.ok(a, 'a.mjs instrumented')
     const helper = Object.keys(a.fnMap).find((k) => a.fnMap[k].name === 'helper')

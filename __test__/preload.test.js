@@ -8,6 +8,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { readTestCoverage, listTests, storePath } = require('../lib/store')
 const http = require('node:http')
 const ts = require('typescript')
 const { startServer, request, flush } = require('./support/server')
@@ -86,11 +87,9 @@ test('raw http server: concurrent tests over shared keep-alive sockets get exact
       assert.equal(fnHits(format, 'label'), 3)
       // Module initialisation ran at startup, not in any test.
       assert.equal(lineHits(entryFor(res.coverage, 'shared/pricing.js'), 21), 0)
-      // And the test's file on disk says the same.
-      const onDisk = JSON.parse(fs.readFileSync(res.file, 'utf8'))
-      assert.equal(onDisk.testId, id)
-      assert.equal(path.dirname(res.file), outDir)
-      assertPricing(entryFor(onDisk.coverage, 'shared/pricing.js'), want, `${id} on disk`)
+      // And the run store says the same.
+      assert.equal(res.file, storePath(outDir))
+      assertPricing(entryFor(readTestCoverage(outDir, id), 'shared/pricing.js'), want, `${id} in the store`)
     }
     // Flushed means reset: a second flush of the same id reports nothing new.
     const again = await flush(server.port, ids[0], agent)
@@ -197,10 +196,9 @@ test('control requests: header flush, token rule, bad bodies, writes on exit', a
   } finally {
     await server.stop()
   }
-  const files = fs.readdirSync(outDir)
-  const leftBehind = files.map((f) => JSON.parse(fs.readFileSync(path.join(outDir, f), 'utf8'))).find((d) => d.testId === 'left-behind')
-  assert.ok(leftBehind, `left-behind written on SIGTERM; files: ${files.join(', ')}`)
-  assert.equal(fnHits(entryFor(leftBehind.coverage, 'shared/pricing.js'), 'quote'), 1)
+  const leftBehind = readTestCoverage(outDir, 'left-behind')
+  assert.ok(leftBehind, `left-behind written on SIGTERM; tests: ${listTests(outDir).join(', ')}`)
+  assert.equal(fnHits(entryFor(leftBehind, 'shared/pricing.js'), 'quote'), 1)
 })
 
 test('control requests from outside loopback are refused without a token', () => {

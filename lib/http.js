@@ -7,7 +7,7 @@
 const http = require('node:http')
 const https = require('node:https')
 const crypto = require('node:crypto')
-const { writeTestCoverage } = require('./store')
+const { flushTestCoverage } = require('./store')
 
 const MAX_TEST_ID_LENGTH = 1024
 const MAX_CONTROL_BODY = 64 * 1024
@@ -79,16 +79,13 @@ function createScope(cov, config) {
     return false
   }
 
-  function flushTo(res, testId) {
+  // The test's counts go to the run store; the answer is Istanbul JSON of
+  // every registered file, or with touchedOnly of the files the test touched.
+  function flushTo(res, testId, touchedOnly = false) {
     if (!usableId(res, testId)) return
-    const json = cov.flushJson(testId)
-    let file = null
-    try {
-      file = writeTestCoverage(config.outDir, testId, json)
-    } catch (err) {
-      process.emitWarning(`cov-als-native: could not write coverage of a test to ${config.outDir}: ${err.message}`, 'CovAlsWarning')
-    }
-    send(res, 200, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":${json}}`)
+    const { coverage, file, error } = flushTestCoverage(cov, config.outDir, testId, { touchedOnly })
+    if (error) process.emitWarning(`cov-als-native: could not write coverage of a test to ${config.outDir}: ${error}`, 'CovAlsWarning')
+    send(res, 200, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":${coverage}}`)
   }
 
   // Like a flush, but nothing is reset or written (a test checking its own
@@ -132,7 +129,9 @@ function createScope(cov, config) {
           return send(res, 400, { error: 'body must be JSON: {"testId": "..."}' })
         }
         const testId = parsed && parsed.testId
-        return route === 'flush' ? flushTo(res, testId) : peekTo(res, testId)
+        const only = parsed ? parsed.only : undefined
+        if (only !== undefined && only !== 'touched') return send(res, 400, { error: `"only" must be "touched" when given, got ${JSON.stringify(only)}` })
+        return route === 'flush' ? flushTo(res, testId, only === 'touched') : peekTo(res, testId)
       })
     }
     send(res, 404, {

@@ -1,18 +1,22 @@
 'use strict'
 // Nothing lost at shutdown: on normal exit, SIGINT and SIGTERM every test
-// with unflushed counts (the startup bucket too) is written to outDir, then
+// with unflushed counts (the startup bucket too) is flushed into the run
+// store in outDir, then
 // the signal's own behaviour goes on.
 
-const { writeTestCoverage } = require('./store')
+const { flushTestCoverage } = require('./store')
 
 function writePending(cov, outDir) {
   const written = []
   for (const testId of cov.tests()) {
+    let result
     try {
-      written.push(writeTestCoverage(outDir, testId, cov.flushJson(testId)))
+      result = flushTestCoverage(cov, outDir, testId, { touchedOnly: true })
     } catch (err) {
-      process.emitWarning(`cov-als-native: could not write pending coverage to ${outDir}: ${err.message}`, 'CovAlsWarning')
+      result = { error: err.message }
     }
+    if (result.error) process.emitWarning(`cov-als-native: could not write pending coverage to ${outDir}: ${result.error}`, 'CovAlsWarning')
+    else written.push(testId)
   }
   return written
 }

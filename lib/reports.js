@@ -16,32 +16,19 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { parseArgs } = require('node:util')
 const libCoverage = require('istanbul-lib-coverage')
 const libReport = require('istanbul-lib-report')
 const istanbulReports = require('istanbul-reports')
 const { safeName } = require('./safe-name.js')
 const { parsePathMap, createPathMapper, remapCoverageMap } = require('./path-map.js')
+const store = require('./store.js')
 
-class CliError extends Error {
-  constructor(message) {
-    super(message)
-    this.name = 'CliError'
-    this.exitCode = 1
-  }
-}
+const { CliError, UsageError, parse } = require('./cli/errors.js')
+const exportCommand = require('./cli/export.js')
+const whichCommand = require('./cli/which.js')
+const impactCommand = require('./cli/impact.js')
+const redundantCommand = require('./cli/redundant.js')
 
-class UsageError extends CliError {
-  constructor(message) {
-    super(message)
-    this.name = 'UsageError'
-    this.exitCode = 2
-  }
-}
-
-// Reporters of istanbul-reports 3.2 that write files. `text-lcov` always
-// prints to stdout (use `lcovonly`); the console reporters below are given a
-// file name so that stdout carries only the summary table.
 const REPORTERS = ['clover', 'cobertura', 'html', 'html-spa', 'json', 'json-summary', 'lcov', 'lcovonly', 'none', 'teamcity', 'text', 'text-summary']
 const CONSOLE_REPORTER_FILES = { text: 'text.txt', 'text-summary': 'text-summary.txt', teamcity: 'teamcity.txt' }
 const DEFAULT_REPORTERS = ['html', 'lcovonly', 'json', 'json-summary']
@@ -197,7 +184,21 @@ function scanInputs(dirs, { skipInvalid = false, warn = () => {} } = {}) {
   const byId = new Map()
   const skipped = []
   let files = 0
+  const add = (testId, source) => {
+    files++
+    if (!byId.has(testId)) byId.set(testId, [])
+    byId.get(testId).push(source)
+  }
   for (const dir of absDirs) {
+    if (store.hasStore(dir)) {
+      let ids
+      try {
+        ids = store.listTests(dir)
+      } catch (err) {
+        throw new CliError(err.message)
+      }
+      for (const testId of ids) add(testId, { store: dir })
+    }
     for (const file of jsonFilesIn(dir)) {
       let testId
       try {
@@ -210,44 +211,51 @@ function scanInputs(dirs, { skipInvalid = false, warn = () => {} } = {}) {
         }
         throw err
       }
-      files++
-      if (!byId.has(testId)) byId.set(testId, [])
-      byId.get(testId).push(file)
+      add(testId, file)
     }
   }
   if (files === 0) {
     const where = absDirs.map((d) => path.relative(process.cwd(), d) || '.').join(', ')
-    throw new CliError(`no ${skipped.length ? 'valid ' : ''}coverage files (*.json) found in ${where}`)
+    throw new CliError(`no run store (${store.STORE_FILE}) and no ${skipped.length ? 'valid ' : ''}coverage files (*.json) found in ${where}`)
   }
   const tests = new Map([...byId.entries()].sort(([a], [b]) => compareTestIds(a, b)))
   return { dirs: absDirs, tests, files, skipped }
 }
 
 /**
- * The coverage of one test: its files merged with istanbul-lib-coverage
- * (counts of the same file add up). Files are parsed afresh, so that only one
- * test's coverage needs to be in memory at a time.
+ * The coverage of one test by half: its sources (run stores, per-test JSON
+ * files, which count as the server half) merged with istanbul-lib-coverage
+ * (counts of the same file add up). Read afresh, so that only one test's
+ * coverage needs to be in memory at a time.
+ * @returns {{ total: CoverageMap, server: CoverageMap, browser: CoverageMap }}
  */
-function loadTestCoverage(files) {
-  return loadTestParts(files).all
-}
-
-/** The same, with the server and browser halves apart too. */
-function loadTestParts(files) {
-  const parts = { all: libCoverage.createCoverageMap({}), server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
-  for (const file of files) {
-    const { part, coverage } = readCoverageFile(file)
-    // A map keeps (and later mutates) the data it is given: one copy each.
-    parts[part].merge(structuredClone(coverage))
-    parts.all.merge(coverage)
+function loadTestHalves(sources, testId) {
+  const halves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
+  for (const source of sources) {
+    if (typeof source === 'string') {
+      halves.server.merge(readCoverageFile(source).coverage)
+      continue
+    }
+    for (const part of store.PARTS) {
+      let coverage
+      try {
+        coverage = store.exportCoverage(source.store, [testId], { part })
+      } catch (err) {
+        throw new CliError(err.message)
+      }
+      if (coverage) halves[part].merge(coverage)
+    }
   }
-  return parts
+  // merge() adopts the file coverage objects it is given: merge copies.
+  const total = libCoverage.createCoverageMap(copyOf(halves.server))
+  total.merge(copyOf(halves.browser))
+  return { total, ...halves }
 }
 
-/** The metrics of one half: the same objects as the totals. */
-function halfOf(map) {
-  const s = summarize(map)
-  return Object.fromEntries(METRICS.map((k) => [k, s[k]]))
+const copyOf = (map) => JSON.parse(JSON.stringify(map))
+
+function loadTestCoverage(sources, testId) {
+  return loadTestHalves(sources, testId).total
 }
 
 // ---------------------------------------------------------------- summary
@@ -271,6 +279,16 @@ function summarize(map) {
   }
   for (const key of METRICS) row[key] = metric(s[key])
   return row
+}
+
+// "file:line" of every line with a count, Istanbul's line coverage.
+function coveredLines(map) {
+  const out = []
+  for (const file of map.files()) {
+    const lines = map.fileCoverageFor(file).getLineCoverage()
+    for (const [line, n] of Object.entries(lines)) if (n > 0) out.push(`${file}:${line}`)
+  }
+  return out
 }
 
 // Test ids may hold control characters; show them escaped.
@@ -323,15 +341,15 @@ const MAX_TEST_COLUMN = 60
 
 /** The summary as an aligned text table (one row per test, then the merged row). */
 function formatTable(rows) {
-  // Line coverage of each half, then the totals of both.
-  const header = ['test', 'files', 'server lines', 'browser lines', 'statements', 'branches', 'functions', 'lines']
-  const half = (h) => (h ? formatPct(h.lines) : '-')
+  const header = ['test', 'files', 'statements', 'branches', 'functions', 'lines', 'server lines', 'browser lines', 'unique']
+  const half = (h) => (h && h.files > 0 ? formatPct(h.lines) : '-')
   const cells = rows.map((r) => [
     truncate(printable(r.test), MAX_TEST_COLUMN),
     String(r.files),
+    ...METRICS.map((k) => formatPct(r[k])),
     half(r.server),
     half(r.browser),
-    ...METRICS.map((k) => formatPct(r[k])),
+    r.merged ? '' : String(r.unique ?? ''),
   ])
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...cells.map((c) => displayWidth(c[i]))))
   const pad = (s, w, right) => {
@@ -471,34 +489,36 @@ function report(opts) {
 
   const reportOpts = { projectRoot: projectRoot && path.resolve(projectRoot) }
   const all = libCoverage.createCoverageMap({})
-  const allServer = libCoverage.createCoverageMap({})
-  const allBrowser = libCoverage.createCoverageMap({})
   const rows = []
+  // "unique": lines only this test covers (the startup bucket counts as a covering row).
+  const coveringRows = new Map()
+  const coveredByRow = []
+  const allHalves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
   for (const [testId, files] of scan.tests) {
-    const parts = loadTestParts(files)
-    const remap = (m) => (mapPath ? remapCoverageMap(m, mapPath, { warn }) : m)
-    const [map, server, browser] = [remap(parts.all), remap(parts.server), remap(parts.browser)]
+    const halves = loadTestHalves(files, testId)
+    if (mapPath) for (const k of ['total', 'server', 'browser']) halves[k] = remapCoverageMap(halves[k], mapPath, { warn })
+    const map = halves.total
     const name = safeName(testId)
-    const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map), server: halfOf(server), browser: halfOf(browser) }
-    allServer.merge(server)
-    allBrowser.merge(browser)
+    const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map) }
+    row.server = summarize(halves.server)
+    row.browser = summarize(halves.browser)
+    allHalves.server.merge(copyOf(halves.server))
+    allHalves.browser.merge(copyOf(halves.browser))
     if (perTest) {
       writeReports(map, path.join(outDir, 'tests', name), perTestReporters, reportOpts)
       row.reportDir = `tests/${name}`
     }
     // Only after this test's reports: merge() keeps the map's file data and rewrites it later.
     all.merge(map)
+    const covered = coveredLines(map)
+    for (const key of covered) coveringRows.set(key, (coveringRows.get(key) || 0) + 1)
+    coveredByRow.push(covered)
     rows.push(row)
   }
-  const mergedRow = {
-    test: MERGED_LABEL,
-    merged: true,
-    tests: rows.length,
-    inputFiles: scan.files,
-    ...summarize(all),
-    server: halfOf(allServer),
-    browser: halfOf(allBrowser),
-  }
+  rows.forEach((row, i) => (row.unique = coveredByRow[i].filter((key) => coveringRows.get(key) === 1).length))
+  const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all) }
+  mergedRow.server = summarize(allHalves.server)
+  mergedRow.browser = summarize(allHalves.browser)
   if (writeMerged) {
     writeReports(all, path.join(outDir, 'merged'), reporters, reportOpts)
     mergedRow.reportDir = 'merged'
@@ -513,9 +533,9 @@ function report(opts) {
 }
 
 /**
- * `cov-als merge`: merge per-test files of several directories by test id
- * into `<out>/<safeName(testId)>.json` (the server's wrapper format), and with
- * nyc also `<out>/.nyc_output/<safeName(testId)>.json` (plain coverage maps).
+ * `cov-als merge`: merge the run stores and per-test files of several
+ * directories into the run store of `<out>`, and with nyc also write
+ * `<out>/.nyc_output/<safeName(testId)>.json` (plain coverage maps).
  * @returns {{ outDir: string, tests: number, inputFiles: number, nycDir: string | null, skipped: string[] }}
  */
 function merge(opts) {
@@ -529,22 +549,32 @@ function merge(opts) {
     const old = jsonFilesIn(outDir)
     if (exists(path.join(outDir, MERGE_MARKER))) {
       for (const file of old) fs.rmSync(file, { force: true })
+      store.removeStore(outDir)
       fs.rmSync(nycDir, { recursive: true, force: true })
-    } else if (old.length > 0 || exists(nycDir)) {
+    } else if (old.length > 0 || store.hasStore(outDir) || exists(nycDir)) {
       throw new CliError(
         `refusing to write into ${outDir}: it already holds coverage files that cov-als merge did not write ` +
           '(they would be mixed with the merged ones); use an empty or new directory',
       )
     }
   }
-  writeMarker(outDir, MERGE_MARKER, 'Written by `cov-als merge`; the *.json files and .nyc_output/ are replaced on each run.\n')
-  if (nyc) fs.mkdirSync(nycDir, { recursive: true })
-
-  for (const [testId, files] of scan.tests) {
-    const map = loadTestCoverage(files)
-    const file = `${safeName(testId)}.json`
-    fs.writeFileSync(path.join(outDir, file), JSON.stringify({ testId, coverage: map.toJSON() }))
-    if (nyc) fs.writeFileSync(path.join(nycDir, file), JSON.stringify(map.toJSON()))
+  writeMarker(outDir, MERGE_MARKER, 'Written by `cov-als merge`; cov-als.db and .nyc_output/ are replaced on each run.\n')
+  try {
+    for (const dir of scan.dirs) if (store.hasStore(dir)) store.mergeStores(outDir, dir)
+    for (const [testId, sources] of scan.tests) {
+      for (const source of sources) {
+        if (typeof source === 'string') store.writeTestCoverage(outDir, testId, readCoverageFile(source).coverage, 'server')
+      }
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err
+    throw new CliError(err.message)
+  }
+  if (nyc) {
+    fs.mkdirSync(nycDir, { recursive: true })
+    for (const testId of scan.tests.keys()) {
+      fs.writeFileSync(path.join(nycDir, `${safeName(testId)}.json`), JSON.stringify(store.readTestCoverage(outDir, testId)))
+    }
   }
   return { outDir, tests: scan.tests.size, inputFiles: scan.files, nycDir: nyc ? nycDir : null, skipped: scan.skipped }
 }
@@ -553,14 +583,22 @@ function merge(opts) {
 
 const HELP = `Usage: cov-als <command> [options]
 
-Reports for the per-test coverage files a cov-als-native server writes
-(one <safe-name>.json per test: { "testId", "coverage" }, or a plain Istanbul
-coverage map named <test id>.json). Files with the same test id, from one or
-several directories (server processes, CI shards), are merged: counts add up.
+Reports for the run store a cov-als-native server writes (<dir>/cov-als.db:
+each file's maps once, per test only its non-zero counters, server and
+browser halves). Per-test JSON files ({ "testId", "coverage" } or a plain
+Istanbul coverage map named <test id>.json) are read too, as server halves.
+The same test id from several directories (server processes, CI shards) is
+merged: counts add up.
 
 Commands:
   report <dir...>          Merged and per-test Istanbul reports + summary table
   merge <dir...> --out <d> Merge several directories by test id into one
+  export <dir...>          Istanbul JSON of some tests (or all), keys sorted
+  which <file>[:<l>[-<l>]] <dir...>
+                           The tests that cover those lines (--json for tools)
+  impact <dir...> --git <base> | --diff <patch> | --changed <file>:<lines>
+                           The tests a change touches, with Playwright arguments
+  redundant <dir>          Tests whose coverage other tests already give
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.
@@ -570,14 +608,16 @@ Exit status: 0 success, 1 bad input or I/O error, 2 bad usage.
 
 const HELP_REPORT = `Usage: cov-als report <dir...> [options]
 
-Reads every *.json at the top level of each <dir>, merges files by test id and
-writes:
+Reads the run store (cov-als.db) and every *.json at the top level of each
+<dir>, merges them by test id and writes:
   <out>/merged/             all tests merged (reporters: --reporters)
   <out>/tests/<safe-name>/  one report per test (reporters: --per-test-reporters)
   <out>/summary.json        one row per test + a final "all tests (merged)" row:
                             files, filesTouched (files with a count > 0) and
                             {total, covered, skipped, pct} of statements,
-                            branches, functions, lines
+                            branches, functions, lines; server and browser:
+                            the same per half; unique: lines no other row
+                            covers (what only this test adds)
   <out>/summary.md          the same table in Markdown
 and prints the summary table to stdout. The startup bucket (test id
 "startup": module loading, work outside any test) is a row of its own and is
@@ -614,15 +654,16 @@ has nothing to cover, "-" (null) for a test without any file.
 
 const HELP_MERGE = `Usage: cov-als merge <dir...> --out <dir> [options]
 
-Merges the per-test files of several directories (server processes, CI
-shards) by test id: counts of the same test id add up. Writes
-<out>/<safe-name>.json per test, in the server's { "testId", "coverage" }
-format, so "cov-als report <out>" works on the result.
+Merges the run stores (and per-test JSON files) of several directories
+(server processes, CI shards) into one run store, <out>/cov-als.db: maps are
+kept once, counts of the same test id add up. "cov-als report <out>" and
+"cov-als export <out>" work on the result.
 
 Options:
   -o, --out <dir>     Output directory (required). Must not be an input
-                      directory; must not hold other *.json files unless an
-                      earlier "cov-als merge" wrote it (then they are replaced).
+                      directory; must not hold a run store or *.json files
+                      unless an earlier "cov-als merge" wrote it (then they
+                      are replaced).
       --nyc           Also write <out>/.nyc_output/<safe-name>.json, one plain
                       Istanbul coverage map per test, for
                       "nyc report --temp-dir <out>/.nyc_output" (nyc leaves out
@@ -630,15 +671,6 @@ Options:
       --skip-invalid  Skip unreadable or invalid files with a warning
   -h, --help          Show this help
 `
-
-function parse(args, options) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (err) {
-    if (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(err.message)
-    throw err
-  }
-}
 
 function runReport(args, io) {
   const { values, positionals } = parse(args, {
@@ -719,10 +751,27 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
         return runReport(rest, io)
       case 'merge':
         return runMerge(rest, io)
+      case 'export':
+        return exportCommand.run(rest, io)
+      case 'which':
+        return whichCommand.run(rest, io)
+      case 'impact':
+        return impactCommand.run(rest, io)
+      case 'redundant':
+        return redundantCommand.run(rest, io)
       case 'help':
       case '--help':
       case '-h':
-        stdout.write(rest[0] === 'report' ? HELP_REPORT : rest[0] === 'merge' ? HELP_MERGE : HELP)
+        stdout.write(
+          {
+            report: HELP_REPORT,
+            merge: HELP_MERGE,
+            export: exportCommand.HELP,
+            which: whichCommand.HELP,
+            impact: impactCommand.HELP,
+            redundant: redundantCommand.HELP,
+          }[rest[0]] || HELP,
+        )
         return 0
       case '--version':
       case '-v':

@@ -1,85 +1,149 @@
 'use strict'
-// Per-test coverage files under outDir, one test's halves:
-//   server:  `<outDir>/<safe-name>.json`, written by the server process
-//   browser: `<outDir>/<safe-name>.browser-<pid>.json`, one per writing
-//            process (each Playwright worker), so that writers never share a file
-// each holding `{ "testId", "part", "coverage": <Istanbul coverage map> }`.
-// A second write of the same (test, part) from the same process merges in.
-// This is the file-based form of the store contract (docs/run-store.md):
-// readers go through readTestCoverage/listTests, never through the files.
+// The run store (docs/run-store.md): one SQLite database, `<outDir>/cov-als.db`,
+// holding each file's maps once and per test only the counters it hit, in
+// two halves ('server', 'browser'). This module is its JS face; the work is
+// in the addon (crates/cov_core/src/store).
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { safeName } = require('./safe-name')
 
+const STORE_FILE = 'cov-als.db'
 const PARTS = ['server', 'browser']
 
-function fileFor(outDir, testId, part = 'server') {
-  const suffix = part === 'browser' ? `.browser-${process.pid}` : ''
-  return path.join(outDir, `${safeName(testId)}${suffix}.json`)
+function storePath(outDir) {
+  return path.join(path.resolve(outDir), STORE_FILE)
+}
+
+function native() {
+  return require('../index.js').store
+}
+
+function hasStore(outDir) {
+  return fs.existsSync(storePath(outDir))
 }
 
 function checkPart(part) {
-  if (!PARTS.includes(part)) throw new TypeError(`cov-als-native store: part must be 'server' or 'browser', got ${JSON.stringify(part)}`)
+  if (!PARTS.includes(part)) throw new TypeError(`cov-als-native: part must be 'server' or 'browser', got ${JSON.stringify(part)}`)
 }
 
-/** Write (or merge into) this test's file for `part`; returns its path.
- * Synchronous, so concurrent writes of one id in this process cannot interleave. */
+/** Record a test's Istanbul coverage map (JSON text or object) as one half
+ * of that test, adding to what is recorded; returns the store file. */
 function writeTestCoverage(outDir, testId, coverage, part = 'server') {
   checkPart(part)
-  fs.mkdirSync(outDir, { recursive: true })
-  const file = fileFor(outDir, testId, part)
   const json = typeof coverage === 'string' ? coverage : JSON.stringify(coverage)
-  let body
-  if (fs.existsSync(file)) {
-    const { createCoverageMap } = require('istanbul-lib-coverage')
-    const previous = JSON.parse(fs.readFileSync(file, 'utf8'))
-    const merged = createCoverageMap(previous.coverage || {})
-    merged.merge(JSON.parse(json))
-    body = JSON.stringify({ testId, part, coverage: merged.toJSON() })
-  } else {
-    body = `{"testId":${JSON.stringify(testId)},"part":"${part}","coverage":${json}}`
-  }
-  // Write then rename: a reader never sees half a file.
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, body)
-  fs.renameSync(tmp, file)
-  return file
+  fs.mkdirSync(outDir, { recursive: true })
+  const db = storePath(outDir)
+  native().record(db, testId, part, json)
+  return db
 }
 
-/** Every coverage document under outDir (top level, *.json). */
-function documents(outDir) {
-  let names
+/** Flush a test's live counters (of runtime `cov`) into the store. Returns
+ * { coverage: JSON text, file, error } (error: why the store was not written). */
+function flushTestCoverage(cov, outDir, testId, { touchedOnly = false } = {}) {
+  const db = storePath(outDir)
   try {
-    names = fs.readdirSync(outDir)
-  } catch (err) {
-    if (err.code === 'ENOENT') return []
-    throw err
+    fs.mkdirSync(outDir, { recursive: true })
+  } catch {
+    // Opening the store then fails with the reason, reported as `error`.
   }
-  const docs = []
-  for (const name of names.sort()) {
-    if (!name.endsWith('.json') || name.startsWith('.')) continue
-    const doc = JSON.parse(fs.readFileSync(path.join(outDir, name), 'utf8'))
-    if (doc && typeof doc.testId === 'string' && doc.coverage) docs.push({ testId: doc.testId, part: doc.part || 'server', coverage: doc.coverage })
-  }
-  return docs
+  const { coverage, error } = cov.store.flush(db, testId, touchedOnly)
+  return { coverage, file: error ? null : db, error: error || null }
 }
 
-/** A test's coverage map (both halves merged by file path, or one `part`); null when unknown. */
+// Merge the store's file coverages (one per unit) into one map: the same
+// path from several units or halves merges by location, as Istanbul does.
+function toCoverageMap(fileCoverages) {
+  const out = {}
+  let merged = null
+  for (const fc of fileCoverages) {
+    if (!(fc.path in out)) {
+      out[fc.path] = fc
+      continue
+    }
+    merged ||= require('istanbul-lib-coverage').createCoverageMap({})
+    if (!merged.data[fc.path]) merged.addFileCoverage(out[fc.path])
+    merged.addFileCoverage(fc)
+    out[fc.path] = merged.fileCoverageFor(fc.path).toJSON()
+  }
+  return out
+}
+
+/** Istanbul coverage map of some tests (all when testIds is null) in one
+ * half or both; `allFiles: false` leaves out the files they did not touch.
+ * null when a named test is unknown. */
+function exportCoverage(outDir, testIds, { part, allFiles = true } = {}) {
+  if (part !== undefined && part !== null) checkPart(part)
+  if (!hasStore(outDir)) return null
+  const json = native().export(storePath(outDir), testIds, part, allFiles)
+  return json === null ? null : toCoverageMap(JSON.parse(json))
+}
+
+/** A test's recorded coverage (both halves merged, or one with { part }), or null. */
 function readTestCoverage(outDir, testId, { part } = {}) {
-  if (part !== undefined) checkPart(part)
-  const { createCoverageMap } = require('istanbul-lib-coverage')
-  const docs = documents(outDir).filter((d) => d.testId === testId)
-  if (docs.length === 0) return null
-  const map = createCoverageMap({})
-  for (const d of docs) if (part === undefined || d.part === part) map.merge(d.coverage)
-  // A plain object, as coverage-final.json parses.
-  return { ...map.toJSON() }
+  return exportCoverage(outDir, [testId], { part })
 }
 
 /** Test ids recorded under outDir, sorted. */
 function listTests(outDir) {
-  return [...new Set(documents(outDir).map((d) => d.testId))].sort()
+  if (!hasStore(outDir)) return []
+  return native().tests(storePath(outDir)).sort()
 }
 
-module.exports = { writeTestCoverage, readTestCoverage, listTests, fileFor, PARTS }
+/** Add the store of `fromDir` into the store of `intoDir` (CI shards). */
+function mergeStores(intoDir, fromDir) {
+  fs.mkdirSync(intoDir, { recursive: true })
+  native().merge(storePath(intoDir), storePath(fromDir))
+}
+
+/** Paths of the files the store of `outDir` knows (their maps), sorted. */
+function storedPaths(outDir) {
+  return hasStore(outDir) ? native().paths(storePath(outDir)) : []
+}
+
+/** The tests that hit `file` (a stored path) on lines from..to: [{ test,
+ * server?, browser? }] with { statements, branches, functions, lines, hits }
+ * per half; null when the store does not know the file. Entries count on
+ * their start line, or with `spans` wherever they overlap the range (a
+ * change inside a called function touches it). */
+function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } = {}) {
+  if (!hasStore(outDir)) return null
+  return native().which(storePath(outDir), file, from, to, spans)
+}
+
+/** Tests whose every hit counter another test hit too: [{ test, counters }].
+ * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
+function redundantTests(outDir, { ignore = ['startup'] } = {}) {
+  if (!hasStore(outDir)) return []
+  return native().redundant(storePath(outDir), ignore)
+}
+
+/** Close this process's connection to the store of `outDir` (its WAL is
+ * checkpointed into cov-als.db when no other process holds it open). */
+function closeStore(outDir) {
+  native().close(storePath(outDir))
+}
+
+/** Delete the store of `outDir` (its WAL files too), closing this process's connection. */
+function removeStore(outDir) {
+  const db = storePath(outDir)
+  closeStore(outDir)
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true })
+}
+
+module.exports = {
+  storedPaths,
+  whichTests,
+  redundantTests,
+  closeStore,
+  removeStore,
+  STORE_FILE,
+  PARTS,
+  storePath,
+  hasStore,
+  writeTestCoverage,
+  flushTestCoverage,
+  readTestCoverage,
+  exportCoverage,
+  listTests,
+  mergeStores,
+}

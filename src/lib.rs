@@ -158,3 +158,130 @@ pub fn pending_tests() -> Vec<String> {
 pub fn table_count() -> u32 {
     TABLES.table_count() as u32
 }
+
+// ---- The run store (docs/run-store.md) ----
+
+use cov_core::store::{Store, StoreError, UnitHits};
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+/// One open connection per store file, with the units this process already
+/// stored there (a flush then writes only new units).
+struct OpenStore {
+    store: Store,
+    inode: u64,
+    known: HashSet<String>,
+}
+
+static STORES: Lazy<Mutex<HashMap<String, OpenStore>>> = Lazy::new(Default::default);
+
+fn store_error(e: StoreError) -> Error {
+    Error::new(Status::GenericFailure, format!("cov-als-native: {e}"))
+}
+
+fn inode(path: &str) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.ino())
+}
+
+/// Run `f` on the store at `db`, reopening it when the file was replaced
+/// (a test deleting and recreating a run directory).
+fn with_store<T>(db: &str, f: impl FnOnce(&mut OpenStore) -> std::result::Result<T, StoreError>) -> Result<T> {
+    let mut stores = STORES.lock().unwrap_or_else(|p| p.into_inner());
+    let current = inode(db);
+    if stores.get(db).is_none_or(|s| Some(s.inode) != current) {
+        let store = Store::open(std::path::Path::new(db), env!("CARGO_PKG_VERSION")).map_err(store_error)?;
+        let inode = inode(db).unwrap_or(0);
+        stores.insert(db.to_string(), OpenStore { store, inode, known: HashSet::new() });
+    }
+    f(stores.get_mut(db).expect("just opened")).map_err(store_error)
+}
+
+#[napi(object)]
+pub struct NativeStoreFlush {
+    /// Istanbul coverage map JSON of the flushed counts.
+    pub coverage: String,
+    /// Why the store could not be written (the answer still holds the counts).
+    pub error: Option<String>,
+}
+
+/// Flush `test_id` into the store at `db`: new units and the test's non-zero
+/// counters in one transaction. Answers every registered file, or with
+/// `touched_only` just the files the test touched.
+#[napi]
+pub fn store_flush(db: String, test_id: String, touched_only: bool) -> NativeStoreFlush {
+    let counts = TABLES.collect(&test_id, true);
+    let touched = REGISTRY.touched(&counts);
+    let written = with_store(&db, |s| {
+        let units = REGISTRY.units(&|h| s.known.contains(h));
+        let hits: Vec<UnitHits> = touched.iter().map(|t| UnitHits { unit: &t.unit, counts: &t.counts }).collect();
+        s.store.record(&test_id, "server", &units, &hits)?;
+        s.known.extend(units.into_iter().map(|u| u.hash));
+        Ok(())
+    });
+    let coverage = if touched_only {
+        let paths: Vec<&str> = touched.iter().map(|t| t.path.as_str()).collect();
+        REGISTRY.coverage_json_of(&paths, &counts)
+    } else {
+        REGISTRY.coverage_json(&counts)
+    };
+    NativeStoreFlush { coverage, error: written.err().map(|e| e.reason.clone()) }
+}
+
+/// Record an Istanbul coverage map (JSON) as one half ("server" or "browser") of a test.
+#[napi]
+pub fn store_record_istanbul(db: String, test_id: String, part: String, coverage: String) -> Result<()> {
+    with_store(&db, |s| s.store.record_istanbul(&test_id, &part, &coverage))
+}
+
+/// JSON array of Istanbul file coverages of `tests` (all when null) in `part`
+/// (both when null); with `all_units` untouched files come with zero counts.
+/// Null when a named test is unknown.
+#[napi]
+pub fn store_export(
+    db: String,
+    tests: Option<Vec<String>>,
+    part: Option<String>,
+    all_units: bool,
+) -> Result<Option<String>> {
+    with_store(&db, |s| s.store.export(tests.as_deref(), part.as_deref(), all_units))
+}
+
+/// Test ids recorded in the store.
+#[napi]
+pub fn store_tests(db: String) -> Result<Vec<String>> {
+    with_store(&db, |s| s.store.tests())
+}
+
+/// Add the store at `from` into the store at `into`.
+#[napi]
+pub fn store_merge(into: String, from: String) -> Result<()> {
+    let other = Store::open(std::path::Path::new(&from), env!("CARGO_PKG_VERSION")).map_err(store_error)?;
+    with_store(&into, |s| s.store.merge_from(&other))
+}
+
+/// Close this process's connection to the store at `db` (before deleting it).
+#[napi]
+pub fn store_close(db: String) {
+    STORES.lock().unwrap_or_else(|p| p.into_inner()).remove(&db);
+}
+
+/// JSON array of the tests that hit `path` on lines `from..=to`, by start
+/// line or, with `spans`, by overlap (see `cov_core::store::which`); null when the store has no unit for `path`.
+#[napi]
+pub fn store_which(db: String, path: String, from: u32, to: u32, spans: bool) -> Result<Option<String>> {
+    with_store(&db, |s| s.store.which_json(&path, from, to, spans))
+}
+
+/// Paths the store has units for.
+#[napi]
+pub fn store_paths(db: String) -> Result<Vec<String>> {
+    with_store(&db, |s| s.store.paths())
+}
+
+/// JSON array of the tests every hit counter of which another test hit too
+/// (`ignore`: ids that neither count nor cover, the startup bucket).
+#[napi]
+pub fn store_redundant(db: String, ignore: Vec<String>) -> Result<String> {
+    with_store(&db, |s| s.store.redundant_json(&ignore))
+}

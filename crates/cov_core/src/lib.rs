@@ -6,4 +6,5 @@ pub mod instrument;
 pub mod lines;
 pub mod registry;
 pub mod source_map;
+pub mod store;
 pub mod tables;

@@ -12,6 +12,7 @@ use once_cell::sync::OnceCell;
 use parking_lot::RwLock;
 
 use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Statement};
+use crate::store::{flat_counts, Unit};
 use crate::tables::Counts;
 
 pub struct RegisteredFile {
@@ -25,8 +26,9 @@ pub struct RegisteredFile {
 struct Report {
     cov: FileCoverage,
     sources: Vec<Vec<(u32, u32)>>,
-    /// The count-independent JSON and its hash, built on first use after a change.
-    rendered: OnceCell<(String, String)>,
+    /// The count-independent JSON, its hash and its run-store unit, built on
+    /// first use after a change.
+    rendered: OnceCell<Rendered>,
     /// Entries by location, to merge the same code seen in several files.
     statement_at: HashMap<Location, usize>,
     function_at: HashMap<(Location, Location), usize>,
@@ -34,6 +36,12 @@ struct Report {
     /// The one file feeding this report, while there is only one: then the
     /// report keeps that file's own branch keys (Istanbul's, with their gaps).
     only_file: Option<u32>,
+}
+
+struct Rendered {
+    maps_json: String,
+    hash: String,
+    unit: Unit,
 }
 
 type BranchKey = (&'static str, Location, Vec<Option<Location>>);
@@ -126,19 +134,25 @@ impl Report {
         self.rendered = OnceCell::new();
     }
 
+    fn rendered(&self) -> &Rendered {
+        self.rendered.get_or_init(|| {
+            let maps_json = self.cov.maps_json();
+            let hash = crate::coverage::content_hash(&maps_json);
+            let unit = Unit::from_file_coverage(&self.cov, &maps_json, &hash);
+            Rendered { maps_json, hash, unit }
+        })
+    }
+
+    fn count(&self, counts: &Counts, slot: u32) -> u64 {
+        self.sources[slot as usize]
+            .iter()
+            .map(|(file, s)| counts.get(file).and_then(|c| c.get(*s as usize)).copied().unwrap_or(0))
+            .sum()
+    }
+
     fn write(&self, out: &mut String, counts: &Counts) {
-        let count = |slot: u32| -> u64 {
-            self.sources[slot as usize]
-                .iter()
-                .map(|(file, s)| counts.get(file).and_then(|c| c.get(*s as usize)).copied().unwrap_or(0))
-                .sum()
-        };
-        let (maps_json, hash) = self.rendered.get_or_init(|| {
-            let json = self.cov.maps_json();
-            let hash = crate::coverage::content_hash(&json);
-            (json, hash)
-        });
-        self.cov.write_json_with_counts(out, maps_json, hash, &count);
+        let r = self.rendered();
+        self.cov.write_json_with_counts(out, &r.maps_json, &r.hash, &|slot| self.count(counts, slot));
     }
 }
 
@@ -146,6 +160,15 @@ impl Report {
 struct Reports {
     order: Vec<String>,
     by_path: HashMap<String, Report>,
+    /// The paths each file id feeds, so a flush visits only what a test touched.
+    by_file: HashMap<u32, Vec<String>>,
+}
+
+/// A report a test touched: its run-store unit and its counts in unit order.
+pub struct TouchedUnit {
+    pub path: String,
+    pub unit: String,
+    pub counts: Vec<u64>,
 }
 
 #[derive(Default)]
@@ -179,6 +202,10 @@ impl Registry {
             if let Some(r) = reports.by_path.get_mut(&fc.path) {
                 r.merge(id, fc);
             }
+            let feeds = reports.by_file.entry(id).or_default();
+            if !feeds.contains(&fc.path) {
+                feeds.push(fc.path.clone());
+            }
         }
     }
 
@@ -205,6 +232,58 @@ impl Registry {
         }
         out.push('}');
         out
+    }
+
+    /// The reports fed by a file with a non-zero count, in registration
+    /// order, with their counts laid out as their units lay them.
+    pub fn touched(&self, counts: &Counts) -> Vec<TouchedUnit> {
+        let reports = self.reports.read();
+        let mut paths: Vec<&String> = counts
+            .iter()
+            .filter(|(_, c)| c.iter().any(|n| *n != 0))
+            .filter_map(|(id, _)| reports.by_file.get(id))
+            .flatten()
+            .collect();
+        paths.sort();
+        paths.dedup();
+        let mut out: Vec<TouchedUnit> = paths
+            .into_iter()
+            .filter_map(|path| {
+                let r = &reports.by_path[path];
+                let flat = flat_counts(&r.cov, &|slot| r.count(counts, slot));
+                flat.iter().any(|n| *n != 0).then(|| TouchedUnit {
+                    path: path.clone(),
+                    unit: r.rendered().unit.hash.clone(),
+                    counts: flat,
+                })
+            })
+            .collect();
+        let order: HashMap<&String, usize> = reports.order.iter().enumerate().map(|(i, p)| (p, i)).collect();
+        out.sort_by_key(|t| order[&t.path]);
+        out
+    }
+
+    /// Istanbul coverage map JSON of the reports at `paths` only.
+    pub fn coverage_json_of(&self, paths: &[&str], counts: &Counts) -> String {
+        let reports = self.reports.read();
+        let mut out = String::from("{");
+        for path in paths {
+            let Some(r) = reports.by_path.get(*path) else { continue };
+            if out.len() > 1 {
+                out.push(',');
+            }
+            crate::coverage::write_json_string(&mut out, path);
+            out.push(':');
+            r.write(&mut out, counts);
+        }
+        out.push('}');
+        out
+    }
+
+    /// The run-store units of every report whose unit `known` does not know.
+    pub fn units(&self, known: &dyn Fn(&str) -> bool) -> Vec<Unit> {
+        let reports = self.reports.read();
+        reports.order.iter().map(|p| &reports.by_path[p].rendered().unit).filter(|u| !known(&u.hash)).cloned().collect()
     }
 }
 

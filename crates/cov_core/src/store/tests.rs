@@ -1,0 +1,194 @@
+use super::*;
+use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Position, Statement};
+use crate::registry::Registry;
+use crate::tables::Counts;
+use serde_json::{json, Value};
+
+fn loc(line: u32) -> Location {
+    Location { start: Position { line, column: 0 }, end: Position { line, column: 4 } }
+}
+
+fn skeleton(path: &str) -> FileCoverage {
+    FileCoverage {
+        path: path.into(),
+        statements: vec![Statement { loc: loc(1), slot: 0 }, Statement { loc: loc(2), slot: 1 }],
+        functions: vec![Function { name: "f".into(), decl: loc(1), loc: loc(1), slot: 2 }],
+        branches: vec![Branch {
+            key: 0,
+            kind: "binary-expr",
+            loc: loc(2),
+            paths: vec![
+                BranchPath { loc: Some(loc(2)), slot: 3, true_slot: Some(5) },
+                BranchPath { loc: Some(loc(2)), slot: 4, true_slot: Some(6) },
+            ],
+        }],
+        input_source_map: None,
+        report_logic: true,
+    }
+}
+
+fn temp_store(name: &str) -> (std::path::PathBuf, Store) {
+    let dir = std::env::temp_dir().join(format!("cov-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cov-als.db");
+    let store = Store::open(&path, "0.0.0-test").unwrap();
+    (dir, store)
+}
+
+/// Export's array of file coverages as a map by path.
+fn by_path(export: &str) -> Value {
+    let arr: Vec<Value> = serde_json::from_str(export).unwrap();
+    Value::Object(arr.into_iter().map(|fc| (fc["path"].as_str().unwrap().to_string(), fc)).collect())
+}
+
+fn flush(reg: &Registry, store: &mut Store, test: &str, counts: &Counts) -> String {
+    let touched = reg.touched(counts);
+    let units = reg.units(&|_| false);
+    let hits: Vec<UnitHits> = touched.iter().map(|t| UnitHits { unit: &t.unit, counts: &t.counts }).collect();
+    store.record(test, "server", &units, &hits).unwrap();
+    reg.coverage_json(counts)
+}
+
+#[test]
+fn export_of_a_test_equals_its_flush_and_stores_only_touched_rows() {
+    let reg = Registry::default();
+    let (a, b) = (reg.reserve(), reg.reserve());
+    reg.register(a, "/a.js", "h".into(), 7, &[skeleton("/a.js")]);
+    reg.register(b, "/b.js", "h".into(), 7, &[skeleton("/b.js")]);
+    let (dir, mut store) = temp_store("flush");
+    let mut counts = Counts::new();
+    counts.insert(a, vec![1, 0, 2, 0, 3, 0, 1]);
+    counts.insert(b, vec![0; 7]);
+    let flushed: Value = serde_json::from_str(&flush(&reg, &mut store, "t1", &counts)).unwrap();
+    let exported = by_path(&store.export(Some(&["t1".into()]), Some("server"), true).unwrap().unwrap());
+    assert_eq!(exported, flushed, "export equals the flush");
+    assert_eq!(exported["/a.js"]["bT"], json!({"0": [0, 1]}));
+    let rows: i64 = store.conn.query_row("SELECT count(*) FROM hits", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 1, "only the touched file has a row");
+    let touched_only = by_path(&store.export(Some(&["t1".into()]), None, false).unwrap().unwrap());
+    assert_eq!(touched_only.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["/a.js"]);
+    // A second flush adds into the row.
+    flush(&reg, &mut store, "t1", &counts);
+    let twice = by_path(&store.export(Some(&["t1".into()]), None, false).unwrap().unwrap());
+    assert_eq!(twice["/a.js"]["s"], json!({"0": 2, "1": 0}));
+    assert!(store.export(Some(&["nobody".into()]), None, true).unwrap().is_none());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn istanbul_halves_are_kept_apart_and_summed_on_demand() {
+    let (dir, mut store) = temp_store("halves");
+    let fc = json!({"/c.js": {
+        "path": "/c.js",
+        "statementMap": {"0": {"start": {"line": 1, "column": 0}, "end": {"line": 1, "column": 3}},
+                         "1": {"start": {"line": 2, "column": 0}, "end": {"line": 2, "column": 3}}},
+        "fnMap": {}, "branchMap": {}, "s": {"0": 2, "1": 0}, "f": {}, "b": {}}});
+    store.record_istanbul("t", "browser", &fc.to_string()).unwrap();
+    store.record_istanbul("t", "server", &fc.to_string()).unwrap();
+    store.record_istanbul("t", "server", &fc.to_string()).unwrap();
+    let half = |part: Option<&str>| by_path(&store.export(Some(&["t".into()]), part, false).unwrap().unwrap());
+    assert_eq!(half(Some("browser"))["/c.js"]["s"], json!({"0": 2, "1": 0}));
+    assert_eq!(half(Some("server"))["/c.js"]["s"], json!({"0": 4, "1": 0}));
+    assert_eq!(half(None)["/c.js"]["s"], json!({"0": 6, "1": 0}), "same unit: summed");
+    assert_eq!(half(None)["/c.js"]["statementMap"], fc["/c.js"]["statementMap"]);
+    assert_eq!(store.tests().unwrap(), vec!["t".to_string()]);
+    let err = store.record_istanbul("t", "server", r#"{"/x.js": {"path": "/x.js"}}"#).unwrap_err();
+    assert!(err.0.contains("no statementMap"), "{err}");
+    assert!(store.record_istanbul("t", "client", "{}").unwrap_err().0.contains("part must be"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn another_version_fails_naming_both() {
+    let (dir, store) = temp_store("version");
+    let path = std::path::PathBuf::from(store.path());
+    drop(store);
+    let err = Store::open(&path, "9.9.9").err().expect("version mismatch").0;
+    assert!(err.contains("0.0.0-test") && err.contains("9.9.9") && err.contains("schema 1"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn merging_two_shards_equals_one_store_of_both() {
+    let (d1, mut one) = temp_store("shard1");
+    let (d2, mut two) = temp_store("shard2");
+    let (d3, mut both) = temp_store("both");
+    let cov = |n: u64| {
+        json!({"/d.js": {"path": "/d.js",
+            "statementMap": {"0": {"start": {"line": 1, "column": 0}, "end": {"line": 1, "column": 3}}},
+            "fnMap": {}, "branchMap": {}, "s": {"0": n}, "f": {}, "b": {}}})
+        .to_string()
+    };
+    one.record_istanbul("a", "server", &cov(1)).unwrap();
+    two.record_istanbul("a", "server", &cov(2)).unwrap();
+    two.record_istanbul("b", "browser", &cov(5)).unwrap();
+    for (t, p, n) in [("a", "server", 1), ("a", "server", 2), ("b", "browser", 5)] {
+        both.record_istanbul(t, p, &cov(n)).unwrap();
+    }
+    one.merge_from(&two).unwrap();
+    assert_eq!(one.tests().unwrap(), both.tests().unwrap());
+    for t in ["a", "b"] {
+        let names = [t.to_string()];
+        assert_eq!(one.export(Some(&names), None, true).unwrap(), both.export(Some(&names), None, true).unwrap());
+    }
+    for d in [d1, d2, d3] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+#[test]
+fn which_names_the_tests_that_ran_a_line_by_half() {
+    let (dir, mut store) = temp_store("which");
+    let cov = |s0: u64, s1: u64| {
+        json!({"/w.js": {"path": "/w.js",
+            "statementMap": {"0": {"start": {"line": 1, "column": 0}, "end": {"line": 1, "column": 3}},
+                             "1": {"start": {"line": 3, "column": 0}, "end": {"line": 4, "column": 1}}},
+            "fnMap": {"0": {"name": "f", "decl": {"start": {"line": 3, "column": 0}, "end": {"line": 3, "column": 1}},
+                            "loc": {"start": {"line": 3, "column": 0}, "end": {"line": 4, "column": 1}}, "line": 3}},
+            "branchMap": {}, "s": {"0": s0, "1": s1}, "f": {"0": s1}, "b": {}}})
+        .to_string()
+    };
+    store.record_istanbul("only line 1", "server", &cov(2, 0)).unwrap();
+    store.record_istanbul("both", "server", &cov(1, 1)).unwrap();
+    store.record_istanbul("both", "browser", &cov(0, 4)).unwrap();
+    let names = |v: Vec<which::Coverer>| v.into_iter().map(|c| c.test).collect::<Vec<_>>();
+    assert_eq!(names(store.which("/w.js", 1, 1, false).unwrap().unwrap()), vec!["both", "only line 1"]);
+    let line3 = store.which("/w.js", 3, 3, false).unwrap().unwrap();
+    assert_eq!(line3.len(), 1);
+    let server = line3[0].server.clone().unwrap();
+    assert_eq!((server.statements, server.functions, server.lines.clone()), (1, 1, vec![3]));
+    assert_eq!(line3[0].browser.clone().unwrap().hits, 4);
+    assert!(store.which("/w.js", 2, 2, false).unwrap().unwrap().is_empty(), "no statement starts on line 2");
+    // Line 4 is inside the function and statement 1 (lines 3-4): a change there touches them.
+    assert!(store.which("/w.js", 4, 4, false).unwrap().unwrap().is_empty());
+    let inside = store.which("/w.js", 4, 4, true).unwrap().unwrap();
+    assert_eq!(names(inside.clone()), vec!["both"]);
+    assert_eq!(inside[0].server.clone().unwrap().functions, 1);
+    assert!(store.which("/nope.js", 1, 9, false).unwrap().is_none());
+    assert_eq!(store.paths().unwrap(), vec!["/w.js".to_string()]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn redundant_tests_hit_nothing_that_no_other_test_hits() {
+    let (dir, mut store) = temp_store("redundant");
+    let cov = |s0: u64, s1: u64, s2: u64| {
+        let st = |l: u32| json!({"start": {"line": l, "column": 0}, "end": {"line": l, "column": 3}});
+        json!({"/r.js": {"path": "/r.js", "statementMap": {"0": st(1), "1": st(2), "2": st(3)},
+            "fnMap": {}, "branchMap": {}, "s": {"0": s0, "1": s1, "2": s2}, "f": {}, "b": {}}})
+        .to_string()
+    };
+    store.record_istanbul("wide", "server", &cov(1, 1, 0)).unwrap();
+    store.record_istanbul("narrow", "server", &cov(5, 0, 0)).unwrap();
+    store.record_istanbul("narrow", "browser", &cov(1, 0, 0)).unwrap();
+    store.record_istanbul("own line", "server", &cov(0, 1, 1)).unwrap();
+    store.record_istanbul("startup", "server", &cov(0, 0, 1)).unwrap();
+    let found = store.redundant(&["startup".to_string()]).unwrap();
+    // wide: line 2 is also own line's, line 1 also narrow's -> redundant too.
+    assert_eq!(found.iter().map(|r| r.test.as_str()).collect::<Vec<_>>(), vec!["narrow", "wide"]);
+    assert_eq!(found[0].counters, 2, "one counter in each half");
+    // With startup covering line 3, own line adds nothing either.
+    assert_eq!(store.redundant(&[]).unwrap().len(), 4);
+    std::fs::remove_dir_all(dir).unwrap();
+}
