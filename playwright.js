@@ -109,7 +109,7 @@ const test = base.extend({
       await use(box)
       const api = await playwright.request.newContext({ extraHTTPHeaders: covToken ? { 'x-cov-token': covToken } : {} })
       try {
-        const res = await api.post(new URL('/__cov/flush', serverOf(covServerURL, baseURL)).href, { data: { testId: covTestId } })
+        const res = await api.post(new URL('/__cov/flush', serverOf(covServerURL, baseURL)).href, { data: { testId: covTestId, only: 'touched' } })
         if (!res.ok()) throw new Error(`${res.status()} ${(await res.text()).slice(0, 200)}`)
         const body = await res.json()
         box.coverage = body.coverage

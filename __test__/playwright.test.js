@@ -12,6 +12,7 @@ const path = require('node:path')
 const { spawnSync } = require('node:child_process')
 const { startServer, REPO } = require('./support/server')
 const { fnHits, lineHits, entryFor } = require('./support/coverage')
+const { listTests, readTestCoverage } = require('../lib/store')
 
 const APP = path.join(REPO, 'examples/shop')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -44,9 +45,9 @@ test(
     }
 
     const byId = {}
-    for (const f of fs.readdirSync(outDir)) {
-      const doc = JSON.parse(fs.readFileSync(path.join(outDir, f), 'utf8'))
-      byId[doc.testId] = entryFor(doc.coverage, 'catalog.js')
+    for (const testId of listTests(outDir)) {
+      const coverage = readTestCoverage(outDir, testId, { part: 'server' })
+      if (coverage && Object.keys(coverage).length) byId[testId] = entryFor(coverage, 'catalog.js')
     }
     const id = (title) => `shop.spec.js › ${title}`
     const tests = [

@@ -26,19 +26,25 @@ function optionsOf(config) {
 }
 
 /**
- * Remove the per-test files of an earlier run from outDir (only files that
- * are ours: `*.json` holding a testId and a coverage map), so this run's
+ * Remove the run store and the per-test files of an earlier run from outDir
+ * (only files that are ours: `*.json` holding a testId and a coverage map), so this run's
  * reports hold this run alone. Before the warm-up: the server has written
  * nothing yet.
  */
 function cleanOutDir(outDir) {
+  // The run store: the server opens it at its first flush, which comes after this.
+  const store = require('./store')
+  let removed = 0
+  if (store.hasStore(outDir)) {
+    store.removeStore(outDir)
+    removed++
+  }
   let names
   try {
     names = fs.readdirSync(outDir)
   } catch {
-    return 0
+    return removed
   }
-  let removed = 0
   for (const name of names) {
     if (!name.endsWith('.json')) continue
     const file = path.join(outDir, name)
