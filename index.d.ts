@@ -65,6 +65,9 @@ export declare class InstrumentError extends SyntaxError {
 /** Id of the bucket that counts code run outside any test context. */
 export declare const STARTUP_ID: 'startup'
 
+/** How every instrumented file's header starts: marks code instrumented by us. */
+export declare const HEADER_MARKER: string
+
 /** Instrument JavaScript and register it; the output counts into the current test's tables. */
 export declare function instrument(code: string, filename: string, options?: InstrumentOptions): InstrumentResult
 

@@ -6,10 +6,6 @@
 
 const { AsyncLocalStorage } = require('node:async_hooks')
 
-const RUNTIME_GLOBAL = '__cov_als_native__'
-// Counts made outside any test context (module initialisation, unscoped timers).
-const STARTUP_ID = 'startup'
-
 class InstrumentError extends SyntaxError {
   constructor(file, line, column, reason, code = 'COV_ALS_PARSE_ERROR') {
     super(code === 'COV_ALS_PARSE_ERROR' ? `${file}:${line}:${column}: ${reason}` : `${file}: ${reason}`)
@@ -93,6 +89,9 @@ function resumeValue(value) {
 }
 
 function createRuntime(native) {
+  // Shared with the Rust side, which defines them (src/lib.rs).
+  // STARTUP_ID: counts made outside any test context (module initialisation, unscoped timers).
+  const { RUNTIME_GLOBAL, HEADER_MARKER, STARTUP_ID } = native
   const als = new AsyncLocalStorage()
 
   class TestContext {
@@ -201,6 +200,7 @@ function createRuntime(native) {
 
   const api = {
     STARTUP_ID,
+    HEADER_MARKER,
     InstrumentError,
     instrument,
     run,
@@ -232,4 +232,4 @@ function createRuntime(native) {
   return { api, file }
 }
 
-module.exports = { createRuntime, RUNTIME_GLOBAL, STARTUP_ID, InstrumentError }
+module.exports = { createRuntime, InstrumentError }

@@ -7,8 +7,8 @@ const path = require('node:path')
 const { matcher } = require('./glob')
 const { readSourceMap, normalizeSources } = require('./source-maps')
 
-// How our own header starts (HEADER_MARKER in crates/cov_core/src/instrument/mod.rs).
-const INSTRUMENTED = /\/\*cov-als-native\*\/function __cov_[0-9a-z]+\(\)/
+// How our own header starts (cov.HEADER_MARKER, defined in crates/cov_core/src/instrument/emit.rs).
+const instrumentedPattern = (marker) => new RegExp(marker.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + 'function __cov_[0-9a-z]+\\(\\)')
 
 const PACKAGE_DIR = path.resolve(__dirname, '..')
 
@@ -25,6 +25,7 @@ function isOwnFile(filename) {
 // (`webpack:///?a1f4`, Turbopack proxies) and dependencies drop out.
 function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning(msg, 'CovAlsWarning')) {
   const reported = matcher(config.include, config.exclude)
+  const INSTRUMENTED = instrumentedPattern(cov.HEADER_MARKER)
   const warned = new Set()
   const isFile = new Map()
 

@@ -7,3 +7,7 @@ pub mod lines;
 pub mod registry;
 pub mod source_map;
 pub mod tables;
+
+/// The test id of counts made outside any test (module initialisation,
+/// unscoped timers); the JS side gets it from the binding.
+pub const STARTUP_ID: &str = "startup";

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use once_cell::sync::OnceCell;
 use parking_lot::RwLock;
 
-use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Statement};
+use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Statement};
 use crate::tables::Counts;
 
 pub struct RegisteredFile {
@@ -36,7 +36,7 @@ struct Report {
     only_file: Option<u32>,
 }
 
-type BranchKey = (&'static str, Location, Vec<Option<Location>>);
+type BranchKey = (BranchKind, Location, Vec<Option<Location>>);
 
 impl Report {
     fn new(path: &str) -> Self {
