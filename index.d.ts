@@ -42,6 +42,13 @@ export interface InstrumentOptions {
   composeSourceMap?: boolean
   /** Return a source map from the instrumented output back to `code`. */
   sourceMap?: boolean
+  /**
+   * Emit the browser form: counters in Istanbul's global `__coverage__[filename]`
+   * (`s`/`f`/`b`), as babel-plugin-istanbul does, instead of this process's
+   * per-test tables; nothing is registered (`fileId` is null). An input map is
+   * carried as `inputSourceMap`, never composed.
+   */
+  browser?: boolean
 }
 
 export interface InstrumentResult {

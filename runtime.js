@@ -62,6 +62,7 @@ const OPTION_TYPES = {
   inputSourceMap: (v) => typeof v === 'string' || (typeof v === 'object' && v !== null) || 'a source map object or its JSON text',
   composeSourceMap: (v) => typeof v === 'boolean' || 'a boolean',
   sourceMap: (v) => typeof v === 'boolean' || 'a boolean',
+  browser: (v) => typeof v === 'boolean' || 'a boolean',
 }
 
 function checkOptions(options) {
@@ -162,6 +163,7 @@ function createRuntime(native) {
       inputSourceMap: inputSourceMap == null ? undefined : typeof inputSourceMap === 'string' ? inputSourceMap : JSON.stringify(inputSourceMap),
       composeSourceMap: options.composeSourceMap,
       sourceMap: options.sourceMap,
+      browser: options.browser,
     })
     if (result.error) {
       const code = result.error.kind === 'sourceMap' ? 'COV_ALS_SOURCE_MAP_ERROR' : 'COV_ALS_PARSE_ERROR'

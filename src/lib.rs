@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use cov_core::instrument::{self, InstrumentError, InstrumentOptions, ModuleMode};
+use cov_core::instrument::{self, Form, InstrumentError, InstrumentOptions, ModuleMode};
 use cov_core::registry::Registry;
 use cov_core::tables::Tables;
 use napi::bindgen_prelude::*;
@@ -42,6 +42,9 @@ pub struct NativeInstrumentOptions {
     pub compose_source_map: Option<bool>,
     /// Default false.
     pub source_map: Option<bool>,
+    /// Count into the page's `__coverage__` instead of this process's tables
+    /// (nothing is registered). Default false.
+    pub browser: Option<bool>,
 }
 
 #[napi(object)]
@@ -79,6 +82,7 @@ impl TryFrom<NativeInstrumentOptions> for InstrumentOptions {
             input_source_map: o.input_source_map,
             compose_source_map: o.compose_source_map.unwrap_or(true),
             source_map: o.source_map.unwrap_or(false),
+            form: if o.browser.unwrap_or(false) { Form::Browser } else { Form::Server },
         })
     }
 }
@@ -98,10 +102,14 @@ pub fn instrument(
     options: Option<NativeInstrumentOptions>,
 ) -> Result<NativeInstrumentResult> {
     let opts = InstrumentOptions::try_from(options.unwrap_or_default())?;
-    let id = REGISTRY.reserve();
+    let browser = opts.form == Form::Browser;
+    let id = if browser { 0 } else { REGISTRY.reserve() };
     Ok(match instrument::instrument(&code, &filename, id, &opts) {
         // An `ignore file` hint: the code stays as it is.
         Ok(None) => NativeInstrumentResult { code: Some(code), map: None, file_id: None, error: None },
+        Ok(Some(out)) if browser => {
+            NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: None, error: None }
+        }
         Ok(Some(out)) => {
             REGISTRY.register(id, &filename, out.hash, out.counters, &out.files);
             NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None }

@@ -103,6 +103,20 @@ pub fn content_hash(text: &str) -> String {
     format!("{:016x}", fnv1a(text))
 }
 
+/// What a counter slot counts, in Istanbul's terms (the browser form
+/// increments Istanbul's own `s`/`f`/`b`/`bT` objects instead of slots).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counter {
+    /// `s[index]`
+    Statement(u32),
+    /// `f[index]`
+    Function(u32),
+    /// `b[key][path]`
+    Branch { key: u32, path: u32 },
+    /// `bT[key][path]`
+    BranchTrue { key: u32, path: u32 },
+}
+
 /// A branch being built, as handed out by `CoverageBuilder::new_branch`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BranchId(usize);
@@ -113,24 +127,34 @@ pub struct BranchId(usize);
 #[derive(Debug, Default)]
 pub struct CoverageBuilder {
     cov: FileCoverage,
-    slots: u32,
+    /// What each slot counts, by slot.
+    counters: Vec<Counter>,
     next_branch_key: u32,
 }
 
 impl CoverageBuilder {
     /// `report_logic`: binary-expr paths also get a truthiness counter (`bT`).
     pub fn new(path: String, report_logic: bool) -> Self {
-        Self { cov: FileCoverage { path, report_logic, ..Default::default() }, slots: 0, next_branch_key: 0 }
+        Self {
+            cov: FileCoverage { path, report_logic, ..Default::default() },
+            counters: Vec::new(),
+            next_branch_key: 0,
+        }
     }
 
-    fn slot(&mut self) -> u32 {
-        self.slots += 1;
-        self.slots - 1
+    fn slot(&mut self, counter: Counter) -> u32 {
+        self.counters.push(counter);
+        self.counters.len() as u32 - 1
+    }
+
+    /// What `slot` counts.
+    pub fn counter(&self, slot: u32) -> Counter {
+        self.counters[slot as usize]
     }
 
     /// A counted statement; returns its counter slot.
     pub fn new_statement(&mut self, loc: Location) -> u32 {
-        let slot = self.slot();
+        let slot = self.slot(Counter::Statement(self.cov.statements.len() as u32));
         self.cov.statements.push(Statement { loc, slot });
         slot
     }
@@ -138,7 +162,7 @@ impl CoverageBuilder {
     /// A counted function; `None` names it `(anonymous_N)` as Istanbul does.
     /// Returns its counter slot.
     pub fn new_function(&mut self, name: Option<&str>, decl: Location, loc: Location) -> u32 {
-        let slot = self.slot();
+        let slot = self.slot(Counter::Function(self.cov.functions.len() as u32));
         let name = match name {
             Some(n) => n.to_string(),
             None => format!("(anonymous_{})", self.cov.functions.len()),
@@ -158,9 +182,10 @@ impl CoverageBuilder {
     /// A path of `branch`; returns its counter slot and, for a logical
     /// expression under reportLogic, its truthiness slot.
     pub fn add_path(&mut self, branch: BranchId, loc: Option<Location>) -> (u32, Option<u32>) {
-        let slot = self.slot();
+        let (key, path) = (self.cov.branches[branch.0].key, self.cov.branches[branch.0].paths.len() as u32);
+        let slot = self.slot(Counter::Branch { key, path });
         let logic = self.cov.report_logic && self.cov.branches[branch.0].kind == BranchKind::BinaryExpr;
-        let true_slot = if logic { Some(self.slot()) } else { None };
+        let true_slot = if logic { Some(self.slot(Counter::BranchTrue { key, path })) } else { None };
         self.cov.branches[branch.0].paths.push(BranchPath { loc, slot, true_slot });
         (slot, true_slot)
     }
@@ -169,7 +194,8 @@ impl CoverageBuilder {
     /// paths are dropped (their keys stay gaps, as in Istanbul).
     pub fn finish(mut self) -> (FileCoverage, u32) {
         self.cov.branches.retain(|b| !b.paths.is_empty());
-        (self.cov, self.slots)
+        let slots = self.counters.len() as u32;
+        (self.cov, slots)
     }
 }
 
@@ -359,6 +385,8 @@ mod tests {
         let cond = b.new_branch(BranchKind::CondExpr, loc);
         assert_eq!(b.add_path(cond, None), (5, None));
         let _ = empty;
+        assert_eq!(b.counter(4), Counter::BranchTrue { key: 1, path: 0 });
+        assert_eq!(b.counter(2), Counter::Function(1));
         let (fc, counters) = b.finish();
         assert_eq!(counters, 6);
         assert_eq!(fc.functions[0].name, "(anonymous_0)");

@@ -10,7 +10,7 @@
 //!   finally blocks of generators (generators resume in the caller's context,
 //!   also through throw() and return())
 
-use crate::coverage::fnv1a;
+use crate::coverage::{fnv1a, Counter};
 
 /// The global through which instrumented code reaches the runtime. It works in
 /// CommonJS, ESM, bundler chunks and `new Function` bodies alike.
@@ -40,6 +40,20 @@ pub fn names_for(filename: &str) -> Names {
     Names { resolver: format!("__cov_{base}"), table: format!("__cov_{base}_c") }
 }
 
+/// Which runtime the code counts into.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Form {
+    /// Per-test tables of the Node runtime (`<RUNTIME_GLOBAL>.file(id, hash)`).
+    #[default]
+    Server,
+    /// Istanbul's own global object, `__coverage__[path]` with `s`/`f`/`b`
+    /// counters, as babel-plugin-istanbul emits: for pages, one per test.
+    Browser,
+}
+
+/// Istanbul's default coverage variable, read by nyc and Playwright fixtures.
+pub const BROWSER_COVERAGE_GLOBAL: &str = "__coverage__";
+
 /// Where a counter runs: in a body of ours (its table variable is set) or
 /// where no body exists yet, resolving at each count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +70,16 @@ pub fn table(names: &Names, site: Site) -> String {
     }
 }
 
-/// `C[k]++` or `R()[k]++`.
-pub fn increment(names: &Names, site: Site, slot: u32) -> String {
-    format!("{}[{slot}]++", table(names, site))
+/// `C[k]++` or `R()[k]++`; in the browser form `C.s[i]++`, `C.f[i]++`, `C.b[k][p]++`.
+pub fn increment(names: &Names, site: Site, form: Form, slot: u32, counter: Counter) -> String {
+    let table = table(names, site);
+    match (form, counter) {
+        (Form::Server, _) => format!("{table}[{slot}]++"),
+        (Form::Browser, Counter::Statement(i)) => format!("{table}.s[{i}]++"),
+        (Form::Browser, Counter::Function(i)) => format!("{table}.f[{i}]++"),
+        (Form::Browser, Counter::Branch { key, path }) => format!("{table}.b[{key}][{path}]++"),
+        (Form::Browser, Counter::BranchTrue { key, path }) => format!("{table}.bT[{key}][{path}]++"),
+    }
 }
 
 /// A counter as a statement of its own.
@@ -74,8 +95,12 @@ pub const WRAP_CLOSE: &str = ")";
 
 /// Opens `(increment, R.t(table, slot, leaf))`: counts a logical leaf and,
 /// through the runtime, its truthiness (reportLogic). `LOGIC_CLOSE` closes it.
-pub fn logic_open(names: &Names, site: Site, increment: &str, true_slot: u32) -> String {
-    format!("({increment}, {}.t({}, {true_slot}, ", names.resolver, table(names, site))
+pub fn logic_open(names: &Names, site: Site, form: Form, increment: &str, true_slot: u32, counter: Counter) -> String {
+    let (table, slot) = match (form, counter) {
+        (Form::Browser, Counter::BranchTrue { key, path }) => (format!("{}.bT[{key}]", table(names, site)), path),
+        _ => (table(names, site), true_slot),
+    };
+    format!("({increment}, {}.t({table}, {slot}, ", names.resolver)
 }
 pub const LOGIC_CLOSE: &str = "))";
 
@@ -90,8 +115,8 @@ pub const BLOCK_CLOSE: &str = "}";
 
 /// The function-entry counter that follows a prologue (empty when the
 /// function is not counted).
-pub fn function_counter(names: &Names, slot: Option<u32>) -> String {
-    slot.map(|s| format!(" {}[{s}]++;", names.table)).unwrap_or_default()
+pub fn function_counter(increment: Option<&str>) -> String {
+    increment.map(|inc| format!(" {inc};")).unwrap_or_default()
 }
 
 /// Top of a block body: resolve the table once per invocation, then count
@@ -105,9 +130,9 @@ pub fn body_prologue(names: &Names, function_counter: &str, after_directives: bo
 /// Opens an arrow's expression body as a block (`=> expr` becomes
 /// `=> {..; return expr}`, as Istanbul does), counting the return statement.
 /// `EXPRESSION_BODY_CLOSE` closes it.
-pub fn expression_body_open(names: &Names, function_counter: &str, return_slot: u32) -> String {
+pub fn expression_body_open(names: &Names, function_counter: &str, return_increment: &str) -> String {
     let (r, c) = (&names.resolver, &names.table);
-    format!("{{var {c} = {r}();{function_counter} {c}[{return_slot}]++; return ")
+    format!("{{var {c} = {r}();{function_counter} {return_increment}; return ")
 }
 pub const EXPRESSION_BODY_CLOSE: &str = "}";
 
@@ -152,5 +177,29 @@ pub fn header(names: &Names, global: Global, file_id: u32, hash: &str, after_dir
     };
     format!(
         "{lead}{HEADER_MARKER}function {r}() {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return resolve(); }} var {c} = {r}();"
+    )
+}
+
+/// The browser form's header: the same hoisted resolver shape, over the
+/// page's `__coverage__[path]` (created from `coverage_json`, Istanbul's
+/// file coverage with zero counts, unless a same-hash entry exists). Its
+/// `y` and `t` are the server runtime's (resume value, truthiness count).
+pub fn browser_header(
+    names: &Names,
+    global: Global,
+    path_json: &str,
+    hash: &str,
+    coverage_json: &str,
+    after_directives: bool,
+) -> String {
+    let lead = if after_directives { ";" } else { "" };
+    let (r, c) = (&names.resolver, &names.table);
+    let global = match global {
+        Global::GlobalThis => "globalThis",
+        Global::SloppyThis => "(function () {}).constructor(\"return this\")()",
+    };
+    let all = BROWSER_COVERAGE_GLOBAL;
+    format!(
+        "{lead}{HEADER_MARKER}function {r}() {{ var g = {global}; var all = g.{all} || (g.{all} = {{}}); var fc = all[{path_json}]; if (!fc || fc.hash !== \"{hash}\") fc = all[{path_json}] = {coverage_json}; var resolve = function () {{ return fc; }}; resolve.y = function (v) {{ return v; }}; resolve.t = function (t, k, v) {{ if (v && (!Array.isArray(v) || v.length) && (Object.getPrototypeOf(v) !== Object.prototype || Object.values(v).length)) t[k]++; return v; }}; {r} = resolve; return fc; }} var {c} = {r}();"
     )
 }

@@ -14,7 +14,7 @@ use crate::coverage::FileCoverage;
 use crate::lines::LineIndex;
 use crate::source_map;
 
-pub use emit::{names_for, HEADER_MARKER, RUNTIME_GLOBAL};
+pub use emit::{names_for, Form, BROWSER_COVERAGE_GLOBAL, HEADER_MARKER, RUNTIME_GLOBAL};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModuleMode {
@@ -56,6 +56,9 @@ pub struct InstrumentOptions {
     pub compose_source_map: bool,
     /// Also return a source map from the output back to `code`.
     pub source_map: bool,
+    /// Count into the Node runtime or into the page's `__coverage__`. The
+    /// browser form carries an input map on the coverage (never composes).
+    pub form: Form,
 }
 
 impl Default for InstrumentOptions {
@@ -67,6 +70,7 @@ impl Default for InstrumentOptions {
             input_source_map: None,
             compose_source_map: true,
             source_map: false,
+            form: Form::Server,
         }
     }
 }
@@ -174,12 +178,14 @@ pub fn instrument(
         &names,
         &options.ignore_class_methods,
         options.report_logic,
+        options.form,
         filename.to_string(),
     );
     oxc_ast_visit::Visit::visit_program(&mut pass, &program);
     let (mut cov, counters) = std::mem::take(&mut pass.cov).finish();
 
-    let mut files = match (&options.input_source_map, options.compose_source_map) {
+    let compose = options.compose_source_map && options.form == Form::Server;
+    let mut files = match (&options.input_source_map, compose) {
         (Some(map), true) => source_map::compose(&cov, map, filename)?,
         (Some(map), false) => {
             cov.input_source_map = Some(map.clone());
@@ -199,7 +205,18 @@ pub fn instrument(
     });
     let header_at = program.directives.last().map(|d| d.span.end).or(after_hashbang).unwrap_or(0);
     let global = if pass.declares_global_this { emit::Global::SloppyThis } else { emit::Global::GlobalThis };
-    let header = emit::header(&names, global, file_id, &hash, !program.directives.is_empty());
+    let after_directives = !program.directives.is_empty();
+    let header = match options.form {
+        Form::Server => emit::header(&names, global, file_id, &hash, after_directives),
+        Form::Browser => {
+            let fc = &files[0];
+            let mut data = String::new();
+            fc.write_json_with_counts(&mut data, &fc.maps_json(), &hash, &|_| 0);
+            let mut path = String::new();
+            crate::coverage::write_json_string(&mut path, &fc.path);
+            emit::browser_header(&names, global, &path, &hash, &data, after_directives)
+        }
+    };
     let header =
         if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;

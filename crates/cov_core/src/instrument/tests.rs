@@ -121,3 +121,22 @@ fn code_declaring_global_this_reaches_the_runtime_another_way() {
         .contains(".constructor(\"return this\")()"));
     assert!(!run("globalThis.x = 1;").code.contains(".constructor("));
 }
+
+#[test]
+fn browser_form_counts_into_istanbul_objects_not_the_runtime() {
+    let opts = InstrumentOptions { form: Form::Browser, ..Default::default() };
+    let out = instrument("function f(a) { return a ? 1 : 2 }", "/t/b.js", 0, &opts).unwrap().unwrap();
+    assert!(out.code.contains("g.__coverage__ || (g.__coverage__ = {})"), "{}", out.code);
+    assert!(!out.code.contains(RUNTIME_GLOBAL), "{}", out.code);
+    let c = names_for("/t/b.js").table;
+    for inc in [".f[0]++", ".s[0]++", ".b[0][0]++", ".b[0][1]++"] {
+        assert!(out.code.contains(&format!("{c}{inc}")), "{inc}: {}", out.code);
+    }
+    // The same maps as the server form.
+    let server = run_at("function f(a) { return a ? 1 : 2 }", "/t/b.js");
+    assert!(out.code.contains(&server.files[0].maps_json()));
+}
+
+fn run_at(code: &str, filename: &str) -> Instrumented {
+    instrument(code, filename, 0, &InstrumentOptions::default()).unwrap().unwrap()
+}

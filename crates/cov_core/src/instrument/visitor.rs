@@ -12,7 +12,7 @@ use oxc_span::{GetSpan, Span};
 use oxc_syntax::scope::ScopeFlags;
 
 use super::edits::Edits;
-use super::emit::{self, Names, Site};
+use super::emit::{self, Form, Names, Site};
 use super::hints::{Hint, Hints};
 use crate::coverage::{BranchId, BranchKind, CoverageBuilder, Location};
 use crate::lines::LineIndex;
@@ -41,6 +41,7 @@ pub struct CoveragePass<'s, 'o> {
     hints: &'o Hints,
     names: &'o Names,
     ignore_class_methods: &'o [String],
+    form: Form,
     pub edits: Edits,
     pub cov: CoverageBuilder,
     scopes: Vec<Scope>,
@@ -80,6 +81,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         names: &'o Names,
         ignore_class_methods: &'o [String],
         report_logic: bool,
+        form: Form,
         path: String,
     ) -> Self {
         Self {
@@ -88,6 +90,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             hints,
             names,
             ignore_class_methods,
+            form,
             edits: Edits::default(),
             cov: CoverageBuilder::new(path, report_logic),
             scopes: vec![Scope::Body { generator: false }],
@@ -122,7 +125,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
 
     /// `C[k]++` or `R()[k]++`, depending on where the counter runs.
     fn inc(&self, slot: u32) -> String {
-        emit::increment(self.names, self.site(), slot)
+        emit::increment(self.names, self.site(), self.form, slot, self.cov.counter(slot))
     }
 
     fn new_statement(&mut self, span: Span) -> u32 {
@@ -265,7 +268,9 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         };
         let loc = self.loc(body_span);
         let slot = site.counted.then(|| self.cov.new_function(site.id.map(|(name, _)| name), decl, loc));
-        let counter = emit::function_counter(self.names, slot);
+        // Counted in the body, where the table variable is set.
+        let inc = slot.map(|s| emit::increment(self.names, Site::Body, self.form, s, self.cov.counter(s)));
+        let counter = emit::function_counter(inc.as_deref());
 
         self.children(kind, |this| {
             this.scopes.push(Scope::Inline);
@@ -290,7 +295,8 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                     // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
                     let s = this.new_statement(e.without_parentheses().span());
                     let span = e.span();
-                    this.edits.open(span.start, node_depth + 1, emit::expression_body_open(this.names, &counter, s));
+                    let open = emit::expression_body_open(this.names, &counter, &this.inc(s));
+                    this.edits.open(span.start, node_depth + 1, open);
                     this.edits.close(span.end, node_depth + 1, emit::EXPRESSION_BODY_CLOSE);
                     this.visit_expression(e);
                 }
@@ -595,7 +601,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
                 let inc = self.inc(slot);
                 match true_slot {
                     Some(t) => {
-                        let open = emit::logic_open(self.names, self.site(), &inc, t);
+                        let open = emit::logic_open(self.names, self.site(), self.form, &inc, t, self.cov.counter(t));
                         self.edits.open(leaf.span().start, d + 1, open);
                         self.edits.close(leaf.span().end, d + 1, emit::LOGIC_CLOSE);
                     }
