@@ -70,7 +70,7 @@ for (const c of cases) {
     // The server form of the same source: its maps are the reference.
     const server = instrumentCase(c, 'server')
     let serverMaps = null
-    for (const [i, t] of (doc.tests || []).entries()) {
+    for (const t of doc.tests || []) {
       const realm = vm.createContext({})
       const fn = vm.runInContext(`(${opts.isAsync ? 'async ' : ''}function (args) { var output;\n${out.code}\nreturn output;\n})`, realm)
       const output = await fn(t.args)
