@@ -2,6 +2,14 @@
 // Next config of the cov-als-native example. Two builds can live side by side:
 // `next build` (Turbopack, the default in Next 16) into .next, and
 // `NEXT_DIST_DIR=.next-webpack next build --webpack` into .next-webpack.
+// COV_ALS_CLIENT=1 instruments client modules for the browser
+// (window.__coverage__), with either bundler; see docs/client-coverage.md.
+
+const path = require('node:path')
+
+// In an app: require.resolve('cov-als-native/loader').
+const COV_LOADER = path.join(__dirname, '../../loader.js')
+const client = require(COV_LOADER).clientCoverageOn()
 
 /** @type {import('next').NextConfig} */
 module.exports = {
@@ -13,5 +21,18 @@ module.exports = {
     serverSourceMaps: true,
     // Readable server chunks: function names survive into the reports.
     serverMinification: false,
+  },
+  ...(client && {
+    // Turbopack: browser modules of the app only (not node_modules).
+    turbopack: {
+      rules: Object.fromEntries(
+        ['*.js', '*.jsx', '*.ts', '*.tsx'].map((glob) => [glob, { condition: { all: ['browser', { not: 'foreign' }] }, loaders: [COV_LOADER] }]),
+      ),
+    },
+  }),
+  // webpack: the client compilation only, before Next's own transform.
+  webpack(config, { isServer }) {
+    if (client && !isServer) config.module.rules.push({ test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre', use: [COV_LOADER] })
+    return config
   },
 }
