@@ -8,7 +8,10 @@
 //   (c) no instrumentation,
 // alternating rounds on a copy of the app (bench/results/client-app).
 // Each build is checked: (a) and (b) emit __coverage__ for app/**, (c) none.
-//   node bench/client-build.js [--quick]   or   npm run bench -- --only=client-build
+// The whole build is mostly other work (server compilation, type check, page
+// generation), so the loader step alone is also timed: (a) against (b) on
+// every file the loaders see (app/**, lib/**), in one process, alternating.
+//   node bench/client-build.js [--quick] [--step-only]   or   npm run bench -- --only=client-build
 
 const fs = require('node:fs')
 const path = require('node:path')
@@ -76,7 +79,53 @@ function build(variant) {
   return { ms, chunks }
 }
 
-async function run({ quick = false, log = console.error } = {}) {
+// The loader step alone: our browser form vs Babel + babel-plugin-istanbul
+// with the options of the babel variant, on the same sources.
+function loaderStep(rounds) {
+  const cov = require('..')
+  const babel = require('@babel/core')
+  const files = []
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (/\.[jt]sx?$/.test(e.name)) files.push({ file: p, code: fs.readFileSync(p, 'utf8') })
+    }
+  }
+  for (const d of ['app', 'lib']) walk(path.join(SRC_APP, d))
+  const tools = {
+    ours: () => {
+      for (const { file, code } of files) cov.instrument(code, file, { browser: true, sourceMap: true })
+    },
+    babel: () => {
+      for (const { file, code } of files) {
+        babel.transformSync(code, {
+          filename: `${file}`,
+          babelrc: false,
+          configFile: false,
+          sourceMaps: true,
+          parserOpts: { plugins: ['jsx', 'typescript'] },
+          plugins: [[require.resolve('babel-plugin-istanbul'), { cwd: SRC_APP, include: ['app/**', 'lib/**'], exclude: [] }]],
+        })
+      }
+    },
+  }
+  for (let i = 0; i < 3; i++) (tools.ours(), tools.babel())
+  const t = { ours: [], babel: [] }
+  for (let r = 0; r < rounds; r++) {
+    for (const k of r % 2 ? ['babel', 'ours'] : ['ours', 'babel']) {
+      const t0 = process.hrtime.bigint()
+      tools[k]()
+      t[k].push(Number(process.hrtime.bigint() - t0) / 1e6)
+    }
+  }
+  return { files: files.length, bytes: files.reduce((a, f) => a + f.code.length, 0), rounds, times: t }
+}
+
+async function run({ quick = false, log = console.error, stepOnly = process.argv.includes('--step-only') } = {}) {
+  log('  client build: the loader step alone')
+  const step = loaderStep(quick ? 10 : 40)
+  if (stepOnly) return { step }
   const rounds = quick ? 1 : 3
   prepare()
   const times = { none: [], ours: [], babel: [] }
@@ -93,10 +142,25 @@ async function run({ quick = false, log = console.error } = {}) {
     }
   }
   fs.rmSync(APP, { recursive: true, force: true })
-  return { rounds, times, chunks }
+  return { step, rounds, times, chunks }
+}
+
+function stepReport({ files, bytes, rounds, times }) {
+  return [
+    `The loader step alone: ${files} files of app/** and lib/** (${(bytes / 1e3).toFixed(0)} KB), instrumented with a source map, ${rounds} alternating rounds in one process.`,
+    '',
+    mdTable(
+      ['loader step', 'all files (ms, median)', 'babel-plugin-istanbul time / this (median, min–max)'],
+      [
+        ['cov-als-native browser form', fmt(median(times.ours)), fmtRatio(pairRatios(times.babel, times.ours))],
+        ['Babel + babel-plugin-istanbul', fmt(median(times.babel)), '1'],
+      ],
+    ),
+  ].join('\n')
 }
 
 function report(r) {
+  if (!r.times) return stepReport(r.step)
   const s = (v) => fmt(median(r.times[v]) / 1000)
   const over = (v) => fmtRatio(pairRatios(r.times[v], r.times.none))
   const rows = [
@@ -105,6 +169,8 @@ function report(r) {
     ['babel-loader + babel-plugin-istanbul', s('babel'), over('babel'), '1', r.chunks.babel],
   ]
   return [
+    stepReport(r.step),
+    '',
     `\`next build --webpack\` of examples/next-rsc (copy), ${r.rounds} alternating rounds after a warm-up build; wall time of the whole build.`,
     '',
     mdTable(['client instrumentation', 'build (s, median)', 'vs none (median, min–max)', 'vs babel-plugin-istanbul', 'client chunks with __coverage__'], rows),
