@@ -110,7 +110,10 @@ function loaderStep(rounds) {
       }
     },
   }
-  for (let i = 0; i < 3; i++) (tools.ours(), tools.babel())
+  for (let i = 0; i < 3; i++) {
+    tools.ours()
+    tools.babel()
+  }
   const t = { ours: [], babel: [] }
   for (let r = 0; r < rounds; r++) {
     for (const k of r % 2 ? ['babel', 'ours'] : ['ours', 'babel']) {
