@@ -22,6 +22,8 @@ module.exports = {
     // Readable server chunks: function names survive into the reports.
     serverMinification: false,
   },
+  // Only with the switch: Next 16 refuses a Turbopack build that has a
+  // webpack() config and no turbopack config.
   ...(client && {
     // Turbopack: browser modules of the app only (not node_modules).
     turbopack: {
@@ -29,10 +31,10 @@ module.exports = {
         ['*.js', '*.jsx', '*.ts', '*.tsx'].map((glob) => [glob, { condition: { all: ['browser', { not: 'foreign' }] }, loaders: [COV_LOADER] }]),
       ),
     },
+    // webpack: the client compilation only, before Next's own transform.
+    webpack(config, { isServer }) {
+      if (!isServer) config.module.rules.push({ test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre', use: [COV_LOADER] })
+      return config
+    },
   }),
-  // webpack: the client compilation only, before Next's own transform.
-  webpack(config, { isServer }) {
-    if (client && !isServer) config.module.rules.push({ test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre', use: [COV_LOADER] })
-    return config
-  },
 }
