@@ -275,7 +275,7 @@ function checkBrowserHalf(builder, { browserById, bothById, output, out }) {
   assert.ok(fnHits(both, 'QuoteButton') >= 2)
   assert.ok(lineHits(both, clickLine) >= 2)
   // The summary table tells the halves apart.
-  assert.match(output, /test\s+files\s+server lines\s+browser lines\s+statements/)
+  assert.match(output, /test\s+files\s+statements\s+branches\s+functions\s+lines\s+server lines\s+browser lines\s+unique/)
   const rows = JSON.parse(fs.readFileSync(path.join(out, 'report/summary.json'), 'utf8'))
   const row = rows.find((r) => r.test === quote)
   assert.ok(row.browser.lines.pct > 0 && row.server.lines.pct > 0, JSON.stringify(row))
