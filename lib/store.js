@@ -115,7 +115,7 @@ function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } =
 
 /** Tests whose every hit counter another test hit too: [{ test, counters }].
  * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
-function redundantTests(outDir, { ignore = ['startup'] } = {}) {
+function redundantTests(outDir, { ignore = [require('../index.js').STARTUP_ID] } = {}) {
   if (!hasStore(outDir)) return []
   return native().redundant(storePath(outDir), ignore)
 }
