@@ -7,27 +7,12 @@
 
 const { test, after } = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
-const path = require('node:path')
 const vm = require('node:vm')
-const yaml = require('js-yaml')
 const { createFileCoverage } = require('istanbul-lib-coverage')
 const cov = require('..')
 
-const SPEC_DIR = path.resolve(__dirname, '../../shared/conformance/istanbul-specs')
+const { loadCases } = require('./support/conformance-cases')
 const KNOWN_FAILURES = require('./conformance-known-failures.json')
-
-function loadCases() {
-  const cases = []
-  for (const file of fs
-    .readdirSync(SPEC_DIR)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()) {
-    const docs = yaml.loadAll(fs.readFileSync(path.join(SPEC_DIR, file), 'utf8')).filter(Boolean)
-    docs.forEach((doc, i) => cases.push({ file, index: i, doc, id: `${file}#${i} ${doc.name}` }))
-  }
-  return cases
-}
 
 // As conformance.test.js, plus the form.
 function instrumentCase({ file, index, doc }, form) {
