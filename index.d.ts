@@ -42,6 +42,13 @@ export interface InstrumentOptions {
   composeSourceMap?: boolean
   /** Return a source map from the instrumented output back to `code`. */
   sourceMap?: boolean
+  /**
+   * Emit the browser form: counters in Istanbul's global `__coverage__[filename]`
+   * (`s`/`f`/`b`), as babel-plugin-istanbul does, instead of this process's
+   * per-test tables; nothing is registered (`fileId` is null). An input map is
+   * carried as `inputSourceMap`, never composed.
+   */
+  browser?: boolean
 }
 
 export interface InstrumentResult {
@@ -64,6 +71,9 @@ export declare class InstrumentError extends SyntaxError {
 
 /** Id of the bucket that counts code run outside any test context. */
 export declare const STARTUP_ID: 'startup'
+
+/** How every instrumented file's header starts: marks code instrumented by us. */
+export declare const HEADER_MARKER: string
 
 /** Instrument JavaScript and register it; the output counts into the current test's tables. */
 export declare function instrument(code: string, filename: string, options?: InstrumentOptions): InstrumentResult

@@ -2,40 +2,69 @@
 // Entry point: load the native addon for this platform, then install the
 // runtime global that instrumented code reaches (one runtime per JS realm).
 
-const { join } = require('node:path')
+const { join, resolve } = require('node:path')
 const { existsSync } = require('node:fs')
-const { createRuntime, RUNTIME_GLOBAL } = require('./runtime.js')
+const { createRuntime } = require('./runtime.js')
+
+// Names a native binary to load instead of the platform's (a custom build,
+// an unusual libc): its path.
+const BINARY_ENV = 'COV_ALS_NATIVE_BINARY'
+
+function isMusl() {
+  const report = process.report
+  if (!report || typeof report.getReport !== 'function') return false
+  // Without this, getReport() lists network handles, which can hang or
+  // throw where DNS or sockets are unusable.
+  report.excludeNetwork = true
+  return !report.getReport().header?.glibcVersionRuntime
+}
 
 function platformTriple() {
   const { platform, arch } = process
-  if (platform === 'linux') {
-    const glibc = process.report?.getReport?.().header?.glibcVersionRuntime
-    return `linux-${arch}-${glibc ? 'gnu' : 'musl'}`
-  }
+  if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`
   return `${platform}-${arch}`
 }
 
+// Each candidate in turn; every failure is kept for the one error thrown
+// when none loads.
 function loadNative() {
-  const triple = platformTriple()
-  // A local build (`napi build --platform`), then the per-platform package.
-  const local = join(__dirname, `cov-als-native.${triple}.node`)
-  if (existsSync(local)) return require(local)
-  try {
-    return require(`cov-als-native-${triple}`)
-  } catch (err) {
-    throw new Error(
-      `cov-als-native: no native binary for ${triple}. Build it from source with \`npm run build\` ` +
-        `(needs Rust), or install cov-als-native-${triple}. (${err.message})`,
-    )
+  const errors = []
+  const attempt = (what, load) => {
+    try {
+      return load()
+    } catch (err) {
+      errors.push(`${what}: ${err.message}`)
+      return null
+    }
   }
+  const fromEnv = process.env[BINARY_ENV]
+  if (fromEnv) {
+    // An explicit choice: do not fall back to another binary behind its back.
+    const native = attempt(`${BINARY_ENV}=${fromEnv}`, () => require(resolve(fromEnv)))
+    if (native) return native
+    throw new Error(`cov-als-native: could not load the native binary named by ${BINARY_ENV}. (${errors[0]})`)
+  }
+  let triple = `${process.platform}-${process.arch}`
+  attempt('platform detection', () => (triple = platformTriple()))
+  const local = join(__dirname, `cov-als-native.${triple}.node`)
+  // A local build (`napi build --platform`), then the per-platform package.
+  const native =
+    (existsSync(local) ? attempt(local, () => require(local)) : null) ?? attempt(`cov-als-native-${triple}`, () => require(`cov-als-native-${triple}`))
+  if (native) return native
+  throw new Error(
+    `cov-als-native: no native binary for ${triple}. Build it from source with \`npm run build\` ` +
+      `(needs Rust), install cov-als-native-${triple}, or name a binary in ${BINARY_ENV}.\n` +
+      errors.map((e) => `  - ${e}`).join('\n'),
+  )
 }
 
-const installed = globalThis[RUNTIME_GLOBAL]
+const native = loadNative()
+const installed = globalThis[native.RUNTIME_GLOBAL]
 if (installed && installed.api) {
   module.exports = installed.api
 } else {
-  const { api, file } = createRuntime(loadNative())
-  Object.defineProperty(globalThis, RUNTIME_GLOBAL, {
+  const { api, file } = createRuntime(native)
+  Object.defineProperty(globalThis, native.RUNTIME_GLOBAL, {
     value: Object.freeze({ file, api }),
     enumerable: false,
     configurable: false,

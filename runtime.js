@@ -6,10 +6,6 @@
 
 const { AsyncLocalStorage } = require('node:async_hooks')
 
-const RUNTIME_GLOBAL = '__cov_als_native__'
-// Counts made outside any test context (module initialisation, unscoped timers).
-const STARTUP_ID = 'startup'
-
 class InstrumentError extends SyntaxError {
   constructor(file, line, column, reason, code = 'COV_ALS_PARSE_ERROR') {
     super(code === 'COV_ALS_PARSE_ERROR' ? `${file}:${line}:${column}: ${reason}` : `${file}: ${reason}`)
@@ -66,6 +62,7 @@ const OPTION_TYPES = {
   inputSourceMap: (v) => typeof v === 'string' || (typeof v === 'object' && v !== null) || 'a source map object or its JSON text',
   composeSourceMap: (v) => typeof v === 'boolean' || 'a boolean',
   sourceMap: (v) => typeof v === 'boolean' || 'a boolean',
+  browser: (v) => typeof v === 'boolean' || 'a boolean',
 }
 
 function checkOptions(options) {
@@ -93,6 +90,9 @@ function resumeValue(value) {
 }
 
 function createRuntime(native) {
+  // Shared with the Rust side, which defines them (src/lib.rs).
+  // STARTUP_ID: counts made outside any test context (module initialisation, unscoped timers).
+  const { RUNTIME_GLOBAL, HEADER_MARKER, STARTUP_ID } = native
   const als = new AsyncLocalStorage()
 
   class TestContext {
@@ -163,6 +163,7 @@ function createRuntime(native) {
       inputSourceMap: inputSourceMap == null ? undefined : typeof inputSourceMap === 'string' ? inputSourceMap : JSON.stringify(inputSourceMap),
       composeSourceMap: options.composeSourceMap,
       sourceMap: options.sourceMap,
+      browser: options.browser,
     })
     if (result.error) {
       const code = result.error.kind === 'sourceMap' ? 'COV_ALS_SOURCE_MAP_ERROR' : 'COV_ALS_PARSE_ERROR'
@@ -201,6 +202,7 @@ function createRuntime(native) {
 
   const api = {
     STARTUP_ID,
+    HEADER_MARKER,
     InstrumentError,
     instrument,
     run,
@@ -253,4 +255,4 @@ function createRuntime(native) {
   return { api, file }
 }
 
-module.exports = { createRuntime, RUNTIME_GLOBAL, STARTUP_ID, InstrumentError }
+module.exports = { createRuntime, InstrumentError }

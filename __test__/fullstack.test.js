@@ -160,7 +160,7 @@ test(
     }
 
     // The reporter: per-test and merged reports, and the table with both halves.
-    assert.match(output, /test\s+files\s+server lines\s+browser lines\s+statements/)
+    assert.match(output, /test\s+files\s+statements\s+branches\s+functions\s+lines\s+server lines\s+browser lines\s+unique/)
     assert.ok(fs.existsSync(path.join(out, 'report/merged/index.html')))
     const rows = JSON.parse(fs.readFileSync(path.join(out, 'report/summary.json'), 'utf8'))
     const row = (testId) => rows.find((r) => r.test === testId)

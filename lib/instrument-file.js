@@ -8,8 +8,8 @@ const { matcher } = require('./glob')
 const { findSourceMap, normalizeSources } = require('./source-maps')
 const { createPathMapper, missingWarning } = require('./path-map')
 
-// How our own header starts (HEADER_MARKER in crates/cov_core/src/instrument/mod.rs).
-const INSTRUMENTED = /\/\*cov-als-native\*\/function __cov_[0-9a-z]+\(\)/
+// How our own header starts (cov.HEADER_MARKER, defined in crates/cov_core/src/instrument/emit.rs).
+const instrumentedPattern = (marker) => new RegExp(marker.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + 'function __cov_[0-9a-z]+\\(\\)')
 
 const PACKAGE_DIR = path.resolve(__dirname, '..')
 
@@ -28,6 +28,7 @@ function isOwnFile(filename) {
 // include/exclude apply to those (relative to the mapped root).
 function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning(msg, 'CovAlsWarning')) {
   const reported = matcher(config.include, config.exclude)
+  const INSTRUMENTED = instrumentedPattern(cov.HEADER_MARKER)
   const mapPath = createPathMapper(config.pathMap)
   const reportRoot = mapPath(config.root)
   const warned = new Set()

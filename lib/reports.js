@@ -35,7 +35,7 @@ const DEFAULT_REPORTERS = ['html', 'lcovonly', 'json', 'json-summary']
 const DEFAULT_PER_TEST_REPORTERS = ['lcovonly', 'json-summary']
 const DEFAULT_REPORT_DIR_NAME = 'coverage-report'
 const MERGED_LABEL = 'all tests (merged)'
-const STARTUP_ID = 'startup'
+const { STARTUP_ID } = require('../index.js')
 const METRICS = ['statements', 'branches', 'functions', 'lines']
 // Marker files: a directory holding one was written by this tool, so its
 // generated content may be replaced on the next run.

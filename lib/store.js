@@ -78,7 +78,10 @@ function exportCoverage(outDir, testIds, { part, allFiles = true } = {}) {
   return json === null ? null : toCoverageMap(JSON.parse(json))
 }
 
-/** A test's recorded coverage (both halves merged, or one with { part }), or null. */
+/** A test's recorded coverage (both halves merged, or one with { part }), or
+ * null. The server half holds every file the servers instrumented (zeros
+ * included, as a flush answers); the browser half the files that test's own
+ * pages loaded. */
 function readTestCoverage(outDir, testId, { part } = {}) {
   return exportCoverage(outDir, [testId], { part })
 }
@@ -112,7 +115,7 @@ function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } =
 
 /** Tests whose every hit counter another test hit too: [{ test, counters }].
  * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
-function redundantTests(outDir, { ignore = ['startup'] } = {}) {
+function redundantTests(outDir, { ignore = [require('../index.js').STARTUP_ID] } = {}) {
   if (!hasStore(outDir)) return []
   return native().redundant(storePath(outDir), ignore)
 }

@@ -3,12 +3,24 @@
 
 use std::sync::Arc;
 
-use cov_core::instrument::{self, InstrumentOptions, ModuleMode};
+use cov_core::instrument::{self, Form, InstrumentError, InstrumentOptions, ModuleMode};
 use cov_core::registry::Registry;
 use cov_core::tables::Tables;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use once_cell::sync::Lazy;
+
+/// The global through which instrumented code reaches the runtime.
+#[napi]
+pub const RUNTIME_GLOBAL: &str = instrument::RUNTIME_GLOBAL;
+
+/// How every instrumented file's header starts.
+#[napi]
+pub const HEADER_MARKER: &str = instrument::HEADER_MARKER;
+
+/// The test id of counts made outside any test.
+#[napi]
+pub const STARTUP_ID: &str = cov_core::STARTUP_ID;
 
 /// Process-wide state, shared by the main thread and worker threads (they
 /// load the same library).
@@ -20,12 +32,19 @@ static TABLES: Lazy<Tables> = Lazy::new(Tables::default);
 pub struct NativeInstrumentOptions {
     /// "unambiguous" (default), "module", "script" or "commonjs".
     pub source_type: Option<String>,
+    /// Default false.
     pub report_logic: Option<bool>,
+    /// Default none.
     pub ignore_class_methods: Option<Vec<String>>,
     /// Input source map as JSON text.
     pub input_source_map: Option<String>,
+    /// Default true.
     pub compose_source_map: Option<bool>,
+    /// Default false.
     pub source_map: Option<bool>,
+    /// Count into the page's `__coverage__` instead of this process's tables
+    /// (nothing is registered). Default false.
+    pub browser: Option<bool>,
 }
 
 #[napi(object)]
@@ -47,19 +66,31 @@ pub struct NativeInstrumentResult {
     pub error: Option<NativeInstrumentError>,
 }
 
-fn module_mode(s: Option<&str>) -> Result<ModuleMode> {
-    Ok(match s {
-        None | Some("unambiguous") => ModuleMode::Unambiguous,
-        Some("module") => ModuleMode::Module,
-        Some("script") => ModuleMode::Script,
-        Some("commonjs") => ModuleMode::CommonJs,
-        Some(other) => {
-            return Err(Error::new(
-                Status::InvalidArg,
-                format!("sourceType must be \"unambiguous\", \"module\", \"script\" or \"commonjs\", got {other:?}"),
-            ))
-        }
-    })
+/// Option defaults, as documented on `NativeInstrumentOptions` and in index.d.ts.
+impl TryFrom<NativeInstrumentOptions> for InstrumentOptions {
+    type Error = Error;
+
+    fn try_from(o: NativeInstrumentOptions) -> Result<Self> {
+        let mode = match o.source_type.as_deref() {
+            None => ModuleMode::default(),
+            Some(name) => name.parse().map_err(|reason: String| Error::new(Status::InvalidArg, reason))?,
+        };
+        Ok(InstrumentOptions {
+            mode,
+            report_logic: o.report_logic.unwrap_or(false),
+            ignore_class_methods: o.ignore_class_methods.unwrap_or_default(),
+            input_source_map: o.input_source_map,
+            compose_source_map: o.compose_source_map.unwrap_or(true),
+            source_map: o.source_map.unwrap_or(false),
+            form: if o.browser.unwrap_or(false) { Form::Browser } else { Form::Server },
+        })
+    }
+}
+
+impl From<InstrumentError> for NativeInstrumentError {
+    fn from(e: InstrumentError) -> Self {
+        NativeInstrumentError { kind: e.kind.as_str().to_string(), message: e.message, line: e.line, column: e.column }
+    }
 }
 
 /// Instrument `code`; a parse failure is returned as `error`, not thrown,
@@ -70,36 +101,21 @@ pub fn instrument(
     filename: String,
     options: Option<NativeInstrumentOptions>,
 ) -> Result<NativeInstrumentResult> {
-    let o = options.unwrap_or_default();
-    let opts = InstrumentOptions {
-        mode: module_mode(o.source_type.as_deref())?,
-        report_logic: o.report_logic.unwrap_or(false),
-        ignore_class_methods: o.ignore_class_methods.unwrap_or_default(),
-        input_source_map: o.input_source_map,
-        compose_source_map: o.compose_source_map.unwrap_or(true),
-        source_map: o.source_map.unwrap_or(false),
-    };
-    let id = REGISTRY.reserve();
-    match instrument::instrument(&code, &filename, id, &opts) {
-        Ok(out) if out.hash.is_empty() => {
-            Ok(NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: None, error: None })
+    let opts = InstrumentOptions::try_from(options.unwrap_or_default())?;
+    let browser = opts.form == Form::Browser;
+    let id = if browser { 0 } else { REGISTRY.reserve() };
+    Ok(match instrument::instrument(&code, &filename, id, &opts) {
+        // An `ignore file` hint: the code stays as it is.
+        Ok(None) => NativeInstrumentResult { code: Some(code), map: None, file_id: None, error: None },
+        Ok(Some(out)) if browser => {
+            NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: None, error: None }
         }
-        Ok(out) => {
+        Ok(Some(out)) => {
             REGISTRY.register(id, &filename, out.hash, out.counters, &out.files);
-            Ok(NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None })
+            NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None }
         }
-        Err(e) => Ok(NativeInstrumentResult {
-            code: None,
-            map: None,
-            file_id: None,
-            error: Some(NativeInstrumentError {
-                kind: e.kind.to_string(),
-                message: e.message,
-                line: e.line,
-                column: e.column,
-            }),
-        }),
-    }
+        Err(e) => NativeInstrumentResult { code: None, map: None, file_id: None, error: Some(e.into()) },
+    })
 }
 
 /// The header hash registered for a file id, to check that instrumented code

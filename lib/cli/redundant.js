@@ -2,6 +2,7 @@
 // `cov-als redundant`: tests that add no coverage of their own.
 
 const store = require('../store.js')
+const { STARTUP_ID } = require('../../index.js')
 const { CliError, UsageError, parse } = require('./errors.js')
 
 const HELP = `Usage: cov-als redundant <dir> [options]
@@ -34,7 +35,7 @@ function run(args, io) {
     io.stdout.write(JSON.stringify(found, null, 2) + '\n')
     return 0
   }
-  const total = store.listTests(dir).filter((t) => t !== 'startup').length
+  const total = store.listTests(dir).filter((t) => t !== STARTUP_ID).length
   io.stdout.write(`${found.length} of ${total} tests add no coverage of their own:\n`)
   for (const r of found) io.stdout.write(`  ${JSON.stringify(r.test)} (${r.counters} counters, all covered by other tests)\n`)
   return 0

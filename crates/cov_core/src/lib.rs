@@ -8,3 +8,7 @@ pub mod registry;
 pub mod source_map;
 pub mod store;
 pub mod tables;
+
+/// The test id of counts made outside any test (module initialisation,
+/// unscoped timers); the JS side gets it from the binding.
+pub const STARTUP_ID: &str = "startup";

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use once_cell::sync::OnceCell;
 use parking_lot::RwLock;
 
-use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Statement};
+use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Statement};
 use crate::store::{flat_counts, Unit};
 use crate::tables::Counts;
 
@@ -44,7 +44,7 @@ struct Rendered {
     unit: Unit,
 }
 
-type BranchKey = (&'static str, Location, Vec<Option<Location>>);
+type BranchKey = (BranchKind, Location, Vec<Option<Location>>);
 
 impl Report {
     fn new(path: &str) -> Self {

@@ -236,7 +236,7 @@ fn normalize(path: &str) -> String {
 /// istanbul-lib-source-maps does.
 pub fn compose(cov: &FileCoverage, map_json: &str, generated_file: &str) -> Result<Vec<FileCoverage>, InstrumentError> {
     let mapper = InputMap::parse(map_json).map_err(|e| InstrumentError {
-        kind: "sourceMap",
+        kind: crate::instrument::ErrorKind::SourceMap,
         filename: generated_file.to_string(),
         message: format!("invalid input source map: {e}"),
         line: 0,

@@ -2,6 +2,7 @@
 //! and return the instrumented code with its Istanbul coverage skeleton.
 
 mod edits;
+pub mod emit;
 mod hints;
 mod visitor;
 
@@ -13,13 +14,7 @@ use crate::coverage::FileCoverage;
 use crate::lines::LineIndex;
 use crate::source_map;
 
-/// The global through which instrumented code reaches the runtime. It works in
-/// CommonJS, ESM, bundler chunks and `new Function` bodies alike.
-pub const RUNTIME_GLOBAL: &str = "__cov_als_native__";
-
-/// Starts every instrumented file's header: how code already instrumented
-/// by us is recognised (and not instrumented twice).
-pub const HEADER_MARKER: &str = "/*cov-als-native*/";
+pub use emit::{names_for, Form, BROWSER_COVERAGE_GLOBAL, HEADER_MARKER, RUNTIME_GLOBAL};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModuleMode {
@@ -30,6 +25,23 @@ pub enum ModuleMode {
     Script,
     /// A script that may `return` at top level (CommonJS wrapper bodies).
     CommonJs,
+}
+
+impl std::str::FromStr for ModuleMode {
+    type Err = String;
+
+    /// The names of the JS option `sourceType`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "unambiguous" => Ok(ModuleMode::Unambiguous),
+            "module" => Ok(ModuleMode::Module),
+            "script" => Ok(ModuleMode::Script),
+            "commonjs" => Ok(ModuleMode::CommonJs),
+            other => Err(format!(
+                "sourceType must be \"unambiguous\", \"module\", \"script\" or \"commonjs\", got {other:?}"
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -44,6 +56,9 @@ pub struct InstrumentOptions {
     pub compose_source_map: bool,
     /// Also return a source map from the output back to `code`.
     pub source_map: bool,
+    /// Count into the Node runtime or into the page's `__coverage__`. The
+    /// browser form carries an input map on the coverage (never composes).
+    pub form: Form,
 }
 
 impl Default for InstrumentOptions {
@@ -55,16 +70,18 @@ impl Default for InstrumentOptions {
             input_source_map: None,
             compose_source_map: true,
             source_map: false,
+            form: Form::Server,
         }
     }
 }
 
+/// An instrumented file (`instrument` returns none for an `ignore file` hint).
 #[derive(Debug)]
 pub struct Instrumented {
     pub code: String,
     pub map: Option<String>,
     /// Coverage skeletons, one per reported file (several when a composed
-    /// input map names several sources; none for an `ignore file` hint).
+    /// input map names several sources).
     pub files: Vec<FileCoverage>,
     /// Length of the file's counter table.
     pub counters: u32,
@@ -73,10 +90,27 @@ pub struct Instrumented {
     pub hash: String,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The code does not parse.
+    Parse,
+    /// The input source map is unusable.
+    SourceMap,
+}
+
+impl ErrorKind {
+    /// The name the JS side receives.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Parse => "parse",
+            ErrorKind::SourceMap => "sourceMap",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstrumentError {
-    /// "parse" when the code does not parse, "sourceMap" when the input map is unusable.
-    pub kind: &'static str,
+    pub kind: ErrorKind,
     pub filename: String,
     pub message: String,
     /// 1-based line and 0-based column of the first error, when known.
@@ -92,23 +126,6 @@ impl std::fmt::Display for InstrumentError {
 
 impl std::error::Error for InstrumentError {}
 
-/// Identifier prefix for a file: `__cov_` + base-36 hash of its name.
-pub fn names_for(filename: &str) -> visitor::Names {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in filename.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    let mut digits = Vec::new();
-    let mut n = h >> 8;
-    while n > 0 {
-        digits.push(std::char::from_digit((n % 36) as u32, 36).unwrap_or('0'));
-        n /= 36;
-    }
-    let base: String = digits.into_iter().rev().collect();
-    visitor::Names { resolver: format!("__cov_{base}"), table: format!("__cov_{base}_c") }
-}
-
 fn source_type(filename: &str, mode: ModuleMode) -> SourceType {
     let base = SourceType::from_path(filename).unwrap_or_else(|_| SourceType::cjs());
     let base = if base.is_typescript() { base } else { base.with_jsx(true) };
@@ -121,12 +138,13 @@ fn source_type(filename: &str, mode: ModuleMode) -> SourceType {
 }
 
 /// Instrument `code`. `file_id` is the registry slot the emitted header names.
+/// `None`: an `ignore file` hint; the code stays as it is.
 pub fn instrument(
     code: &str,
     filename: &str,
     file_id: u32,
     options: &InstrumentOptions,
-) -> Result<Instrumented, InstrumentError> {
+) -> Result<Option<Instrumented>, InstrumentError> {
     let allocator = Allocator::default();
     let parse_options = ParseOptions {
         // As istanbul's autoWrap: CommonJS bodies may `return` at top level.
@@ -140,7 +158,7 @@ pub fn instrument(
         let offset = first.and_then(|e| e.labels.first()).map(|l| l.offset()).unwrap_or(0);
         let pos = LineIndex::new(code).position(offset.min(code.len() as u32));
         return Err(InstrumentError {
-            kind: "parse",
+            kind: ErrorKind::Parse,
             filename: filename.to_string(),
             message: first.map(|e| e.message.to_string()).unwrap_or_else(|| "unparseable input".into()),
             line: pos.line,
@@ -150,13 +168,7 @@ pub fn instrument(
     let program = ret.program;
     let hints = hints::Hints::new(code, &program.comments);
     if hints.ignore_file {
-        return Ok(Instrumented {
-            code: code.to_string(),
-            map: None,
-            files: Vec::new(),
-            counters: 0,
-            hash: String::new(),
-        });
+        return Ok(None);
     }
 
     let names = names_for(filename);
@@ -166,19 +178,20 @@ pub fn instrument(
         &names,
         &options.ignore_class_methods,
         options.report_logic,
+        options.form,
         filename.to_string(),
     );
     oxc_ast_visit::Visit::visit_program(&mut pass, &program);
-    // Istanbul drops branches left without paths (their keys stay gaps).
-    pass.cov.branches.retain(|b| !b.paths.is_empty());
+    let (mut cov, counters) = std::mem::take(&mut pass.cov).finish();
 
-    let mut files = match (&options.input_source_map, options.compose_source_map) {
-        (Some(map), true) => source_map::compose(&pass.cov, map, filename)?,
+    let compose = options.compose_source_map && options.form == Form::Server;
+    let mut files = match (&options.input_source_map, compose) {
+        (Some(map), true) => source_map::compose(&cov, map, filename)?,
         (Some(map), false) => {
-            pass.cov.input_source_map = Some(map.clone());
-            vec![std::mem::take(&mut pass.cov)]
+            cov.input_source_map = Some(map.clone());
+            vec![cov]
         }
-        (None, _) => vec![std::mem::take(&mut pass.cov)],
+        (None, _) => vec![cov],
     };
     files.retain(|f| !f.path.is_empty());
     // Ties the emitted header to this registration: same file name and code.
@@ -191,23 +204,25 @@ pub fn instrument(
         code[end..].find('\n').map_or(code.len(), |i| end + i + 1) as u32
     });
     let header_at = program.directives.last().map(|d| d.span.end).or(after_hashbang).unwrap_or(0);
-    let lead = if program.directives.is_empty() { "" } else { ";" };
-    let (r, c) = (&names.resolver, &names.table);
-    // A hoisted function, so that functions called before the module body
-    // runs (ES module cycles) can count; it replaces itself with the
-    // runtime's resolver on first call. Code that declares its own
-    // `globalThis` gets the global from a sloppy-mode function instead.
-    let global =
-        if pass.declares_global_this { "(function () {}).constructor(\"return this\")()" } else { "globalThis" };
-    let header = format!(
-        "{lead}{HEADER_MARKER}function {r}() {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return resolve(); }} var {c} = {r}();"
-    );
+    let global = if pass.declares_global_this { emit::Global::SloppyThis } else { emit::Global::GlobalThis };
+    let after_directives = !program.directives.is_empty();
+    let header = match options.form {
+        Form::Server => emit::header(&names, global, file_id, &hash, after_directives),
+        Form::Browser => {
+            let fc = &files[0];
+            let mut data = String::new();
+            fc.write_json_with_counts(&mut data, &fc.maps_json(), &hash, &|_| 0);
+            let mut path = String::new();
+            crate::coverage::write_json_string(&mut path, &fc.path);
+            emit::browser_header(&names, global, &path, &hash, &data, after_directives)
+        }
+    };
     let header =
         if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;
     edits.open(header_at, 0, header);
     let (out, map) = edits.apply(code, options.source_map.then_some(filename));
-    Ok(Instrumented { code: out, map, files, counters: pass.slots, hash })
+    Ok(Some(Instrumented { code: out, map, files, counters, hash }))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use super::*;
 
 fn run(code: &str) -> Instrumented {
-    instrument(code, "/t/x.js", 0, &InstrumentOptions::default()).expect("instruments")
+    instrument(code, "/t/x.js", 0, &InstrumentOptions::default()).expect("instruments").expect("not ignored")
 }
 
 #[test]
@@ -12,7 +12,7 @@ fn counts_statements_functions_and_branches_like_istanbul() {
     assert_eq!(fc.functions[0].name, "f");
     // if, return, return, f(1)
     assert_eq!(fc.statements.len(), 4);
-    let kinds: Vec<_> = fc.branches.iter().map(|b| b.kind).collect();
+    let kinds: Vec<_> = fc.branches.iter().map(|b| b.kind.as_str()).collect();
     assert_eq!(kinds, vec!["if", "cond-expr", "binary-expr"]);
     assert!(out.code.contains("__cov_"), "{}", out.code);
 }
@@ -28,9 +28,7 @@ fn unparseable_input_is_a_typed_error_with_position() {
 #[test]
 fn ignore_file_hint_leaves_code_alone() {
     let code = "/* istanbul ignore file */\nvar a = 1;";
-    let out = run(code);
-    assert_eq!(out.code, code);
-    assert!(out.files.is_empty());
+    assert!(instrument(code, "/t/x.js", 0, &InstrumentOptions::default()).expect("parses").is_none());
 }
 
 #[test]
@@ -62,7 +60,7 @@ fn generators_resolve_again_in_catch_and_finally() {
 #[test]
 fn output_source_map_points_back_at_the_input() {
     let opts = InstrumentOptions { source_map: true, ..Default::default() };
-    let out = instrument("a();\nb();\n", "/t/m.js", 0, &opts).unwrap();
+    let out = instrument("a();\nb();\n", "/t/m.js", 0, &opts).unwrap().unwrap();
     let map: serde_json::Value = serde_json::from_str(out.map.as_deref().unwrap()).unwrap();
     assert_eq!(map["sources"][0], "/t/m.js");
     assert!(!map["mappings"].as_str().unwrap().is_empty());
@@ -122,4 +120,23 @@ fn code_declaring_global_this_reaches_the_runtime_another_way() {
         .code
         .contains(".constructor(\"return this\")()"));
     assert!(!run("globalThis.x = 1;").code.contains(".constructor("));
+}
+
+#[test]
+fn browser_form_counts_into_istanbul_objects_not_the_runtime() {
+    let opts = InstrumentOptions { form: Form::Browser, ..Default::default() };
+    let out = instrument("function f(a) { return a ? 1 : 2 }", "/t/b.js", 0, &opts).unwrap().unwrap();
+    assert!(out.code.contains("g.__coverage__ || (g.__coverage__ = {})"), "{}", out.code);
+    assert!(!out.code.contains(RUNTIME_GLOBAL), "{}", out.code);
+    let c = names_for("/t/b.js").table;
+    for inc in [".f[0]++", ".s[0]++", ".b[0][0]++", ".b[0][1]++"] {
+        assert!(out.code.contains(&format!("{c}{inc}")), "{inc}: {}", out.code);
+    }
+    // The same maps as the server form.
+    let server = run_at("function f(a) { return a ? 1 : 2 }", "/t/b.js");
+    assert!(out.code.contains(&server.files[0].maps_json()));
+}
+
+fn run_at(code: &str, filename: &str) -> Instrumented {
+    instrument(code, filename, 0, &InstrumentOptions::default()).unwrap().unwrap()
 }

@@ -1,15 +1,7 @@
-//! The coverage pass: walks the oxc AST in Babel's order, numbers statements,
-//! functions and branches exactly as istanbul-lib-instrument's visitor does, and
-//! records text insertions that count them into the current test's table.
-//!
-//! Emitted shape (names per file, see `Names`):
-//! - file header:      `var R = <runtime>.file(id, hash); var C = R();`
-//! - function entry:   `var C = R(); C[f]++;` (resolved once per invocation)
-//! - counters:         `C[k]++` in bodies; `R()[k]++` where no body exists yet
-//!   (parameter defaults, class field initializers)
-//! - after each yield: `R.y(yield x, C = R())`, and at the top of catch and
-//!   finally blocks of generators (generators resume in the caller's context,
-//!   also through throw() and return())
+//! The coverage pass: walks the oxc AST in Babel's order, decides which
+//! statements, functions and branches istanbul-lib-instrument's visitor would
+//! count (the `CoverageBuilder` numbers them), and places the insertions of
+//! `emit` that count them into the current test's table.
 
 use std::collections::HashSet;
 
@@ -20,16 +12,10 @@ use oxc_span::{GetSpan, Span};
 use oxc_syntax::scope::ScopeFlags;
 
 use super::edits::Edits;
+use super::emit::{self, Form, Names, Site};
 use super::hints::{Hint, Hints};
-use crate::coverage::{Branch, BranchPath, FileCoverage, Function as FnEntry, Location, Statement as StmtEntry};
+use crate::coverage::{BranchId, BranchKind, CoverageBuilder, Location};
 use crate::lines::LineIndex;
-
-pub struct Names {
-    /// The file's resolver: `R()` returns the current test's table.
-    pub resolver: String,
-    /// The per-invocation table variable.
-    pub table: String,
-}
 
 #[derive(Clone, Copy)]
 enum Scope {
@@ -55,11 +41,9 @@ pub struct CoveragePass<'s, 'o> {
     hints: &'o Hints,
     names: &'o Names,
     ignore_class_methods: &'o [String],
-    report_logic: bool,
+    form: Form,
     pub edits: Edits,
-    pub cov: FileCoverage,
-    pub slots: u32,
-    next_branch_key: u32,
+    pub cov: CoverageBuilder,
     scopes: Vec<Scope>,
     /// Ignored subtrees being walked (only to re-resolve after yields).
     ignoring: u32,
@@ -97,6 +81,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         names: &'o Names,
         ignore_class_methods: &'o [String],
         report_logic: bool,
+        form: Form,
         path: String,
     ) -> Self {
         Self {
@@ -105,11 +90,9 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             hints,
             names,
             ignore_class_methods,
-            report_logic,
+            form,
             edits: Edits::default(),
-            cov: FileCoverage { path, report_logic, ..Default::default() },
-            slots: 0,
-            next_branch_key: 0,
+            cov: CoverageBuilder::new(path, report_logic),
             scopes: vec![Scope::Body { generator: false }],
             ignoring: 0,
             depth: 0,
@@ -132,53 +115,37 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         Location { start: self.lines.position(span.start), end: self.lines.position(span.end) }
     }
 
-    fn slot(&mut self) -> u32 {
-        self.slots += 1;
-        self.slots - 1
+    /// Where counters emitted now run.
+    fn site(&self) -> Site {
+        match self.scopes.last() {
+            Some(Scope::Body { .. }) => Site::Body,
+            _ => Site::Inline,
+        }
     }
 
     /// `C[k]++` or `R()[k]++`, depending on where the counter runs.
     fn inc(&self, slot: u32) -> String {
-        match self.scopes.last() {
-            Some(Scope::Body { .. }) => format!("{}[{slot}]++", self.names.table),
-            _ => format!("{}()[{slot}]++", self.names.resolver),
-        }
-    }
-
-    fn table_expr(&self) -> String {
-        match self.scopes.last() {
-            Some(Scope::Body { .. }) => self.names.table.clone(),
-            _ => format!("{}()", self.names.resolver),
-        }
+        emit::increment(self.names, self.site(), self.form, slot, self.cov.counter(slot))
     }
 
     fn new_statement(&mut self, span: Span) -> u32 {
-        let slot = self.slot();
         let loc = self.loc(span);
-        self.cov.statements.push(StmtEntry { loc, slot });
-        slot
+        self.cov.new_statement(loc)
     }
 
-    fn new_branch(&mut self, kind: &'static str, span: Span) -> usize {
-        let key = self.next_branch_key;
-        self.next_branch_key += 1;
+    fn new_branch(&mut self, kind: BranchKind, span: Span) -> BranchId {
         let loc = self.loc(span);
-        self.cov.branches.push(Branch { key, kind, loc, paths: Vec::new() });
-        self.cov.branches.len() - 1
+        self.cov.new_branch(kind, loc)
     }
 
-    fn add_path(&mut self, branch: usize, loc: Option<Location>) -> (u32, Option<u32>) {
-        let slot = self.slot();
-        let logic = self.report_logic && self.cov.branches[branch].kind == "binary-expr";
-        let true_slot = if logic { Some(self.slot()) } else { None };
-        self.cov.branches[branch].paths.push(BranchPath { loc, slot, true_slot });
-        (slot, true_slot)
+    fn add_path(&mut self, branch: BranchId, loc: Option<Location>) -> (u32, Option<u32>) {
+        self.cov.add_path(branch, loc)
     }
 
     /// Wrap an expression as `(increment, expr)`.
     fn wrap(&mut self, outer: Span, depth: u32, increment: String) {
-        self.edits.open(outer.start, depth, format!("({increment}, "));
-        self.edits.close(outer.end, depth, ")");
+        self.edits.open(outer.start, depth, emit::wrap_open(&increment));
+        self.edits.close(outer.end, depth, emit::WRAP_CLOSE);
     }
 
     fn hint(&self, start: u32) -> Option<Hint> {
@@ -203,6 +170,17 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
 
     fn ignored_by_hint(&self, start: u32) -> bool {
         self.hint(start) == Some(Hint::Next)
+    }
+
+    /// The one ignore check: inside an ignored subtree, or (given the node's
+    /// start) under an `ignore next` hint, walk the node with `walk` counting
+    /// nothing and return true; otherwise return false and let the caller cover it.
+    fn ignore(&mut self, hinted_at: Option<u32>, walk: impl FnOnce(&mut Self)) -> bool {
+        if self.ignoring > 0 || hinted_at.is_some_and(|start| self.ignored_by_hint(start)) {
+            self.walk_ignored(walk);
+            return true;
+        }
+        false
     }
 
     fn parent(&self) -> Option<AstType> {
@@ -289,17 +267,10 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             FunctionBodyRef::Expression(e) => e.without_parentheses().span(),
         };
         let loc = self.loc(body_span);
-        let counter = if site.counted {
-            let slot = self.slot();
-            let name = match site.id {
-                Some((n, _)) => n.to_string(),
-                None => format!("(anonymous_{})", self.cov.functions.len()),
-            };
-            self.cov.functions.push(FnEntry { name, decl, loc, slot });
-            format!(" {}[{slot}]++;", self.names.table)
-        } else {
-            String::new()
-        };
+        let slot = site.counted.then(|| self.cov.new_function(site.id.map(|(name, _)| name), decl, loc));
+        // Counted in the body, where the table variable is set.
+        let inc = slot.map(|s| emit::increment(self.names, Site::Body, self.form, s, self.cov.counter(s)));
+        let counter = emit::function_counter(inc.as_deref());
 
         self.children(kind, |this| {
             this.scopes.push(Scope::Inline);
@@ -307,19 +278,16 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             this.scopes.pop();
 
             this.scopes.push(Scope::Body { generator });
-            let (r, c) = (&this.names.resolver, &this.names.table);
             match body {
                 FunctionBodyRef::Block(b) => {
                     let at = match b.directives.last() {
                         Some(d) => d.span.end,
                         None => b.span.start + 1,
                     };
-                    let lead = if b.directives.is_empty() { "" } else { ";" };
-                    this.edits.open(at, node_depth + 1, format!("{lead}var {c} = {r}();{counter}"));
+                    let prologue = emit::body_prologue(this.names, &counter, !b.directives.is_empty());
+                    this.edits.open(at, node_depth + 1, prologue);
                     // A hint before the body's `{` ignores the body, not the function.
-                    if this.ignored_by_hint(b.span.start) {
-                        this.walk_ignored(|t| t.visit_function_body(b));
-                    } else {
+                    if !this.ignore(Some(b.span.start), |t| t.visit_function_body(b)) {
                         this.visit_function_body(b);
                     }
                 }
@@ -327,12 +295,9 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                     // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
                     let s = this.new_statement(e.without_parentheses().span());
                     let span = e.span();
-                    this.edits.open(
-                        span.start,
-                        node_depth + 1,
-                        format!("{{var {c} = {r}();{counter} {c}[{s}]++; return "),
-                    );
-                    this.edits.close(span.end, node_depth + 1, "}");
+                    let open = emit::expression_body_open(this.names, &counter, &this.inc(s));
+                    this.edits.open(span.start, node_depth + 1, open);
+                    this.edits.close(span.end, node_depth + 1, emit::EXPRESSION_BODY_CLOSE);
                     this.visit_expression(e);
                 }
             }
@@ -366,7 +331,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         if takes_hint && self.ignored_by_hint(whole.start) {
             return false;
         }
-        let b = self.new_branch("default-arg", whole);
+        let b = self.new_branch(BranchKind::DefaultArg, whole);
         let loc = self.loc(right.without_parentheses().span());
         let (slot, _) = self.add_path(b, Some(loc));
         let inc = self.inc(slot);
@@ -409,9 +374,17 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
     fn make_block(&mut self, body: &Statement<'_>, depth: u32) {
         if !matches!(body, Statement::BlockStatement(_)) {
             let span = body.span();
-            self.edits.open(span.start, depth, "{");
-            self.edits.close(span.end, depth, "}");
+            self.edits.open(span.start, depth, emit::BLOCK_OPEN);
+            self.edits.close(span.end, depth, emit::BLOCK_CLOSE);
         }
+    }
+
+    /// A loop or `with` body becomes a block (when counted), then the node is walked.
+    fn loop_body(&mut self, body: &Statement<'_>, walk: impl FnOnce(&mut Self)) {
+        if self.ignoring == 0 {
+            self.make_block(body, self.depth + 2);
+        }
+        walk(self);
     }
 
     /// Offset where a counter goes at the top of a (possibly made-up) block.
@@ -444,18 +417,15 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
 
     fn visit_statement(&mut self, s: &Statement<'a>) {
         let anchor = self.label_anchor.take();
-        if self.ignoring > 0 {
-            return walk::walk_statement(self, s);
-        }
         let span = s.span();
-        if Self::statement_takes_hint(s) && self.ignored_by_hint(span.start) {
-            return self.walk_ignored(|this| walk::walk_statement(this, s));
+        if self.ignore(Self::statement_takes_hint(s).then_some(span.start), |this| walk::walk_statement(this, s)) {
+            return;
         }
         let at = anchor.unwrap_or(span.start);
         if Self::is_counted_statement(s) {
             let slot = self.new_statement(span);
             let inc = self.inc(slot);
-            self.edits.open(at, self.depth + 1, format!("{inc};"));
+            self.edits.open(at, self.depth + 1, emit::statement(&inc));
         }
         if matches!(s, Statement::VariableDeclaration(_)) && self.parent_holds_statements() {
             self.next_hoist_anchor = Some(span.start);
@@ -471,30 +441,24 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     fn visit_block_statement(&mut self, it: &BlockStatement<'a>) {
         self.label_anchor = None;
         // try/catch/finally blocks come here, not through visit_statement.
-        if self.ignoring == 0 && self.ignored_by_hint(it.span.start) {
-            return self.walk_ignored(|this| walk::walk_block_statement(this, it));
+        if !self.ignore(Some(it.span.start), |this| walk::walk_block_statement(this, it)) {
+            walk::walk_block_statement(self, it);
         }
-        walk::walk_block_statement(self, it);
     }
 
     fn visit_variable_declaration(&mut self, it: &VariableDeclaration<'a>) {
         // Set by visit_statement / visit_export_named_declaration; a `for` head
         // never sets it, so its declarators are wrapped in place.
         let saved = std::mem::replace(&mut self.hoist_anchor, self.next_hoist_anchor.take());
-        if self.ignoring == 0 && self.ignored_by_hint(it.span.start) {
-            self.walk_ignored(|this| walk::walk_variable_declaration(this, it));
-        } else {
+        if !self.ignore(Some(it.span.start), |this| walk::walk_variable_declaration(this, it)) {
             walk::walk_variable_declaration(self, it);
         }
         self.hoist_anchor = saved;
     }
 
     fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
-        if self.ignoring > 0 {
-            return walk::walk_variable_declarator(self, it);
-        }
-        if self.ignored_by_hint(it.span.start) {
-            return self.walk_ignored(|this| walk::walk_variable_declarator(this, it));
+        if self.ignore(Some(it.span.start), |this| walk::walk_variable_declarator(this, it)) {
+            return;
         }
         if let Some(init) = &it.init {
             let inner = init.without_parentheses();
@@ -507,7 +471,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
                     | Expression::ClassExpression(_)
             );
             match (hoistable, self.hoist_anchor) {
-                (true, Some(at)) => self.edits.open(at, self.depth, format!("{inc};")),
+                (true, Some(at)) => self.edits.open(at, self.depth, emit::statement(&inc)),
                 _ => self.wrap_replacing(init, self.depth + 2, inc),
             }
         }
@@ -515,8 +479,8 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
-        if self.ignoring > 0 {
-            return walk::walk_if_statement(self, it);
+        if self.ignore(None, |this| walk::walk_if_statement(this, it)) {
+            return;
         }
         let d = self.depth + 1;
         let hint = self.hint(it.span.start);
@@ -524,19 +488,19 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         if let Some(alt) = &it.alternate {
             self.make_block(alt, d + 1);
         }
-        let b = self.new_branch("if", it.span);
+        let b = self.new_branch(BranchKind::If, it.span);
         if hint != Some(Hint::If) {
             let (slot, _) = self.add_path(b, Some(self.loc(it.span)));
             let inc = self.inc(slot);
-            self.edits.open(Self::block_top(&it.consequent), d + 1, format!("{inc};"));
+            self.edits.open(Self::block_top(&it.consequent), d + 1, emit::statement(&inc));
         }
         if hint != Some(Hint::Else) {
             let loc = it.alternate.as_ref().map(|a| self.loc(a.span()));
             let (slot, _) = self.add_path(b, loc);
             let inc = self.inc(slot);
             match &it.alternate {
-                Some(alt) => self.edits.open(Self::block_top(alt), d + 1, format!("{inc};")),
-                None => self.edits.close(it.span.end, d, format!(" else {{ {inc}; }}")),
+                Some(alt) => self.edits.open(Self::block_top(alt), d + 1, emit::statement(&inc)),
+                None => self.edits.close(it.span.end, d, emit::else_counter(&inc)),
             }
         }
         self.children(AstKind::IfStatement(self.alloc(it)), |this| {
@@ -557,78 +521,56 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_for_statement(&mut self, it: &ForStatement<'a>) {
-        if self.ignoring == 0 {
-            self.make_block(&it.body, self.depth + 2);
-        }
-        walk::walk_for_statement(self, it);
+        self.loop_body(&it.body, |this| walk::walk_for_statement(this, it));
     }
 
     fn visit_for_in_statement(&mut self, it: &ForInStatement<'a>) {
-        if self.ignoring == 0 {
-            self.make_block(&it.body, self.depth + 2);
-        }
-        walk::walk_for_in_statement(self, it);
+        self.loop_body(&it.body, |this| walk::walk_for_in_statement(this, it));
     }
 
     fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
-        if self.ignoring == 0 {
-            self.make_block(&it.body, self.depth + 2);
-        }
-        walk::walk_for_of_statement(self, it);
+        self.loop_body(&it.body, |this| walk::walk_for_of_statement(this, it));
     }
 
     fn visit_while_statement(&mut self, it: &WhileStatement<'a>) {
-        if self.ignoring == 0 {
-            self.make_block(&it.body, self.depth + 2);
-        }
-        walk::walk_while_statement(self, it);
+        self.loop_body(&it.body, |this| walk::walk_while_statement(this, it));
     }
 
     fn visit_do_while_statement(&mut self, it: &DoWhileStatement<'a>) {
-        if self.ignoring == 0 {
-            self.make_block(&it.body, self.depth + 2);
-        }
-        walk::walk_do_while_statement(self, it);
+        self.loop_body(&it.body, |this| walk::walk_do_while_statement(this, it));
     }
 
     fn visit_with_statement(&mut self, it: &WithStatement<'a>) {
-        if self.ignoring == 0 {
-            self.make_block(&it.body, self.depth + 2);
-        }
-        walk::walk_with_statement(self, it);
+        self.loop_body(&it.body, |this| walk::walk_with_statement(this, it));
     }
 
     fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
-        if self.ignoring > 0 {
-            return walk::walk_switch_statement(self, it);
+        if self.ignore(None, |this| walk::walk_switch_statement(this, it)) {
+            return;
         }
         let d = self.depth + 1;
-        let b = self.new_branch("switch", it.span);
+        let b = self.new_branch(BranchKind::Switch, it.span);
         self.children(AstKind::SwitchStatement(self.alloc(it)), |this| {
             this.visit_expression(&it.discriminant);
             for case in &it.cases {
-                if this.ignored_by_hint(case.span.start) {
-                    this.walk_ignored(|t| t.visit_switch_case(case));
+                if this.ignore(Some(case.span.start), |t| t.visit_switch_case(case)) {
                     continue;
                 }
                 let (slot, _) = this.add_path(b, Some(this.loc(case.span)));
                 let inc = this.inc(slot);
                 let from = case.test.as_ref().map_or(case.span.start, |t| t.span().end);
-                this.edits.open(this.after_case_colon(from), d + 1, format!("{inc};"));
+                this.edits.open(this.after_case_colon(from), d + 1, emit::statement(&inc));
                 this.visit_switch_case(case);
             }
         });
     }
 
     fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
-        if self.ignoring > 0 {
-            return walk::walk_conditional_expression(self, it);
-        }
-        if self.ignored_by_hint(it.span.start) {
-            return self.walk_ignored(|this| walk::walk_conditional_expression(this, it));
+        if self.ignore(Some(it.span.start), |this| walk::walk_conditional_expression(this, it)) {
+            return;
         }
         let d = self.depth + 1;
-        let b = self.new_branch("cond-expr", it.span);
+        let b = self.new_branch(BranchKind::CondExpr, it.span);
         for arm in [&it.consequent, &it.alternate] {
             let inner = arm.without_parentheses().span();
             if !self.ignored_by_hint(inner.start) {
@@ -641,18 +583,15 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_logical_expression(&mut self, it: &LogicalExpression<'a>) {
-        if self.ignoring > 0 {
-            return walk::walk_logical_expression(self, it);
-        }
-        if self.ignored_by_hint(it.span.start) {
-            return self.walk_ignored(|this| walk::walk_logical_expression(this, it));
+        if self.ignore(Some(it.span.start), |this| walk::walk_logical_expression(this, it)) {
+            return;
         }
         if !self.nested_logicals.contains(&(it.span.start, it.span.end)) {
             let d = self.depth + 1;
             let mut leaves = Vec::new();
             self.find_leaves(&it.left, &mut leaves);
             self.find_leaves(&it.right, &mut leaves);
-            let b = self.new_branch("binary-expr", it.span);
+            let b = self.new_branch(BranchKind::BinaryExpr, it.span);
             for leaf in leaves {
                 let inner = leaf.without_parentheses().span();
                 if self.ignored_by_hint(inner.start) {
@@ -662,10 +601,9 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
                 let inc = self.inc(slot);
                 match true_slot {
                     Some(t) => {
-                        let table = self.table_expr();
-                        let r = &self.names.resolver;
-                        self.edits.open(leaf.span().start, d + 1, format!("({inc}, {r}.t({table}, {t}, "));
-                        self.edits.close(leaf.span().end, d + 1, "))");
+                        let open = emit::logic_open(self.names, self.site(), self.form, &inc, t, self.cov.counter(t));
+                        self.edits.open(leaf.span().start, d + 1, open);
+                        self.edits.close(leaf.span().end, d + 1, emit::LOGIC_CLOSE);
                     }
                     None => self.wrap(leaf.span(), d + 1, inc),
                 }
@@ -677,9 +615,12 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
         // `a ||= b`, `a &&= b`, `a ??= b`: two paths, like `a || b` (not in
         // istanbul-lib-instrument 6, which leaves them uncounted).
-        if self.ignoring == 0 && it.operator.is_logical() {
+        if self.ignore(None, |this| walk::walk_assignment_expression(this, it)) {
+            return;
+        }
+        if it.operator.is_logical() {
             let d = self.depth + 1;
-            let b = self.new_branch("binary-expr", it.span);
+            let b = self.new_branch(BranchKind::BinaryExpr, it.span);
             let (left_slot, _) = self.add_path(b, Some(self.loc(it.left.span())));
             let right = it.right.without_parentheses().span();
             let (right_slot, _) = self.add_path(b, Some(self.loc(right)));
@@ -727,9 +668,8 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         // The body resumes in the context of whoever calls next(): resolve again.
         if let Some(Scope::Body { generator: true }) = self.scopes.last() {
             let d = self.depth + 1;
-            let (r, c) = (&self.names.resolver, &self.names.table);
-            self.edits.open(it.span.start, d, format!("{r}.y("));
-            self.edits.close(it.span.end, d, format!(", {c} = {r}())"));
+            self.edits.open(it.span.start, d, emit::yield_open(self.names));
+            self.edits.close(it.span.end, d, emit::yield_close(self.names));
         }
         walk::walk_yield_expression(self, it);
     }
@@ -746,11 +686,9 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         // is a catch or finally block, so those resolve again too.
         if let Some(Scope::Body { generator: true }) = self.scopes.last() {
             let d = self.depth + 1;
-            let (r, c) = (&self.names.resolver, &self.names.table);
             let blocks = it.handler.iter().map(|h| h.body.span).chain(it.finalizer.iter().map(|f| f.span));
-            let edits: Vec<_> = blocks.map(|span| (span.start + 1, format!("{c} = {r}();"))).collect();
-            for (at, text) in edits {
-                self.edits.open(at, d + 1, text);
+            for span in blocks {
+                self.edits.open(span.start + 1, d + 1, emit::re_resolve(self.names));
             }
         }
         walk::walk_try_statement(self, it);
@@ -818,8 +756,8 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
-        if self.ignoring > 0 || self.ignored_by_hint(it.span.start) {
-            return self.walk_ignored(|this| walk::walk_property_definition(this, it));
+        if self.ignore(Some(it.span.start), |this| walk::walk_property_definition(this, it)) {
+            return;
         }
         self.children(AstKind::PropertyDefinition(self.alloc(it)), |this| {
             this.visit_property_key(&it.key);
@@ -843,12 +781,11 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_static_block(&mut self, it: &StaticBlock<'a>) {
-        if self.ignoring > 0 {
-            return walk::walk_static_block(self, it);
+        if self.ignore(None, |this| walk::walk_static_block(this, it)) {
+            return;
         }
         let at = self.after_brace(it.span.start);
-        let (r, c) = (&self.names.resolver, &self.names.table);
-        self.edits.open(at, self.depth + 1, format!("var {c} = {r}();"));
+        self.edits.open(at, self.depth + 1, emit::static_block_prologue(self.names));
         self.scopes.push(Scope::Body { generator: false });
         walk::walk_static_block(self, it);
         self.scopes.pop();
@@ -865,10 +802,10 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         }
         // Declarations take hints (`export default /* hint */ class {}` too);
         // class expressions do not: Istanbul does not visit them.
-        if self.ignoring == 0 && it.r#type == ClassType::ClassDeclaration && self.ignored_by_hint(it.span.start) {
-            return self.walk_ignored(|this| walk::walk_class(this, it));
+        let declaration = it.r#type == ClassType::ClassDeclaration;
+        if !self.ignore(declaration.then_some(it.span.start), |this| walk::walk_class(this, it)) {
+            walk::walk_class(self, it);
         }
-        walk::walk_class(self, it);
     }
 
     fn visit_export_declaration(&mut self, it: &ExportDeclaration<'a>) {

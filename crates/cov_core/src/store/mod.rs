@@ -240,13 +240,14 @@ impl Store {
     }
 
     /// Istanbul file coverages (JSON array, sorted by path) of `tests` in
-    /// `part`. With `all_units`, the units of that part no chosen test touched
-    /// come too, with zero counts (what a full flush answers).
+    /// `part`. With `all_units`, the server units no chosen test touched come
+    /// too, with zero counts (what a full flush answers). Browser units come
+    /// only from the chosen tests' own hits: another test's pages loaded them.
     pub fn export(&self, tests: Option<&[String]>, part: Option<&str>, all_units: bool) -> Result<Option<String>> {
         let Some(mut counts) = self.counts(tests, part)? else { return Ok(None) };
-        if all_units {
-            let mut stmt = self.conn.prepare("SELECT hash FROM units WHERE ?1 IS NULL OR part = ?1")?;
-            let hashes = stmt.query_map([part], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        if all_units && part.is_none_or(|p| p == "server") {
+            let mut stmt = self.conn.prepare("SELECT hash FROM units WHERE part = 'server'")?;
+            let hashes = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
             for h in hashes {
                 counts.entry(h).or_default();
             }

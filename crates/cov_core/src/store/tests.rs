@@ -1,5 +1,5 @@
 use super::*;
-use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Position, Statement};
+use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Position, Statement};
 use crate::registry::Registry;
 use crate::tables::Counts;
 use serde_json::{json, Value};
@@ -15,7 +15,7 @@ fn skeleton(path: &str) -> FileCoverage {
         functions: vec![Function { name: "f".into(), decl: loc(1), loc: loc(1), slot: 2 }],
         branches: vec![Branch {
             key: 0,
-            kind: "binary-expr",
+            kind: BranchKind::BinaryExpr,
             loc: loc(2),
             paths: vec![
                 BranchPath { loc: Some(loc(2)), slot: 3, true_slot: Some(5) },

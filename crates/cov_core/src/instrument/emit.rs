@@ -1,0 +1,205 @@
+//! Every piece of code the instrumenter inserts, as named functions (istanbul
+//! keeps them as named templates). The visitor decides where they go.
+//!
+//! Emitted shape (names per file, see `Names`):
+//! - file header:      `function R() {..} var C = R();` (`header`)
+//! - function entry:   `var C = R(); C[f]++;` (resolved once per invocation)
+//! - counters:         `C[k]++` in bodies; `R()[k]++` where no body exists yet
+//!   (parameter defaults, class field initializers)
+//! - after each yield: `R.y(yield x, C = R())`, and at the top of catch and
+//!   finally blocks of generators (generators resume in the caller's context,
+//!   also through throw() and return())
+
+use crate::coverage::{fnv1a, Counter};
+
+/// The global through which instrumented code reaches the runtime. It works in
+/// CommonJS, ESM, bundler chunks and `new Function` bodies alike.
+pub const RUNTIME_GLOBAL: &str = "__cov_als_native__";
+
+/// Starts every instrumented file's header: how code already instrumented
+/// by us is recognised (and not instrumented twice).
+pub const HEADER_MARKER: &str = "/*cov-als-native*/";
+
+/// The identifiers one file's instrumentation uses.
+pub struct Names {
+    /// The file's resolver: `R()` returns the current test's table.
+    pub resolver: String,
+    /// The per-invocation table variable.
+    pub table: String,
+}
+
+/// Identifier prefix for a file: `__cov_` + base-36 hash of its name.
+pub fn names_for(filename: &str) -> Names {
+    let mut digits = Vec::new();
+    let mut n = fnv1a(filename) >> 8;
+    while n > 0 {
+        digits.push(std::char::from_digit((n % 36) as u32, 36).unwrap_or('0'));
+        n /= 36;
+    }
+    let base: String = digits.into_iter().rev().collect();
+    Names { resolver: format!("__cov_{base}"), table: format!("__cov_{base}_c") }
+}
+
+/// Which runtime the code counts into.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Form {
+    /// Per-test tables of the Node runtime (`<RUNTIME_GLOBAL>.file(id, hash)`).
+    #[default]
+    Server,
+    /// Istanbul's own global object, `__coverage__[path]` with `s`/`f`/`b`
+    /// counters, as babel-plugin-istanbul emits: for pages, one per test.
+    Browser,
+}
+
+/// Istanbul's default coverage variable, read by nyc and Playwright fixtures.
+pub const BROWSER_COVERAGE_GLOBAL: &str = "__coverage__";
+
+/// Where a counter runs: in a body of ours (its table variable is set) or
+/// where no body exists yet, resolving at each count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Site {
+    Body,
+    Inline,
+}
+
+/// The expression for the current test's table: `C` or `R()`.
+pub fn table(names: &Names, site: Site) -> String {
+    match site {
+        Site::Body => names.table.clone(),
+        Site::Inline => format!("{}()", names.resolver),
+    }
+}
+
+/// `C[k]++` or `R()[k]++`; in the browser form `C.s[i]++`, `C.f[i]++`, `C.b[k][p]++`.
+pub fn increment(names: &Names, site: Site, form: Form, slot: u32, counter: Counter) -> String {
+    let table = table(names, site);
+    match (form, counter) {
+        (Form::Server, _) => format!("{table}[{slot}]++"),
+        (Form::Browser, Counter::Statement(i)) => format!("{table}.s[{i}]++"),
+        (Form::Browser, Counter::Function(i)) => format!("{table}.f[{i}]++"),
+        (Form::Browser, Counter::Branch { key, path }) => format!("{table}.b[{key}][{path}]++"),
+        (Form::Browser, Counter::BranchTrue { key, path }) => format!("{table}.bT[{key}][{path}]++"),
+    }
+}
+
+/// A counter as a statement of its own.
+pub fn statement(increment: &str) -> String {
+    format!("{increment};")
+}
+
+/// Opens `(increment, expr)`; `WRAP_CLOSE` closes it.
+pub fn wrap_open(increment: &str) -> String {
+    format!("({increment}, ")
+}
+pub const WRAP_CLOSE: &str = ")";
+
+/// Opens `(increment, R.t(table, slot, leaf))`: counts a logical leaf and,
+/// through the runtime, its truthiness (reportLogic). `LOGIC_CLOSE` closes it.
+pub fn logic_open(names: &Names, site: Site, form: Form, increment: &str, true_slot: u32, counter: Counter) -> String {
+    let (table, slot) = match (form, counter) {
+        (Form::Browser, Counter::BranchTrue { key, path }) => (format!("{}.bT[{key}]", table(names, site)), path),
+        _ => (table(names, site), true_slot),
+    };
+    format!("({increment}, {}.t({table}, {slot}, ", names.resolver)
+}
+pub const LOGIC_CLOSE: &str = "))";
+
+/// The implicit `else` of an `if`, counted.
+pub fn else_counter(increment: &str) -> String {
+    format!(" else {{ {increment}; }}")
+}
+
+/// Braces around a single-statement body (Istanbul's `makeBlock`).
+pub const BLOCK_OPEN: &str = "{";
+pub const BLOCK_CLOSE: &str = "}";
+
+/// The function-entry counter that follows a prologue (empty when the
+/// function is not counted).
+pub fn function_counter(increment: Option<&str>) -> String {
+    increment.map(|inc| format!(" {inc};")).unwrap_or_default()
+}
+
+/// Top of a block body: resolve the table once per invocation, then count
+/// the function. `after_directives`: the body has a directive prologue, which
+/// must stay first (the `;` ends its last directive).
+pub fn body_prologue(names: &Names, function_counter: &str, after_directives: bool) -> String {
+    let lead = if after_directives { ";" } else { "" };
+    format!("{lead}var {} = {}();{function_counter}", names.table, names.resolver)
+}
+
+/// Opens an arrow's expression body as a block (`=> expr` becomes
+/// `=> {..; return expr}`, as Istanbul does), counting the return statement.
+/// `EXPRESSION_BODY_CLOSE` closes it.
+pub fn expression_body_open(names: &Names, function_counter: &str, return_increment: &str) -> String {
+    let (r, c) = (&names.resolver, &names.table);
+    format!("{{var {c} = {r}();{function_counter} {return_increment}; return ")
+}
+pub const EXPRESSION_BODY_CLOSE: &str = "}";
+
+/// Top of a class static block: it runs once, in its own context.
+pub fn static_block_prologue(names: &Names) -> String {
+    format!("var {} = {}();", names.table, names.resolver)
+}
+
+/// Re-resolution where a generator resumes: opens `R.y(yield x`, which
+/// `yield_close` ends with `, C = R())`.
+pub fn yield_open(names: &Names) -> String {
+    format!("{}.y(", names.resolver)
+}
+pub fn yield_close(names: &Names) -> String {
+    format!(", {} = {}())", names.table, names.resolver)
+}
+
+/// Re-resolution at the top of a generator's catch and finally blocks.
+pub fn re_resolve(names: &Names) -> String {
+    format!("{} = {}();", names.table, names.resolver)
+}
+
+/// What the header reads the runtime from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Global {
+    /// `globalThis`.
+    GlobalThis,
+    /// A sloppy-mode function's `this`, for code that declares its own
+    /// `globalThis` (a `let globalThis` is in its temporal dead zone there).
+    SloppyThis,
+}
+
+/// The file header: a hoisted resolver function, so that functions called
+/// before the module body runs (ES module cycles) can count; it replaces
+/// itself with the runtime's resolver on first call. Then the top-level table.
+pub fn header(names: &Names, global: Global, file_id: u32, hash: &str, after_directives: bool) -> String {
+    let lead = if after_directives { ";" } else { "" };
+    let (r, c) = (&names.resolver, &names.table);
+    let global = match global {
+        Global::GlobalThis => "globalThis",
+        Global::SloppyThis => "(function () {}).constructor(\"return this\")()",
+    };
+    format!(
+        "{lead}{HEADER_MARKER}function {r}() {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return resolve(); }} var {c} = {r}();"
+    )
+}
+
+/// The browser form's header: the same hoisted resolver shape, over the
+/// page's `__coverage__[path]` (created from `coverage_json`, Istanbul's
+/// file coverage with zero counts, unless a same-hash entry exists). Its
+/// `y` and `t` are the server runtime's (resume value, truthiness count).
+pub fn browser_header(
+    names: &Names,
+    global: Global,
+    path_json: &str,
+    hash: &str,
+    coverage_json: &str,
+    after_directives: bool,
+) -> String {
+    let lead = if after_directives { ";" } else { "" };
+    let (r, c) = (&names.resolver, &names.table);
+    let global = match global {
+        Global::GlobalThis => "globalThis",
+        Global::SloppyThis => "(function () {}).constructor(\"return this\")()",
+    };
+    let all = BROWSER_COVERAGE_GLOBAL;
+    format!(
+        "{lead}{HEADER_MARKER}function {r}() {{ var g = {global}; var all = g.{all} || (g.{all} = {{}}); var fc = all[{path_json}]; if (!fc || fc.hash !== \"{hash}\") fc = all[{path_json}] = {coverage_json}; var resolve = function () {{ return fc; }}; resolve.y = function (v) {{ return v; }}; resolve.t = function (t, k, v) {{ if (v && (!Array.isArray(v) || v.length) && (Object.getPrototypeOf(v) !== Object.prototype || Object.values(v).length)) t[k]++; return v; }}; {r} = resolve; return fc; }} var {c} = {r}();"
+    )
+}
