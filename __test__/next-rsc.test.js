@@ -9,6 +9,9 @@
 // test (both projects merged), keyed by the original .ts/.tsx files, exact
 // counts where the app makes them deterministic (2 = one run per project),
 // and the browser half (V8 through the client bundles' source maps).
+// The builds have `output: 'standalone'` too (it changes nothing `next start`
+// serves): the same suite then runs against the standalone server.js
+// (NEXT_STANDALONE=1), and each test's server half must equal next start's.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -92,28 +95,34 @@ function freePort() {
   })
 }
 
-async function runExample(builder) {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-next-${builder}-`))
+// scripts/node-lines.js reuses the builds `npm test` made (two builds, not
+// two per Node line) and runs the standalone leg only on the first line.
+const REUSE_BUILD = process.env.COV_ALS_NEXT_REUSE_BUILD === '1'
+const spawnOptions = { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60 * 1000 }
+
+/** Builds of its own (.next-test*), so that `npm run demo` can run meanwhile; with the standalone server. */
+function build(builder) {
+  const distDir = builder === 'webpack' ? '.next-test-webpack' : '.next-test'
+  if (REUSE_BUILD && fs.existsSync(path.join(APP, distDir, 'BUILD_ID'))) return distDir
+  const run = spawnSync(process.execPath, [RUN, ...(builder === 'webpack' ? ['--webpack'] : []), '--standalone', '--dist-dir', distDir], {
+    ...spawnOptions,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
+  assert.equal(run.status, 0, `next build (${builder}) failed:\n${`${run.stdout}\n${run.stderr}`.slice(-20000)}`)
+  return distDir
+}
+
+/** The example's Playwright suite against `next start` of `distDir`, or its standalone server.js. */
+async function runExample(builder, distDir, { standalone = false } = {}) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-next-${builder}${standalone ? '-standalone' : ''}-`))
   const pwJson = path.join(out, 'playwright.json')
   const started = Date.now()
-  // Builds of its own (.next-test*), so that `npm run demo` can run meanwhile.
-  const distDir = builder === 'webpack' ? '.next-test-webpack' : '.next-test'
-  const spawnOptions = { cwd: REPO, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60 * 1000 }
-  // scripts/node-lines.js reuses the builds `npm test` made: two builds, not two per Node line.
-  const reuse = process.env.COV_ALS_NEXT_REUSE_BUILD === '1' && fs.existsSync(path.join(APP, distDir, 'BUILD_ID'))
-  if (!reuse) {
-    const build = spawnSync(process.execPath, [RUN, ...(builder === 'webpack' ? ['--webpack'] : []), '--dist-dir', distDir], {
-      ...spawnOptions,
-      env: { ...process.env, NODE_OPTIONS: '' },
-    })
-    assert.equal(build.status, 0, `next build (${builder}) failed:\n${`${build.stdout}\n${build.stderr}`.slice(-20000)}`)
-  }
-  const built = Date.now()
   const env = {
     ...process.env,
     NODE_OPTIONS: '',
     NEXT_BUILDER: builder,
     NEXT_DIST_DIR: distDir,
+    NEXT_STANDALONE: standalone ? '1' : '',
     COV_OUT: out,
     PORT: String(await freePort()),
     PW_JSON_REPORT: pwJson,
@@ -122,7 +131,11 @@ async function runExample(builder) {
   for (const k of Object.keys(env)) if (k.startsWith('COV_ALS')) delete env[k]
   const run = spawnSync(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', path.join(APP, 'playwright.config.js')], { ...spawnOptions, env })
   const output = `${run.stdout}\n${run.stderr}`
-  assert.equal(run.status, 0, `playwright test (${builder}) failed (${run.error ? run.error.message : `exit ${run.status}`}):\n${output.slice(-20000)}`)
+  assert.equal(
+    run.status,
+    0,
+    `playwright test (${builder}${standalone ? ', standalone' : ''}) failed (${run.error ? run.error.message : `exit ${run.status}`}):\n${output.slice(-20000)}`,
+  )
   const dir = path.join(out, 'tests')
   const byId = {}
   const browserById = {}
@@ -132,7 +145,6 @@ async function runExample(builder) {
     browserById[id] = readTestCoverage(dir, id, { part: 'browser' })
     bothById[id] = readTestCoverage(dir, id)
   }
-  const times = { build: built - started, suite: Date.now() - built }
   return {
     out,
     output,
@@ -140,7 +152,6 @@ async function runExample(builder) {
     byId,
     browserById,
     bothById,
-    times,
     seconds: Math.round((Date.now() - started) / 1000),
   }
 }
@@ -316,13 +327,55 @@ function missingStatements(coverage, rel) {
   return want.filter((l) => !have.has(`${l.start.line}:${l.start.column}`)).map((l) => `${rel}:${l.start.line}:${l.start.column + 1}`)
 }
 
+/** A file's server-half coverage without what may name the build it came from: its maps and counts. */
+function countsOf(coverage) {
+  const out = {}
+  for (const [file, { path: p, statementMap, fnMap, branchMap, s, f, b }] of Object.entries(coverage))
+    out[file] = { path: p, statementMap, fnMap, branchMap, s, f, b }
+  return out
+}
+
+const fnTotal = (coverage) => Object.values(coverage).reduce((n, fc) => n + Object.values(fc.f).reduce((a, b) => a + b, 0), 0)
+
+/** Files below `dir`, relative to it. */
+const filesUnder = (dir) => fs.readdirSync(dir, { recursive: true }).map(String)
+
+// The same builds, the same suite, the standalone server.js: each test's
+// server half equals next start's, counts and maps (the copy's chunks are
+// the build's, their maps found in <distDir>/server). The browser half may
+// differ between runs (timing of what V8 saw load), so only its behaviour is checked.
+function checkStandalone(builder, distDir, started, standalone) {
+  assert.match(standalone.pw.config.webServer.command, /\/standalone\/.*server\.js"?$/, 'Playwright started the standalone server.js')
+  assert.equal(standalone.pw.stats.expected, 28, 'all 28 runs passed against the standalone server')
+  assert.equal(standalone.pw.stats.unexpected, 0)
+  assert.deepEqual(Object.keys(standalone.byId).sort(), [...TEST_IDS, 'startup'].sort())
+  for (const id of TEST_IDS) {
+    // Not vacuous: every test but the prerendered page ran app code.
+    if (id !== 'pages.spec.ts › the about page is prerendered at build time') assert.ok(fnTotal(started.byId[id]) > 0, `${builder}: "${id}" counted functions`)
+    assert.deepEqual(
+      countsOf(standalone.byId[id]),
+      countsOf(started.byId[id]),
+      `${builder}: the server half of "${id}" from the standalone server equals next start's`,
+    )
+  }
+  // With Turbopack the copy lacks the maps of the chunks with app code: the
+  // reports above named app/**/*.tsx through the maps found in the build.
+  const copy = path.dirname(require(RUN).standaloneServer(distDir))
+  const maps = filesUnder(path.join(copy, distDir, 'server')).filter((f) => f.endsWith('.map'))
+  const buildMaps = filesUnder(path.join(APP, distDir, 'server')).filter((f) => f.endsWith('.map'))
+  if (builder === 'turbopack') assert.ok(maps.length < buildMaps.length, `the copy has ${maps.length} of ${buildMaps.length} maps`)
+}
+
 for (const builder of ['turbopack', 'webpack']) {
   test(
-    `Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite`,
-    { skip, timeout: 15 * 60 * 1000 },
+    `Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite, then from the standalone server`,
+    { skip, timeout: 30 * 60 * 1000 },
     async (t) => {
-      const result = await runExample(builder)
-      t.diagnostic(`${builder}: ${result.seconds} s in all; ms: ${JSON.stringify(result.times)}`)
+      const t0 = Date.now()
+      const distDir = build(builder)
+      t.diagnostic(`${builder}: next build ${Math.round((Date.now() - t0) / 1000)} s${REUSE_BUILD ? ' (reused)' : ''}`)
+      const result = await runExample(builder, distDir)
+      t.diagnostic(`${builder}: suite against next start ${result.seconds} s`)
       checkReports(builder, result)
       await t.test('the browser half: client code the test ran in the browser, nothing else', () => checkBrowserHalf(builder, result))
       await t.test('every key of the reports is a source file of the project', () => {
@@ -337,6 +390,19 @@ for (const builder of ['turbopack', 'webpack']) {
         )
       })
       fs.rmSync(result.out, { recursive: true, force: true })
+      await t.test(
+        "the same suite against the standalone server.js: each test's server half equals next start's",
+        // Once per builder, on the machine's Node: not again on every Node line of scripts/node-lines.js.
+        { skip: REUSE_BUILD && 'COV_ALS_NEXT_REUSE_BUILD=1: the standalone leg runs with `npm test` only' },
+        async (st) => {
+          const standalone = await runExample(builder, distDir, { standalone: true })
+          st.diagnostic(`${builder}: suite against the standalone server ${standalone.seconds} s`)
+          checkStandalone(builder, distDir, result, standalone)
+          // The static files copied in: the client component hydrated and its click ran in the browser.
+          checkBrowserHalf(builder, standalone)
+          fs.rmSync(standalone.out, { recursive: true, force: true })
+        },
+      )
     },
   )
 }

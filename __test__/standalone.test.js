@@ -2,9 +2,9 @@
 // Coverage of deployed artifacts: maps the build left elsewhere (hidden
 // source maps beside the files, a Next.js standalone copy, map directories)
 // and `pathMap` (files served under one prefix, reported under another).
-// The Next example is built once per bundler with `output: 'standalone'`;
-// the same requests with the same test ids go to `next start` and to the
-// standalone server.js, and each test's flushed coverage must be equal.
+// The Next example's standalone server is tested in __test__/next-rsc.test.js:
+// its Playwright suite runs against `next start` and against the standalone
+// server.js of the same builds, and each test's server half must be equal.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -15,7 +15,6 @@ const { spawnSync } = require('node:child_process')
 const ts = require('typescript')
 const { startServer, request, REPO } = require('./support/server')
 const { fnHits } = require('./support/coverage')
-const next = require('./support/next-app')
 const { parsePathMap, createPathMapper, remapCoverageMap } = require('../lib/path-map')
 const { standaloneOrigin } = require('../lib/source-maps')
 const config = require('../lib/config')
@@ -358,82 +357,3 @@ test('cov-als report --path-map: data collected under another prefix reported un
   assert.equal(bad.status, 2)
   assert.match(bad.stderr, /--path-map: a pathMap prefix must be absolute/)
 })
-
-// --------------------------------------------------------- Next standalone
-
-// One test id per request (pages, API routes, a server action), as a suite's tests would send them.
-const REQUESTS = [
-  ['home', '/'],
-  ['home sorted', '/?sort=price'],
-  ['premium product', '/products/shoes'],
-  ['standard product', '/products/socks'],
-  ['missing product', '/products/unicorn'],
-  ['search hint', '/search'],
-  ['search', '/search?q=ha'],
-  ['cart', '/cart'],
-  ['about', '/about'],
-  ['api stock', '/api/stock/shoes'],
-  ['api unknown', '/api/stock/unicorn'],
-  ['action', { action: ['/cart', 'getQuote', ['socks', 2]] }],
-]
-
-/** Counts of each file of a flushed coverage, keyed relative to the app. */
-function countsOf(coverage) {
-  const out = {}
-  for (const [file, fc] of Object.entries(coverage)) out[path.relative(next.APP, file)] = { s: fc.s, f: fc.f, b: fc.b, fnMap: fc.fnMap }
-  return out
-}
-
-async function perTestCoverage(mode, distDir) {
-  const env = { COV_ALS: '1', COV_ALS_ROOT: next.APP, COV_ALS_INCLUDE: 'app/**,lib/**', COV_ALS_OUT_DIR: tmp(`next-${mode}`) }
-  const server = await next.startApp({ mode, distDir, env })
-  const byTest = {}
-  try {
-    const requestOf = (target) => (typeof target === 'string' ? { path: target } : next.actionRequest(distDir, ...target.action))
-    // Module initialisation goes to "startup", as in the demo's warm-up.
-    for (const [, target] of REQUESTS) {
-      const { path: p, ...options } = requestOf(target)
-      await next.send(server.url + p, options)
-    }
-    for (const [testId, target] of REQUESTS) {
-      const { path: p, headers = {}, ...options } = requestOf(target)
-      const res = await next.send(server.url + p, { ...options, headers: { ...headers, 'x-cov-test-id': testId } })
-      assert.ok(res.status < 500, `${mode} ${p}: ${res.status}`)
-      const flushed = await next.send(server.url + '/__cov/flush', { method: 'POST', body: JSON.stringify({ testId }) })
-      assert.equal(flushed.status, 200, flushed.body)
-      byTest[testId] = countsOf(JSON.parse(flushed.body).coverage)
-    }
-  } finally {
-    await server.stop()
-  }
-  return byTest
-}
-
-const fnTotal = (counts) => Object.values(counts).reduce((n, fc) => n + Object.values(fc.f).reduce((a, b) => a + b, 0), 0)
-
-for (const builder of ['turbopack', 'webpack']) {
-  test(`Next standalone (${builder}): per-test coverage equals next start's`, { timeout: 1800000 }, async () => {
-    const distDir = process.env.COV_ALS_REUSE_STANDALONE_BUILD ? next.DIST_DIR[builder] : next.buildStandalone(builder)
-    const copy = path.dirname(next.standaloneServer(distDir))
-    // The copy holds the chunks, not the maps of those with app code: the
-    // test proves the maps are found in the build it was copied from.
-    const copied = (dir) => fs.readdirSync(dir, { recursive: true }).map(String)
-    const maps = copied(path.join(copy, distDir, 'server')).filter((f) => f.endsWith('.map'))
-    const buildMaps = copied(path.join(next.APP, distDir, 'server')).filter((f) => f.endsWith('.map'))
-    if (builder === 'turbopack') assert.ok(maps.length < buildMaps.length, `the copy has ${maps.length} of ${buildMaps.length} maps`)
-
-    const started = await perTestCoverage('start', distDir)
-    const standalone = await perTestCoverage('standalone', distDir)
-    for (const [testId] of REQUESTS) {
-      // /about is prerendered at build time: no server code runs for it.
-      if (testId === 'about') assert.equal(fnTotal(started[testId]), 0)
-      else assert.ok(fnTotal(started[testId]) > 0, `${testId}: next start counted functions`)
-      assert.ok(
-        Object.keys(started[testId]).every((f) => /^(app|lib)\//.test(f)),
-        `${testId}: only app/** and lib/** files: ${Object.keys(started[testId])}`,
-      )
-      assert.deepEqual(standalone[testId], started[testId], `${testId}: standalone equals next start`)
-    }
-    assert.ok(fnTotal({ catalog: standalone['premium product']['lib/catalog.ts'] }) > 0, 'a product page counts lib/catalog.ts')
-  })
-}

@@ -1,7 +1,7 @@
 'use strict'
 // The Next example (examples/next-rsc) built with `output: 'standalone'`,
 // served by `next start` or by the standalone server.js, with the preload.
-// Shared by __test__/standalone.test.js and bench/standalone.js.
+// Used by bench/standalone.js (the tests build through examples/next-rsc/run.js --standalone).
 
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')

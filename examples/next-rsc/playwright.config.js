@@ -8,7 +8,9 @@
 // every pending test before it.
 //
 // Environment: NEXT_BUILDER (turbopack | webpack, the build to serve: .next or
-// .next-webpack), NEXT_DIST_DIR (another build directory), PORT (3100),
+// .next-webpack), NEXT_DIST_DIR (another build directory), NEXT_STANDALONE=1
+// (serve the build's standalone server.js instead of `next start`: built by
+// `run.js --standalone`, docs/standalone.md), PORT (3100),
 // COV_OUT (coverage/next-rsc/<builder>), PW_WORKERS, PW_JSON_REPORT.
 const os = require('node:os')
 const path = require('node:path')
@@ -19,6 +21,14 @@ const BUILDER = process.env.NEXT_BUILDER === 'webpack' ? 'webpack' : 'turbopack'
 const DIST_DIR = process.env.NEXT_DIST_DIR || (BUILDER === 'webpack' ? '.next-webpack' : '.next')
 const PORT = Number(process.env.PORT || 3100)
 const OUT = path.resolve(process.env.COV_OUT || path.join(REPO, 'coverage/next-rsc', BUILDER))
+const STANDALONE = process.env.NEXT_STANDALONE === '1'
+const REGISTER = JSON.stringify(require.resolve('cov-als-native/register'))
+// The preload on the server process only (`next build` stays uninstrumented):
+// in a project of your own, `node --require cov-als-native/register node_modules/next/dist/bin/next start`,
+// or `node --require cov-als-native/register .next/standalone/server.js`.
+const serverCommand = STANDALONE
+  ? `node --require ${REGISTER} ${JSON.stringify(require('./run').standaloneServer(DIST_DIR))}`
+  : `node --require ${REGISTER} ${JSON.stringify(path.join(REPO, 'node_modules/next/dist/bin/next'))} start -p ${PORT} -H 127.0.0.1`
 
 const launchOptions = {
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -51,18 +61,21 @@ module.exports = defineConfig({
   // the teardown that flushes what is pending before the server is killed.
   globalSetup: require.resolve('cov-als-native/global-setup'),
   webServer: {
-    // The preload on the server process only (`next build` stays uninstrumented):
-    // in a project of your own, `node --require cov-als-native/register node_modules/next/dist/bin/next start`.
-    command: `node --require ${JSON.stringify(require.resolve('cov-als-native/register'))} ${JSON.stringify(path.join(REPO, 'node_modules/next/dist/bin/next'))} start -p ${PORT} -H 127.0.0.1`,
+    command: serverCommand,
     // Answered by the preload: proves coverage is on before the suite starts.
     url: `http://127.0.0.1:${PORT}/__cov/tests`,
     env: {
       COV_ALS: '1',
       COV_ALS_OUT_DIR: path.join(OUT, 'tests'),
+      // The app, where the sources are (also for the standalone server, which
+      // runs from <dist>/standalone/...: its maps are found in <dist>/server).
       COV_ALS_ROOT: __dirname,
       NEXT_DIST_DIR: DIST_DIR,
       NEXT_TELEMETRY_DISABLED: '1',
       NODE_OPTIONS: '',
+      // Read by the standalone server.js (next start takes -p and -H).
+      PORT: String(PORT),
+      HOSTNAME: '127.0.0.1',
     },
     reuseExistingServer: false,
     timeout: 120000,
