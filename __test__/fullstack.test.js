@@ -10,11 +10,10 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const net = require('node:net')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { REPO } = require('./support/server')
+const { REPO, freePort } = require('./support/server')
 const { fnHits } = require('./support/coverage')
 const { readTestCoverage, listTests, writeTestCoverage } = require('../lib/store')
 const { v8Decision, BrowserCoverageCollector } = require('../lib/browser-coverage')
@@ -23,17 +22,6 @@ const { flushPending } = require('../lib/playwright-run')
 const APP = path.join(REPO, '__test__/fixtures/fullstack')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const id = (title) => `fullstack.spec.js › ${title}`
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** The file entry of `rel` (below the app) in a coverage map. */
 function entry(map, rel) {

@@ -10,7 +10,7 @@ const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
-const net = require('node:net')
+const { freePort } = require('./support/server')
 const path = require('node:path')
 const http = require('node:http')
 const cov = require('..')
@@ -26,16 +26,6 @@ function childEnv(extra) {
   const env = { ...process.env, NODE_OPTIONS: '', NEXT_TELEMETRY_DISABLED: '1', ...extra }
   for (const k of Object.keys(env)) if (k.startsWith('COV_ALS') && !(k in extra)) delete env[k]
   return env
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 }
 
 function get(url) {

@@ -19,7 +19,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { REPO } = require('./support/server')
+const { REPO, freePort } = require('./support/server')
 const { fnHits, lineHits } = require('./support/coverage')
 const { listTests, readTestCoverage } = require('../lib/store')
 
@@ -81,18 +81,6 @@ function inside(loc, fn) {
 function moduleLevelHits(fc) {
   const fns = Object.values(fc.fnMap)
   return Object.keys(fc.statementMap).filter((k) => fc.s[k] > 0 && !fns.some((fn) => inside(fc.statementMap[k], fn))).length
-}
-
-function freePort() {
-  const net = require('node:net')
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 // scripts/node-lines.js reuses the builds `npm test` made (two builds, not

@@ -6,7 +6,7 @@
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const http = require('node:http')
-const net = require('node:net')
+const { freePort } = require('./server')
 const path = require('node:path')
 
 const REPO = path.resolve(__dirname, '../..')
@@ -45,17 +45,6 @@ function standaloneServer(distDir) {
   if (fs.existsSync(nested)) return nested
   if (fs.existsSync(path.join(top, 'server.js'))) return path.join(top, 'server.js')
   throw new Error(`no standalone server.js under ${top}`)
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 function send(url, { method = 'GET', headers = {}, body } = {}) {

@@ -85,4 +85,17 @@ async function flush(port, testId, agent) {
   return r.json
 }
 
-module.exports = { startServer, request, flush, REPO }
+/** A port nothing listens on now (127.0.0.1), for a server a test starts. */
+function freePort() {
+  const net = require('node:net')
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+module.exports = { startServer, request, flush, freePort, REPO }
