@@ -53,7 +53,7 @@ server.stdout.once('data', (line) => {
       { stdio: 'inherit' },
     )
     if (report.status !== 0) fail('cov-als report failed')
-    console.log(`\ndemo: per-test coverage files in ${path.relative(process.cwd(), TESTS_DIR)}/`)
+    console.log(`\ndemo: the run store (every test's counts) in ${path.relative(process.cwd(), TESTS_DIR)}/`)
     console.log(`demo: merged HTML report at ${path.relative(process.cwd(), path.join(OUT, 'report/merged/index.html'))}`)
   })
   // SIGTERM: the preload writes anything unflushed (the startup bucket) first.
