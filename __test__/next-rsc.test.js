@@ -22,6 +22,7 @@ const { spawnSync } = require('node:child_process')
 const { REPO, freePort } = require('./support/server')
 const { fnHits, lineHits } = require('./support/coverage')
 const { listTests, readTestCoverage } = require('../lib/store')
+const libCoverage = require('istanbul-lib-coverage')
 
 const APP = path.join(REPO, 'examples/next-rsc')
 const RUN = path.join(APP, 'run.js')
@@ -354,6 +355,74 @@ function checkStandalone(builder, distDir, started, standalone) {
   if (builder === 'turbopack') assert.ok(maps.length < buildMaps.length, `the copy has ${maps.length} of ${buildMaps.length} maps`)
 }
 
+// `cov-als which` and `cov-als impact` against the run's store, with oracles
+// derived from each test's own Istanbul report (issue 10's proof on the demo).
+function checkQuestions(result) {
+  const dir = path.join(result.out, 'tests')
+  const catalog = path.join(APP, 'lib/catalog.ts')
+  const cli = (...args) => {
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin/cov-als.js'), ...args], { cwd: APP, encoding: 'utf8' })
+    return { code: r.status, stderr: r.stderr, json: r.stdout && r.stdout.trim().startsWith('{') ? JSON.parse(r.stdout) : null }
+  }
+  const tests = Object.keys(result.bothById).filter((id) => id !== 'startup')
+  const spans = (loc, line) => loc && loc.start.line <= line && (loc.end.line || loc.start.line) >= line
+  const oracle = (line) =>
+    tests
+      .filter((id) => {
+        const fc = result.bothById[id][catalog]
+        if (!fc) return false
+        return (
+          Object.entries(fc.statementMap).some(([k, loc]) => fc.s[k] > 0 && spans(loc, line)) ||
+          Object.entries(fc.fnMap).some(([k, f]) => fc.f[k] > 0 && spans(f.loc, line)) ||
+          Object.entries(fc.branchMap).some(([k, b]) => b.locations.some((loc, i) => fc.b[k][i] > 0 && spans(loc, line)))
+        )
+      })
+      .sort()
+  const impact = (...args) => cli('impact', dir, '--root', APP, '--json', ...args)
+
+  // A change inside byPrice: exactly the tests whose reports show byPrice ran.
+  const source = fs.readFileSync(catalog, 'utf8').split('\n')
+  const byPriceBody = source.findIndex((l) => l.includes('return a.price - b.price')) + 1
+  assert.ok(byPriceBody > 0, 'the body of byPrice in lib/catalog.ts')
+  const ranByPrice = tests.filter((id) => result.bothById[id][catalog] && fnHits(result.bothById[id][catalog], 'byPrice') > 0).sort()
+  assert.ok(ranByPrice.length > 0 && ranByPrice.length < tests.length, `byPrice ran in ${ranByPrice.length} of ${tests.length} tests`)
+  const changed = impact('--changed', `lib/catalog.ts:${byPriceBody}`)
+  assert.equal(changed.code, 0, changed.stderr)
+  assert.deepEqual(changed.json.tests.map((t) => t.test).sort(), ranByPrice)
+
+  // A line no test covered selects none; a new file selects everything (exit 3).
+  const uncovered = [...source.keys()].map((i) => i + 1).find((line) => oracle(line).length === 0)
+  const nobody = impact('--changed', `lib/catalog.ts:${uncovered}`)
+  assert.equal(nobody.code, 0, nobody.stderr)
+  assert.deepEqual(nobody.json.tests, [], `lib/catalog.ts:${uncovered} is covered by no test`)
+  const fresh = impact('--changed', 'lib/brand-new.ts:1')
+  assert.equal(fresh.code, 3, fresh.stderr)
+  assert.equal(fresh.json.everything, true)
+
+  // which, on every covered line of the file: the tests whose own report has a count there.
+  const lineCounts = new Map(
+    tests.filter((id) => result.bothById[id][catalog]).map((id) => [id, libCoverage.createFileCoverage(result.bothById[id][catalog]).getLineCoverage()]),
+  )
+  const covered = [...new Set([...lineCounts.values()].flatMap((lc) => Object.keys(lc).filter((l) => lc[l] > 0)))]
+  assert.ok(covered.length > 5, `${covered.length} covered lines`)
+  for (const line of covered) {
+    const want = [...lineCounts]
+      .filter(([, lc]) => lc[line] > 0)
+      .map(([id]) => id)
+      .sort()
+    const got = cli('which', `lib/catalog.ts:${line}`, dir, '--json')
+    assert.equal(got.code, 0, got.stderr)
+    assert.deepEqual(
+      got.json.tests
+        .map((t) => t.test)
+        .filter((id) => id !== 'startup')
+        .sort(),
+      want,
+      `which lib/catalog.ts:${line}`,
+    )
+  }
+}
+
 for (const builder of ['turbopack', 'webpack']) {
   test(
     `Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite, then from the standalone server`,
@@ -377,6 +446,7 @@ for (const builder of ['turbopack', 'webpack']) {
           [],
         )
       })
+      await t.test('the run store answers which and impact for this run, as the per-test reports do', () => checkQuestions(result))
       fs.rmSync(result.out, { recursive: true, force: true })
       await t.test(
         "the same suite against the standalone server.js: each test's server half equals next start's",
