@@ -54,7 +54,7 @@ class CovAlsReporter {
       console.warn('cov-als-native/reporter: no coverage directory (no test used the cov-als-native fixture; set the reporter option outDir)')
       return
     }
-    const { report } = require('./lib/reports')
+    const { report } = require('./lib/report/index.js')
     try {
       const result = report({
         dirs,

@@ -1,5 +1,6 @@
 'use strict'
-// The `cov-als` command line (bin/cov-als.js, lib/reports.js, lib/safe-name.js).
+// The `cov-als` command line (bin/cov-als.js, lib/cli/*) and the report model
+// behind it (lib/report/*, lib/safe-name.js).
 //
 // Fixtures (__test__/fixtures/cli, made by generate.js with cov-als-native
 // itself) cover src/math.js and src/greet.js:
@@ -422,4 +423,41 @@ test('bad usage and bad input: non-zero exit with a clear message', () => {
   assert.match(skipped.stderr, /warning: skipping invalid JSON in .*broken\.json/)
   assert.match(skipped.stderr, /warning: skipping .*notcov\.json: not Istanbul coverage: coverage entry "\/a\.js" has no "statementMap"/)
   assert.equal(readJson(path.join(badOut, 'summary.json')).length, 4)
+})
+
+test('summary table: columns by terminal width (string-width), long names truncated to 60 columns', () => {
+  const { formatTable } = require('../lib/report/table.js')
+  const pct = { total: 1, covered: 1, skipped: 0, pct: 100 }
+  const row = (test) => ({ test, files: 1, statements: pct, branches: pct, functions: pct, lines: pct, unique: 0 })
+  // 40 wide characters take 80 columns: 29 of them (58) and the ellipsis fit in 60.
+  const wide = '测'.repeat(40)
+  const lines = formatTable([row(wide), row('e\u0301cole 🎉'), row('plain')]).split('\n')
+  // The name column is 59 columns wide (the truncated name); "files" is right-aligned in 5.
+  assert.ok(lines[2].startsWith('测'.repeat(29) + '…' + ' '.repeat(6) + '1  '), lines[2])
+  // é as e + combining accent is one column, the emoji two: 8 columns, padded with 51.
+  assert.ok(lines[3].startsWith('e\u0301cole 🎉' + ' '.repeat(51 + 6) + '1  '), lines[3])
+  assert.ok(lines[4].startsWith('plain' + ' '.repeat(54 + 6) + '1  '), lines[4])
+})
+
+test('report model: errors are its own (ReportError), bad options marked, not the CLI usage errors', () => {
+  const { report, merge, ReportError } = require('../lib/report/index.js')
+  const { CliError } = require('../lib/cli/errors.js')
+  const thrown = (fn) => {
+    try {
+      fn()
+    } catch (err) {
+      return err
+    }
+    assert.fail('expected an error')
+  }
+  const noDirs = thrown(() => report({ dirs: [] }))
+  assert.ok(noDirs instanceof ReportError && !(noDirs instanceof CliError))
+  assert.equal(noDirs.badOption, true)
+  assert.match(noDirs.message, /no input directory/)
+  const missing = thrown(() => report({ dirs: [path.join(tmp, 'no-such-dir')] }))
+  assert.ok(missing instanceof ReportError)
+  assert.equal(missing.badOption, false)
+  assert.match(missing.message, /input directory not found/)
+  const noOut = thrown(() => merge({ dirs: [shard('shard-a')] }))
+  assert.equal(noOut.badOption, true)
 })
