@@ -287,7 +287,7 @@ function checkBrowserHalf(builder, { browserById, bothById, output, out }) {
 // bundlers compiled into .next/server chunks (node_modules/next/...),
 // webpack's virtual modules (`webpack:///?a1f4` -> <app>/?a1f4), Next's
 // dist-relative sources resolved against the root (`webpack:///../../src/...`
-// -> /work/src/...), Turbopack proxy/loader pseudo-modules, and chunk paths
+// -> <root>/../../src/...), Turbopack proxy/loader pseudo-modules, and chunk paths
 // with no mapped source. The runtime keeps them out (include/exclude apply to
 // the original sources, which must be real files below the root).
 function foreignKeys(coverage) {
