@@ -5,12 +5,16 @@
 const { printable } = require('../report/table.js')
 const { ReportError } = require('../report/errors.js')
 const { CliError, UsageError } = require('./errors.js')
-const reportCommand = require('./report.js')
-const mergeCommand = require('./merge.js')
-const exportCommand = require('./export.js')
-const whichCommand = require('./which.js')
-const impactCommand = require('./impact.js')
-const redundantCommand = require('./redundant.js')
+
+// One module per command: each exports `run(args, io)` (the exit code) and `HELP`.
+const COMMANDS = {
+  report: require('./report.js'),
+  merge: require('./merge.js'),
+  export: require('./export.js'),
+  which: require('./which.js'),
+  impact: require('./impact.js'),
+  redundant: require('./redundant.js'),
+}
 
 const HELP = `Usage: cov-als <command> [options]
 
@@ -46,32 +50,12 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
   const io = { stdout, stderr, warn: (msg) => stderr.write(`cov-als: warning: ${printable(msg)}\n`) }
   const [command, ...rest] = argv
   try {
+    if (Object.hasOwn(COMMANDS, command)) return COMMANDS[command].run(rest, io)
     switch (command) {
-      case 'report':
-        return reportCommand.run(rest, io)
-      case 'merge':
-        return mergeCommand.run(rest, io)
-      case 'export':
-        return exportCommand.run(rest, io)
-      case 'which':
-        return whichCommand.run(rest, io)
-      case 'impact':
-        return impactCommand.run(rest, io)
-      case 'redundant':
-        return redundantCommand.run(rest, io)
       case 'help':
       case '--help':
       case '-h':
-        stdout.write(
-          {
-            report: reportCommand.HELP,
-            merge: mergeCommand.HELP,
-            export: exportCommand.HELP,
-            which: whichCommand.HELP,
-            impact: impactCommand.HELP,
-            redundant: redundantCommand.HELP,
-          }[rest[0]] || HELP,
-        )
+        stdout.write(Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]].HELP : HELP)
         return 0
       case '--version':
       case '-v':
