@@ -16,6 +16,7 @@ const V8ToIstanbul = require('v8-to-istanbul')
 const { FlattenMap } = require('@jridgewell/trace-mapping')
 const { createCoverageMap } = require('istanbul-lib-coverage')
 const { matcher } = require('./glob')
+const { relativeBelow, cachedIsFile } = require('./paths')
 const { mapUrlOf, normalizeSources } = require('./source-maps')
 
 const BINDING = '__covAlsCoverage'
@@ -78,20 +79,11 @@ function warnOnce(key, message, warn) {
 /** Which original files are the project's: include/exclude relative to root, and a real file. */
 function reportedSources({ root, include, exclude }) {
   const reported = matcher(include, exclude)
-  const isFile = new Map()
+  const isFile = cachedIsFile()
   return (file) => {
     if (typeof file !== 'string' || !path.isAbsolute(file)) return false
-    const rel = path.relative(root, file)
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false
-    if (!reported(rel.split(path.sep).join('/'))) return false
-    if (!isFile.has(file)) {
-      let yes = false
-      try {
-        yes = fs.statSync(file).isFile()
-      } catch {}
-      isFile.set(file, yes)
-    }
-    return isFile.get(file)
+    const rel = relativeBelow(root, file)
+    return rel !== null && reported(rel) && isFile(file)
   }
 }
 

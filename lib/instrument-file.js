@@ -2,9 +2,9 @@
 // Decide which files to instrument and instrument them with their source
 // maps. Fails open: any error loads the file as it was, with one warning.
 
-const fs = require('node:fs')
 const path = require('node:path')
 const { matcher } = require('./glob')
+const { relativeBelow, cachedIsFile } = require('./paths')
 const { findSourceMap, normalizeSources } = require('./source-maps')
 const { createPathMapper, missingWarning } = require('./path-map')
 
@@ -32,7 +32,6 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   const mapPath = createPathMapper(config.pathMap)
   const reportRoot = mapPath(config.root)
   const warned = new Set()
-  const isFile = new Map()
   const missingMapped = []
 
   function warnOnce(key, message) {
@@ -43,9 +42,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
 
   // Path relative to `root` with `/` separators, or null outside it.
   function relative(filename, root = config.root) {
-    const rel = path.relative(root, filename)
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null
-    return rel.split(path.sep).join('/')
+    return relativeBelow(root, filename)
   }
 
   // Whether a file (its mapped path) appears in reports.
@@ -54,16 +51,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     return rel !== null && reported(rel)
   }
 
-  function exists(filename) {
-    if (!isFile.has(filename)) {
-      let file = false
-      try {
-        file = fs.statSync(filename).isFile()
-      } catch {}
-      isFile.set(filename, file)
-    }
-    return isFile.get(filename)
-  }
+  const exists = cachedIsFile()
 
   // A source as reports name it, or '' when it is not reported: it must be
   // a real file here or at its mapped path. A mapped path that exists
