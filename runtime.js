@@ -230,6 +230,14 @@ function createRuntime(native) {
         const json = native.storeWhich(db, file, from, to, spans)
         return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
       },
+      // { tests: [id...], lines: [[line, [[test index, halves, statements, branches, functions, hits]...]]...] } or null.
+      lineTests: (db, file) => {
+        const json = native.storeLineTests(db, file)
+        if (json === null) return null
+        const data = JSON.parse(json)
+        data.tests = data.tests.map(fromNativeId)
+        return data
+      },
       paths: (db) => native.storePaths(db),
       redundant: (db, ignore) => JSON.parse(native.storeRedundant(db, ignore.map(toNativeId))).map((r) => ({ ...r, test: fromNativeId(r.test) })),
     },

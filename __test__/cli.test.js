@@ -144,7 +144,14 @@ test('report: merged html + lcov, per-test reports, summary table', () => {
   assert.ok(clampMath.includes('BRDA:5,0,1,3'))
   assert.equal(readJson(path.join(clampDir, 'coverage-summary.json')).total.statements.covered, 4)
   assert.ok(fs.existsSync(path.join(out, 'tests', safeName(UNICODE_ID), 'lcov.info')))
-  assert.ok(!fs.existsSync(path.join(clampDir, 'index.html')), 'no per-test html by default')
+  // Per-test html by default: the stock pages naming the test, istanbul's assets shared once.
+  const clampHtml = fs.readFileSync(path.join(clampDir, 'index.html'), 'utf8')
+  assert.match(clampHtml, /Test <strong class="cov-als-test-id">math\/clamp edge<\/strong>/)
+  assert.match(clampHtml, /href="\.\.\/\.\.\/tests\/_assets\/base\.css"/)
+  assert.ok(fs.existsSync(path.join(out, 'tests', '_assets', 'prettify.js')) && !fs.existsSync(path.join(clampDir, 'base.css')))
+  const testsIndex = fs.readFileSync(path.join(out, 'tests', 'index.html'), 'utf8')
+  assert.ok(testsIndex.includes(`<a href="${safeName('math/clamp edge')}/index.html">math/clamp edge</a>`), 'the tests index links each test')
+  assert.match(fs.readFileSync(path.join(out, 'merged', 'index.html'), 'utf8'), /<a href="\.\.\/tests\/index\.html">4 tests<\/a>/)
 
   // summary.json: "math/clamp edge" by hand: math.js s [0,3,0,3,0] f [0,3]
   // b [0,3] [1,2], lines 2,5,6,8 = 0,3,3,0; greet.js s [1,1,0,0] f [1,0] b [1,0],

@@ -113,6 +113,15 @@ function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } =
   return native().which(storePath(outDir), file, from, to, spans)
 }
 
+/** Every line of `file` (a stored path) some test hit, with those tests:
+ * { tests: [id...] sorted, lines: [[line, [[test index, halves (1 server,
+ * 2 browser), statements, branches, functions, hits]...]]...] }; the same
+ * rule as whichTests on one line. null when the store does not know the file. */
+function lineTests(outDir, file) {
+  if (!hasStore(outDir)) return null
+  return native().lineTests(storePath(outDir), file)
+}
+
 /** Tests whose every hit counter another test hit too: [{ test, counters }].
  * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
 function redundantTests(outDir, { ignore = [require('../index.js').STARTUP_ID] } = {}) {
@@ -136,6 +145,7 @@ function removeStore(outDir) {
 module.exports = {
   storedPaths,
   whichTests,
+  lineTests,
   redundantTests,
   closeStore,
   removeStore,

@@ -289,6 +289,13 @@ pub fn store_which(db: String, path: String, from: u32, to: u32, spans: bool) ->
     with_store(&db, |s| s.store.which_json(&path, from, to, spans))
 }
 
+/// JSON of every line of `path` some test hit, with those tests (see
+/// `cov_core::store::lines`); null when the store has no unit for `path`.
+#[napi]
+pub fn store_line_tests(db: String, path: String) -> Result<Option<String>> {
+    with_store(&db, |s| s.store.line_tests_json(&path))
+}
+
 /// Paths the store has units for.
 #[napi]
 pub fn store_paths(db: String) -> Result<Vec<String>> {

@@ -11,13 +11,29 @@ const { safeName } = require('../safe-name.js')
 const { createPathMapper, remapCoverageMap } = require('../path-map.js')
 const store = require('../store.js')
 const { ReportError } = require('./errors.js')
-const { readCoverageFile, scanInputs, jsonFilesIn, loadTestHalves, loadTestCoverage, copyOf } = require('./read.js')
-const { MERGED_LABEL, summarize, coveredLines } = require('./summary.js')
+const {
+  readCoverageFile,
+  scanInputs,
+  jsonFilesIn,
+  loadTestHalves,
+  loadTestCoverage,
+  loadTouchedHalves,
+  zeroServerFiles,
+  loadStoresCoverage,
+  withZeros,
+  copyOf,
+} = require('./read.js')
+const { MERGED_LABEL, summarize, zeroFiles, coveredLines } = require('./summary.js')
+const { writeSharedAssets, mergeLineTests, escapeHtml } = require('./html.js')
 const { formatTable, formatMarkdown } = require('./table.js')
 const write = require('./write.js')
 const { DEFAULT_REPORTERS, DEFAULT_PER_TEST_REPORTERS, REPORT_MARKER, MERGE_MARKER, writeReports, exists, ensureOutDir, writeMarker, defaultReportDir } = write
 
 const NYC_DIR = '.nyc_output'
+
+const TESTS_INDEX = 'tests/index.html'
+const SHARED_ASSETS = 'tests/_assets'
+const LINES_STORE = '.cov-als-lines'
 
 /**
  * `cov-als report`: merged and per-test reports plus summary table.
@@ -46,60 +62,189 @@ function report(opts) {
     warn = () => {},
   } = opts
   const mapPath = pathMap && pathMap.length ? createPathMapper(pathMap) : null
+  const remap = (map) => (mapPath ? remapCoverageMap(map, mapPath, { warn }) : map)
   const scan = scanInputs(dirs, { skipInvalid, warn })
   const outDir = path.resolve(opts.out ?? defaultReportDir(dirs[0]))
   ensureOutDir(outDir, scan.dirs, 'report')
   // Replace what an earlier run wrote (only when the marker shows it was us).
   if (exists(path.join(outDir, REPORT_MARKER))) {
-    for (const name of ['merged', 'tests', 'summary.json', 'summary.md']) {
+    for (const name of ['merged', 'tests', 'summary.json', 'summary.md', LINES_STORE]) {
       fs.rmSync(path.join(outDir, name), { recursive: true, force: true })
     }
   }
   writeMarker(outDir, REPORT_MARKER, 'Written by `cov-als report`; merged/, tests/ and summary.* are replaced on each run.\n')
 
+  const storeDirs = scan.dirs.filter((d) => store.hasStore(d))
+  const testPages = perTest && perTestReporters.includes('html')
+  const pageOf = (testId) => (testPages ? `tests/${safeName(testId)}/index.html` : null)
   const reportOpts = { projectRoot: projectRoot && path.resolve(projectRoot) }
-  const all = libCoverage.createCoverageMap({})
+  if (testPages) writeSharedAssets(path.join(outDir, SHARED_ASSETS))
+  const testHtml = (testId) => ({
+    reportName: `tests/${safeName(testId)}`,
+    sharedAssets: SHARED_ASSETS,
+    headingOf: (up) =>
+      `<p class="quiet">Test <strong class="cov-als-test-id">${escapeHtml(testId)}</strong> · ` +
+      `<a href="${up}${TESTS_INDEX}">all tests</a>${writeMerged && reporters.includes('html') ? ` · <a href="${up}merged/index.html">merged report</a>` : ''}</p>`,
+  })
+
+  // Files count as uncovered for a test that did not touch them: the
+  // server files of the stores it is in (as a zero-filled export has them).
+  const zerosByStores = new Map()
+  const zerosOf = (dirsOfTest) => {
+    const key = dirsOfTest.join('\0')
+    if (!zerosByStores.has(key)) zerosByStores.set(key, zeroFiles(remap(zeroServerFiles(dirsOfTest))))
+    return zerosByStores.get(key)
+  }
+
   const rows = []
   // "unique": lines only this test covers (the startup bucket counts as a covering row).
   const coveringRows = new Map()
   const coveredByRow = []
-  const allHalves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
-  for (const [testId, files] of scan.tests) {
-    const halves = loadTestHalves(files, testId)
-    if (mapPath) for (const k of ['total', 'server', 'browser']) halves[k] = remapCoverageMap(halves[k], mapPath, { warn })
-    const map = halves.total
+  // The tests read from per-test JSON files rather than a store (merged map,
+  // and a store of their own for the per-line lists).
+  const legacy = { total: libCoverage.createCoverageMap({}), server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
+  const legacyTests = []
+  for (const [testId, sources] of scan.tests) {
     const name = safeName(testId)
-    const row = { test: testId, merged: false, safeName: name, inputFiles: files.length, ...summarize(map) }
-    row.server = summarize(halves.server)
+    let halves
+    let zeros = null
+    if (sources.every((s) => typeof s !== 'string')) {
+      // Read what the test touched; its untouched server files count as zeros.
+      const touched = loadTouchedHalves(sources, testId)
+      zeros = zerosOf(sources.map((s) => s.store))
+      const server = withZeros(remap(touched.server), zeros.map)
+      const browser = remap(touched.browser)
+      const total = libCoverage.createCoverageMap(copyOf(server))
+      total.merge(copyOf(withZeros(browser, zeros.map)))
+      halves = { total, server, browser }
+    } else {
+      halves = loadTestHalves(sources, testId)
+      if (mapPath) for (const k of ['total', 'server', 'browser']) halves[k] = remap(halves[k])
+      for (const k of ['total', 'server', 'browser']) legacy[k].merge(copyOf(halves[k]))
+      legacyTests.push([testId, sources.filter((s) => typeof s === 'string')])
+    }
+    const map = halves.total
+    const row = { test: testId, merged: false, safeName: name, inputFiles: sources.length, ...summarize(map, zeros) }
+    row.server = summarize(halves.server, zeros)
     row.browser = summarize(halves.browser)
-    allHalves.server.merge(copyOf(halves.server))
-    allHalves.browser.merge(copyOf(halves.browser))
     if (perTest) {
-      writeReports(map, path.join(outDir, 'tests', name), perTestReporters, reportOpts)
+      writeReports(map, path.join(outDir, 'tests', name), perTestReporters, { ...reportOpts, html: testHtml(testId) })
       row.reportDir = `tests/${name}`
     }
-    // Only after this test's reports: merge() keeps the map's file data and rewrites it later.
-    all.merge(map)
     const covered = coveredLines(map)
     for (const key of covered) coveringRows.set(key, (coveringRows.get(key) || 0) + 1)
     coveredByRow.push(covered)
     rows.push(row)
   }
   rows.forEach((row, i) => (row.unique = coveredByRow[i].filter((key) => coveringRows.get(key) === 1).length))
-  const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all) }
-  mergedRow.server = summarize(allHalves.server)
-  mergedRow.browser = summarize(allHalves.browser)
+
+  // The merged map: every store at once (its counts summed in Rust), plus the per-test files.
+  const all = loadStoresCoverage(storeDirs)
+  for (const k of ['total', 'server', 'browser']) {
+    all[k] = remap(all[k])
+    all[k].merge(legacy[k])
+  }
+  const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all.total) }
+  mergedRow.server = summarize(all.server)
+  mergedRow.browser = summarize(all.browser)
   if (writeMerged) {
-    writeReports(all, path.join(outDir, 'merged'), reporters, reportOpts)
+    const lineTests = reporters.includes('html') ? lineTestsReader(storeDirs, legacyTests, path.join(outDir, LINES_STORE), mapPath) : null
+    try {
+      const html = {
+        reportName: 'merged',
+        lineTests: lineTests && lineTests.of,
+        testPage: pageOf,
+        headingOf: perTest ? (up) => testsLink(up, rows.length) : null,
+      }
+      writeReports(all.total, path.join(outDir, 'merged'), reporters, { ...reportOpts, html })
+    } finally {
+      if (lineTests) lineTests.close()
+    }
     mergedRow.reportDir = 'merged'
   }
   rows.push(mergedRow)
+  if (testPages) fs.writeFileSync(path.join(outDir, TESTS_INDEX), testsIndexHtml(rows, { merged: writeMerged && reporters.includes('html') }))
 
   const table = formatTable(rows)
   const markdown = formatMarkdown(rows)
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(rows, null, 2) + '\n')
   fs.writeFileSync(path.join(outDir, 'summary.md'), markdown)
   return { outDir, rows, table, markdown, skipped: scan.skipped }
+}
+
+const testsLink = (up, n) =>
+  `<p class="quiet cov-als-tests-link"><a href="${up}${TESTS_INDEX}">${n} ${n === 1 ? 'test' : 'tests'}</a>: each test's own report</p>`
+
+/**
+ * The per-line tests of the merged report's files, from the run stores (the
+ * store's per-line query, lineTests), by report path. Tests read from
+ * per-test JSON files are put into a store of their own under `scratch` first.
+ */
+function lineTestsReader(storeDirs, legacyTests, scratch, mapPath) {
+  const dirs = [...storeDirs]
+  if (legacyTests.length) {
+    for (const [testId, files] of legacyTests) {
+      for (const file of files) store.writeTestCoverage(scratch, testId, readCoverageFile(file).coverage, 'server')
+    }
+    dirs.push(scratch)
+  }
+  // Report path -> the (store, stored path) pairs feeding it.
+  const feeds = new Map()
+  for (const dir of dirs) {
+    for (const stored of store.storedPaths(dir)) {
+      const shown = mapPath ? mapPath(stored) : stored
+      if (!feeds.has(shown)) feeds.set(shown, [])
+      feeds.get(shown).push([dir, stored])
+    }
+  }
+  return {
+    of(file) {
+      const parts = (feeds.get(file) || []).map(([dir, stored]) => store.lineTests(dir, stored)).filter(Boolean)
+      return parts.length ? mergeLineTests(parts) : null
+    },
+    close() {
+      if (legacyTests.length) {
+        store.removeStore(scratch)
+        fs.rmSync(scratch, { recursive: true, force: true })
+      }
+    },
+  }
+}
+
+const pctCell = (m) => (m.pct === null ? '-' : `${m.pct.toFixed(2)}%`)
+
+/** tests/index.html: every test with its summary, linked to its report. */
+function testsIndexHtml(rows, { merged }) {
+  const body = rows
+    .map((r) => {
+      const name = r.merged ? escapeHtml(r.test) : `<a href="${escapeHtml(encodeURIComponent(r.safeName))}/index.html">${escapeHtml(r.test)}</a>`
+      const cells = [r.files, ...['statements', 'branches', 'functions', 'lines'].map((k) => pctCell(r[k])), r.merged ? '' : r.unique]
+      const cls = r.merged ? ' class="cov-als-merged"' : ''
+      return `<tr${cls}><td class="file">${r.merged && merged ? `<a href="../merged/index.html">${name}</a>` : name}</td>${cells.map((c) => `<td class="pct">${c}</td>`).join('')}</tr>`
+    })
+    .join('\n')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>Tests: per-test coverage</title>
+<link rel="stylesheet" href="_assets/base.css" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+</head>
+<body>
+<div class="wrapper"><div class="pad1">
+<h1>${rows.length - 1} tests</h1>
+<p class="quiet">Each test's own coverage report${merged ? '; <a href="../merged/index.html">merged report</a>' : ''}. "unique": lines no other test covers.</p>
+<table class="coverage-summary">
+<thead><tr><th class="file">test</th><th class="pct">files</th><th class="pct">statements</th><th class="pct">branches</th><th class="pct">functions</th><th class="pct">lines</th><th class="pct">unique</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</div></div>
+</body>
+</html>
+`
 }
 
 /**

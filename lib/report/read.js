@@ -226,8 +226,77 @@ function loadTestHalves(sources, testId) {
 
 const copyOf = (map) => JSON.parse(JSON.stringify(map))
 
+const exported = (dir, testIds, opts) => {
+  try {
+    return store.exportCoverage(dir, testIds, opts)
+  } catch (err) {
+    throw new ReportError(err.message)
+  }
+}
+
+/**
+ * What one test touched, by half, read from run stores only: the files of
+ * its own hits rows (no zero-filled files), so the cost is what it touched.
+ * With zeroServerFiles() of the same stores, it gives what loadTestHalves
+ * gives (see withZeros).
+ * @param {{ store: string }[]} sources
+ * @returns {{ server: CoverageMap, browser: CoverageMap }}
+ */
+function loadTouchedHalves(sources, testId) {
+  const halves = { server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
+  for (const source of sources) {
+    for (const part of store.PARTS) {
+      const coverage = exported(source.store, [testId], { part, allFiles: false })
+      if (coverage) halves[part].merge(coverage)
+    }
+  }
+  return halves
+}
+
+/** Every server file of some run stores with zero counts (what a test that
+ * touched none of them has of them). */
+function zeroServerFiles(dirs) {
+  const map = libCoverage.createCoverageMap({})
+  for (const dir of dirs) map.merge(exported(dir, [], { part: 'server' }) || {})
+  return map
+}
+
+/** The coverage of everything recorded in some run stores, both halves and by half. */
+function loadStoresCoverage(dirs) {
+  const out = { total: libCoverage.createCoverageMap({}), server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
+  for (const dir of dirs) {
+    for (const part of store.PARTS) {
+      const coverage = exported(dir, null, { part })
+      if (!coverage) continue
+      out.total.merge(copyOf(coverage))
+      out[part].merge(coverage)
+    }
+  }
+  return out
+}
+
+/** `map` with, for each of its files, that file's zero-count entries of `zeros`
+ * merged in (the units of a path the test did not touch). A new map. */
+function withZeros(map, zeros) {
+  const out = libCoverage.createCoverageMap({})
+  for (const file of map.files()) if (zeros.data[file]) out.addFileCoverage(copyOf(zeros.data[file].toJSON()))
+  out.merge(copyOf(map))
+  return out
+}
+
 function loadTestCoverage(sources, testId) {
   return loadTestHalves(sources, testId).total
 }
 
-module.exports = { readCoverageFile, scanInputs, jsonFilesIn, loadTestHalves, loadTestCoverage, copyOf }
+module.exports = {
+  readCoverageFile,
+  scanInputs,
+  jsonFilesIn,
+  loadTestHalves,
+  loadTestCoverage,
+  loadTouchedHalves,
+  zeroServerFiles,
+  loadStoresCoverage,
+  withZeros,
+  copyOf,
+}

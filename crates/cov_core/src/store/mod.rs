@@ -2,6 +2,7 @@
 //! maps once and, per test and half (`server`, `browser`), only the non-zero
 //! counters of the units it touched. See docs/run-store.md.
 
+pub mod lines;
 pub mod redundant;
 pub mod sparse;
 pub mod unit;

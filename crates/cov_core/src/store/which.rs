@@ -34,14 +34,14 @@ pub struct Coverer {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Statement,
     Function,
     Branch,
 }
 
 /// The lines each flat slot of a unit spans (start, end), and its kind.
-fn slot_lines(maps: &str, layout: &Layout) -> std::result::Result<Vec<(Kind, u32, u32)>, String> {
+pub(super) fn slot_lines(maps: &str, layout: &Layout) -> std::result::Result<Vec<(Kind, u32, u32)>, String> {
     let v: Value = serde_json::from_str(maps).map_err(|e| format!("unit maps: {e}"))?;
     let line_of = |loc: Option<&Value>| {
         let at = |end: &str| loc.and_then(|l| l[end]["line"].as_u64()).unwrap_or(0) as u32;
