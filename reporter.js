@@ -10,7 +10,10 @@
 //   outDir     the per-test coverage directory (default: where the fixture
 //              wrote, from the tests' annotations; else COV_ALS_OUT_DIR)
 //   out        report directory (default: coverage-report next to outDir)
-//   reporters, perTestReporters  Istanbul reporters (cov-als report's defaults)
+//   reporters, perTestReporters  Istanbul reporters (cov-als report's defaults:
+//              per-test html pages included; perTestReporters: ['lcovonly',
+//              'json-summary'] leaves them out for big runs)
+//   perTest    write per-test reports (default true)
 //   flush      flush pending tests at the end (default true)
 
 const fs = require('node:fs')
@@ -61,6 +64,7 @@ class CovAlsReporter {
         out: this.options.out && path.resolve(configDir, this.options.out),
         ...(this.options.reporters ? { reporters: this.options.reporters } : {}),
         ...(this.options.perTestReporters ? { perTestReporters: this.options.perTestReporters } : {}),
+        perTest: this.options.perTest !== false,
         projectRoot: configDir,
         warn: (m) => console.warn(`cov-als-native/reporter: ${m}`),
       })

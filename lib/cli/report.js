@@ -11,8 +11,12 @@ const HELP = `Usage: cov-als report <dir...> [options]
 
 Reads the run store (cov-als.db) and every *.json at the top level of each
 <dir>, merges them by test id and writes:
-  <out>/merged/             all tests merged (reporters: --reporters)
+  <out>/merged/             all tests merged (reporters: --reporters); its html
+                            shows on each line how many tests covered it and,
+                            on a click, which (filterable, linked to their pages)
   <out>/tests/<safe-name>/  one report per test (reporters: --per-test-reporters)
+                            of the files that test touched
+  <out>/tests/index.html    every test with its summary, linked to its report
   <out>/summary.json        one row per test + a final "all tests (merged)" row:
                             files, filesTouched (files with a count > 0) and
                             {total, covered, skipped, pct} of statements,
@@ -33,7 +37,7 @@ Options:
       --no-per-test           Do not write per-test reports
       --per-test-reporters <list>
                               Per-test reporters (default: ${DEFAULT_PER_TEST_REPORTERS.join(',')};
-                              html works too, but is heavy for hundreds of tests)
+                              leave html out for big runs: lcovonly,json-summary)
       --no-merged             Do not write the merged report (its summary row is
                               still printed)
       --skip-invalid          Skip unreadable or invalid files with a warning

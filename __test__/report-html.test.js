@@ -1,0 +1,159 @@
+'use strict'
+// The merged HTML report's "who covers this line" (lib/report/html.js and its
+// page script, over the store's per-line query) and the per-test pages, in
+// headless Chromium on the report of a real server run: a line's test count
+// is what `which` answers for it, a click opens the list, the filter narrows
+// it, and a test's link opens that test's own page, which shows its coverage.
+// Also: report's per-test rows, read from touched files only, still count a
+// test's untouched server files as uncovered (what its zero-filled export says).
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const http = require('node:http')
+const { spawnSync } = require('node:child_process')
+const { pathToFileURL } = require('node:url')
+const { chromium } = require('@playwright/test')
+const libCoverage = require('istanbul-lib-coverage')
+const { startServer, request } = require('./support/server')
+const store = require('../lib/store')
+const { safeName } = require('../lib/safe-name')
+const { summarize } = require('../lib/report/summary')
+
+const FIXTURE = path.join(__dirname, 'fixtures/apps')
+const BIN = path.join(__dirname, '..', 'bin', 'cov-als.js')
+// kind and qty of each test's /quote requests: which lines of pricing.js run.
+const TESTS = {
+  'bulk big 11': [['bulk', 11]],
+  'bulk big 12': [['bulk', 12]],
+  'bulk small 3': [['bulk', 3]],
+  'retail big 20': [['retail', 20]],
+  'retail small 1': [['retail', 1]],
+  'retail small 2': [
+    ['retail', 2],
+    ['retail', 4],
+  ],
+}
+
+let root, outDir, reportDir, pricing, browser
+
+before(async () => {
+  root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-report-html-')))
+  fs.cpSync(FIXTURE, root, { recursive: true })
+  outDir = path.join(root, 'run')
+  reportDir = path.join(root, 'report')
+  pricing = path.join(root, 'shared', 'pricing.js')
+  const server = await startServer('raw-http.js', { root, env: { COV_ALS: '1', COV_ALS_OUT_DIR: outDir } })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+  try {
+    await Promise.all(
+      Object.entries(TESTS).map(async ([id, quotes]) => {
+        for (const [kind, qty] of quotes) {
+          const r = await request(server.port, { path: `/quote?kind=${kind}&qty=${qty}`, headers: { 'x-cov-test-id': encodeURIComponent(id) }, agent })
+          assert.equal(r.status, 200)
+        }
+      }),
+    )
+    await request(server.port, { path: '/runtime', headers: { 'x-cov-test-id': 'no app code' }, agent })
+  } finally {
+    agent.destroy()
+    await server.stop() // counts never flushed are written on exit
+  }
+  const r = spawnSync(process.execPath, [BIN, 'report', outDir, '--out', reportDir], { cwd: root, encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
+})
+
+after(async () => {
+  if (browser) await browser.close()
+  store.closeStore(outDir)
+  fs.rmSync(root, { recursive: true, force: true })
+})
+
+// The merged report's page of a source file (istanbul nests pages by directory).
+function pageOf(dir, source) {
+  const found = fs.readdirSync(dir, { recursive: true }).find((f) => f.endsWith(path.basename(source) + '.html'))
+  assert.ok(found, `no page for ${source} in ${dir}`)
+  return path.join(dir, found)
+}
+
+const names = (coverers) => coverers.map((c) => c.test).sort()
+
+test('summary rows: touched files read, untouched server files still count as uncovered', () => {
+  const rows = JSON.parse(fs.readFileSync(path.join(reportDir, 'summary.json'), 'utf8'))
+  const ids = store.listTests(outDir)
+  assert.deepEqual(rows.filter((r) => !r.merged).map((r) => r.test).sort(), ids)
+  for (const id of ids) {
+    const row = rows.find((r) => r.test === id)
+    // The definition: the test's zero-filled export (every server file, as its full flush answered).
+    const want = summarize(libCoverage.createCoverageMap(store.readTestCoverage(outDir, id)))
+    for (const k of ['files', 'filesTouched', 'statements', 'branches', 'functions', 'lines']) assert.deepEqual(row[k], want[k], `${id}: ${k}`)
+    const serverWant = summarize(libCoverage.createCoverageMap(store.readTestCoverage(outDir, id, { part: 'server' })))
+    assert.deepEqual(row.server.lines, serverWant.lines, `${id}: server lines`)
+  }
+  const noApp = rows.find((r) => r.test === 'no app code')
+  assert.ok(noApp.files > noApp.filesTouched, 'untouched files are counted')
+  // Its per-test report holds the files it touched.
+  const final = path.join(reportDir, 'tests', safeName('no app code'), 'lcov.info')
+  const sources = fs.readFileSync(final, 'utf8').match(/^SF:.*$/gm)
+  assert.equal(sources.length, noApp.filesTouched)
+})
+
+test('merged html: per-line test counts agree with which; the list opens, filters and links to the test page', async () => {
+  const page = await browser.newPage()
+  const errors = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  const file = pageOf(path.join(reportDir, 'merged'), pricing)
+  // The page names no test: its data file, beside it, is loaded for this page only.
+  assert.ok(!fs.readFileSync(file, 'utf8').includes('bulk big 11'))
+  assert.ok(fs.readFileSync(file.replace(/\.html$/, '.tests.js'), 'utf8').includes('bulk big 11'))
+  await page.goto(pathToFileURL(file).href)
+  await page.waitForSelector('td.line-tests')
+
+  // Every line: the count shown is the number of tests `which` names for it.
+  const lineCount = fs.readFileSync(pricing, 'utf8').split('\n').length
+  const shown = await page.$$eval('td.line-tests a.cov-als-tests', (as) => as.map((a) => [Number(a.dataset.line), Number(a.textContent)]))
+  const byLine = new Map(shown)
+  let covered = 0
+  for (let line = 1; line <= lineCount; line++) {
+    const want = store.whichTests(outDir, pricing, line, line).length
+    assert.equal(byLine.get(line) ?? 0, want, `line ${line}`)
+    if (want) covered++
+  }
+  assert.ok(covered >= 8, `covered lines: ${covered}`)
+
+  // The first line of quote's body: every quote test ran it.
+  const line = fs.readFileSync(pricing, 'utf8').split('\n').indexOf('  await wait(qty % 7)') + 1
+  const coverers = names(store.whichTests(outDir, pricing, line, line))
+  assert.deepEqual(coverers, Object.keys(TESTS).sort())
+  assert.ok(!(await page.$('#cov-als-panel')), 'no list before a click')
+  await page.click(`td.line-tests a[data-line="${line}"]`)
+  const listed = () => page.$$eval('#cov-als-panel li .cov-als-test', (els) => els.map((e) => e.textContent))
+  assert.deepEqual((await listed()).sort(), coverers)
+  assert.equal(await page.textContent('#cov-als-panel .cov-als-count'), String(coverers.length))
+  await page.fill('#cov-als-panel input', 'small')
+  assert.deepEqual((await listed()).sort(), ['bulk small 3', 'retail small 1', 'retail small 2'])
+  await page.fill('#cov-als-panel input', 'BULK small')
+  assert.deepEqual(await listed(), ['bulk small 3'], 'case-insensitive')
+
+  // The link opens that test's own page, which shows that test's coverage.
+  await Promise.all([page.waitForNavigation(), page.click('#cov-als-panel li a.cov-als-test')])
+  assert.equal(new URL(page.url()).pathname, pathToFileURL(path.join(reportDir, 'tests', safeName('bulk small 3'), 'index.html')).pathname)
+  assert.equal(await page.textContent('.cov-als-test-id'), 'bulk small 3')
+  const own = pageOf(path.join(reportDir, 'tests', safeName('bulk small 3')), pricing)
+  await page.goto(pathToFileURL(own).href)
+  const counts = await page.$$eval('td.line-coverage .cline-any', (els) => els.map((e) => e.textContent.trim()))
+  const lines = libCoverage.createFileCoverage(store.readTestCoverage(outDir, 'bulk small 3')[pricing]).getLineCoverage()
+  for (const [l, n] of Object.entries(lines)) assert.equal(counts[l - 1], n > 0 ? `${n}x` : '', `bulk small 3, line ${l}`)
+  assert.ok(Object.values(lines).some((n) => n === 0) && Object.values(lines).some((n) => n > 0))
+
+  // The tests index lists every test with a link to its page.
+  await page.goto(pathToFileURL(path.join(reportDir, 'merged', 'index.html')).href)
+  await Promise.all([page.waitForNavigation(), page.click('.cov-als-tests-link a')])
+  const links = await page.$$eval('table.coverage-summary td.file a', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]))
+  for (const id of store.listTests(outDir)) assert.ok(links.some(([t, href]) => t === id && href === `${safeName(id)}/index.html`), id)
+  assert.deepEqual(errors, [])
+  await page.close()
+})
