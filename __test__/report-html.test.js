@@ -21,6 +21,7 @@ const { startServer, request } = require('./support/server')
 const store = require('../lib/store')
 const { safeName } = require('../lib/safe-name')
 const { summarize } = require('../lib/report/summary')
+const { report } = require('../lib/report/index.js')
 
 const FIXTURE = path.join(__dirname, 'fixtures/apps')
 const BIN = path.join(__dirname, '..', 'bin', 'cov-als.js')
@@ -84,7 +85,13 @@ const names = (coverers) => coverers.map((c) => c.test).sort()
 test('summary rows: touched files read, untouched server files still count as uncovered', () => {
   const rows = JSON.parse(fs.readFileSync(path.join(reportDir, 'summary.json'), 'utf8'))
   const ids = store.listTests(outDir)
-  assert.deepEqual(rows.filter((r) => !r.merged).map((r) => r.test).sort(), ids)
+  assert.deepEqual(
+    rows
+      .filter((r) => !r.merged)
+      .map((r) => r.test)
+      .sort(),
+    ids,
+  )
   for (const id of ids) {
     const row = rows.find((r) => r.test === id)
     // The definition: the test's zero-filled export (every server file, as its full flush answered).
@@ -99,6 +106,41 @@ test('summary rows: touched files read, untouched server files still count as un
   const final = path.join(reportDir, 'tests', safeName('no app code'), 'lcov.info')
   const sources = fs.readFileSync(final, 'utf8').match(/^SF:.*$/gm)
   assert.equal(sources.length, noApp.filesTouched)
+})
+
+test('summary rows of a store with a path in two units, a browser half and untouched files: the zero-filled definition', () => {
+  const dir = path.join(root, 'units')
+  const loc = (line, column = 0) => ({ start: { line, column }, end: { line, column: column + 5 } })
+  const fc = (file, n, hits, column = 0) => ({
+    path: file,
+    statementMap: Object.fromEntries(Array.from({ length: n }, (_, i) => [i, loc(i + 1, column)])),
+    fnMap: { 0: { name: 'f', decl: loc(1), loc: loc(1), line: 1 } },
+    branchMap: { 0: { type: 'if', line: 2, loc: loc(2), locations: [loc(2), loc(3)] } },
+    s: Object.fromEntries(Array.from({ length: n }, (_, i) => [i, hits[i] || 0])),
+    f: { 0: hits[0] || 0 },
+    b: { 0: [hits[1] || 0, hits[2] || 0] },
+  })
+  const all = (hits) => ({ '/p/a.js': fc('/p/a.js', 3, hits[0] || []), '/p/b.js': fc('/p/b.js', 4, hits[1] || []), '/p/c.js': fc('/p/c.js', 5, hits[2] || []) })
+  store.writeTestCoverage(dir, 'startup', all([[1], [1], [1]]))
+  store.writeTestCoverage(dir, 'server only', all([[0, 2]]))
+  store.writeTestCoverage(dir, 'both halves', all([[], [0, 0, 1]]))
+  store.writeTestCoverage(dir, 'both halves', { '/p/web.js': fc('/p/web.js', 2, [1]), '/p/a.js': fc('/p/a.js', 3, [0, 0, 4]) }, 'browser')
+  // A later chunk of c.js: other entries of the same path, a second unit.
+  store.writeTestCoverage(dir, 'later chunk', { '/p/c.js': fc('/p/c.js', 3, [0, 1], 20) })
+  const { rows } = report({ dirs: [dir], out: path.join(root, 'units-report'), reporters: ['json'], perTestReporters: ['json-summary'] })
+  for (const id of store.listTests(dir)) {
+    const row = rows.find((r) => r.test === id)
+    for (const part of [undefined, 'server', 'browser']) {
+      const want = summarize(libCoverage.createCoverageMap(store.readTestCoverage(dir, id, { part }) || {}))
+      const got = part ? row[part] : row
+      for (const k of ['files', 'filesTouched', 'statements', 'branches', 'functions', 'lines'])
+        assert.deepEqual(got[k], want[k], `${id} ${part || 'total'}: ${k}`)
+    }
+  }
+  const later = rows.find((r) => r.test === 'later chunk')
+  assert.equal(later.statements.total, 3 + 4 + 5 + 3, 'c.js counts the entries of both units')
+  assert.equal(rows.find((r) => r.test === 'both halves').files, 4)
+  store.closeStore(dir)
 })
 
 test('merged html: per-line test counts agree with which; the list opens, filters and links to the test page', async () => {
@@ -153,7 +195,11 @@ test('merged html: per-line test counts agree with which; the list opens, filter
   await page.goto(pathToFileURL(path.join(reportDir, 'merged', 'index.html')).href)
   await Promise.all([page.waitForNavigation(), page.click('.cov-als-tests-link a')])
   const links = await page.$$eval('table.coverage-summary td.file a', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]))
-  for (const id of store.listTests(outDir)) assert.ok(links.some(([t, href]) => t === id && href === `${safeName(id)}/index.html`), id)
+  for (const id of store.listTests(outDir))
+    assert.ok(
+      links.some(([t, href]) => t === id && href === `${safeName(id)}/index.html`),
+      id,
+    )
   assert.deepEqual(errors, [])
   await page.close()
 })

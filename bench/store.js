@@ -90,7 +90,7 @@ function child(dir, tests, rounds) {
   const runMs = ms(t0)
   store.closeStore(runDir) // checkpoint the WAL: the size is the database's
   const size = ['', '-wal', '-shm'].reduce((s, x) => s + (fs.existsSync(db + x) ? fs.statSync(db + x).size : 0), 0)
-  out({ step: 'run', tests, touchedFiles, runMs, flushMs, storeBytes: size, rss: rss() })
+  out({ step: 'run', tests, touchedFiles, runMs, flushMs, storeBytes: size, rss: rss(), runDir })
 
   // Export: one test (every file, as its flush answered) and all tests merged.
   const one = `suite/spec-1.spec.ts › test 1`
@@ -122,7 +122,59 @@ function child(dir, tests, rounds) {
     impactMs.push(ms(t0))
   }
   out({ step: 'impact', impactMs, selected, rss: rss() })
+
+  // What `report` reads per test: before, the zero-filled export (every
+  // file); now the touched files only (alternating, 10 tests).
+  const zeroMs = []
+  const touchedMs = []
+  for (let k = 0; k < 10; k++) {
+    const id = `suite/spec-${(k * 7) % 50}.spec.ts › test ${k * 7}`
+    for (const kind of k % 2 ? ['touched', 'zero'] : ['zero', 'touched']) {
+      t0 = process.hrtime.bigint()
+      if (kind === 'zero') store.exportCoverage(runDir, [id], { part: 'server' })
+      else for (const part of store.PARTS) store.exportCoverage(runDir, [id], { part, allFiles: false })
+      ;(kind === 'zero' ? zeroMs : touchedMs).push(ms(t0))
+    }
+  }
+  out({ step: 'per-test read', zeroMs, touchedMs, rss: rss() })
   out({ step: 'peak', maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })
+}
+
+// Size and file count of a directory tree; `suffix`: only files ending so.
+function du(dir, suffix = '') {
+  let bytes = 0
+  let files = 0
+  for (const name of fs.readdirSync(dir, { recursive: true })) {
+    const st = fs.statSync(path.join(dir, name))
+    if (st.isFile() && name.endsWith(suffix)) {
+      bytes += st.size
+      files++
+    }
+  }
+  return { bytes, files }
+}
+
+// One `cov-als report` of the run in a child of its own (its peak RSS is the report's):
+// 'merged' = the merged html with per-line test lists only; 'full' = the defaults
+// (merged html/lcov/json + per-test html, lcov and json-summary for every test).
+function reportChild(runDir, outDir, mode) {
+  const { report } = require('../lib/report/index.js')
+  const t0 = process.hrtime.bigint()
+  const opts = mode === 'merged' ? { perTest: false, reporters: ['html'] } : {}
+  report({ dirs: [runDir], out: outDir, ...opts })
+  const took = ms(t0)
+  const merged = path.join(outDir, 'merged')
+  process.stdout.write(
+    JSON.stringify({
+      mode,
+      ms: took,
+      total: du(outDir),
+      mergedHtml: du(merged),
+      dataFiles: du(merged, '.tests.js'),
+      tests: fs.existsSync(path.join(outDir, 'tests')) ? du(path.join(outDir, 'tests')) : null,
+      maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    }) + '\n',
+  )
 }
 
 async function run({ quick = false, log = console.error } = {}) {
@@ -134,7 +186,15 @@ async function run({ quick = false, log = console.error } = {}) {
     log(`  store: ${tests} tests on ${N_FILES} files, ${rounds} rounds of the 5-file flush`)
     const { lines } = await runChild(process.execPath, [__filename, '--child', dir, String(tests), String(rounds)], { timeoutMs: 1_200_000 })
     const by = Object.fromEntries(lines.map((l) => [l.step, l]))
-    return { tests, rounds, files: N_FILES, ...by }
+    const reports = {}
+    for (const mode of ['merged', 'full']) {
+      log(`  store: cov-als report (${mode})`)
+      const child = await runChild(process.execPath, [__filename, '--report-child', by.run.runDir, path.join(dir, `report-${mode}`), mode], {
+        timeoutMs: 3_600_000,
+      })
+      reports[mode] = child.lines[0]
+    }
+    return { tests, rounds, files: N_FILES, ...by, reports }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
@@ -180,11 +240,37 @@ function report(r) {
       ],
     ),
     '',
-    'Median (min–max). The merged HTML with per-line test lists is not built yet, so not measured.',
+    mdTable(
+      ['`cov-als report` of the run', 'time', 'on disk', 'peak RSS'],
+      [
+        [
+          'merged html with per-line test lists only (`--no-per-test --reporters html`)',
+          `${fmt(r.reports.merged.ms / 1000)} s`,
+          `${fmt(r.reports.merged.total.bytes / MB)} MB in ${r.reports.merged.total.files} files, of which per-line data ${fmt(r.reports.merged.dataFiles.bytes / MB)} MB (${r.reports.merged.dataFiles.files} files)`,
+          `${r.reports.merged.maxRssMB} MB`,
+        ],
+        [
+          `defaults: merged html/lcov/json + per-test html, lcov, json-summary (${r.tests} tests)`,
+          `${fmt(r.reports.full.ms / 1000)} s`,
+          `${fmt(r.reports.full.total.bytes / MB)} MB in ${r.reports.full.total.files} files, of which tests/ ${fmt(r.reports.full.tests.bytes / MB)} MB`,
+          `${r.reports.full.maxRssMB} MB`,
+        ],
+        [
+          'per-test read of `report`, ms (10 tests): touched files (now) vs zero-filled export (before)',
+          `${fmtSpread(r['per-test read'].touchedMs)} vs ${fmtSpread(r['per-test read'].zeroMs)}`,
+          `${fmtRatio(pairRatios(r['per-test read'].zeroMs, r['per-test read'].touchedMs))} faster`,
+          '',
+        ],
+      ],
+    ),
+    '',
+    'Median (min–max).',
   ].join('\n')
 }
 
-if (process.argv[2] === '--child') {
+if (process.argv[2] === '--report-child') {
+  reportChild(process.argv[3], process.argv[4], process.argv[5])
+} else if (process.argv[2] === '--child') {
   child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]))
 } else if (require.main === module) {
   run({ quick: process.argv.includes('--quick') }).then((r) => console.log(report(r)))

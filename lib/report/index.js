@@ -114,8 +114,11 @@ function report(opts) {
       zeros = zerosOf(sources.map((s) => s.store))
       const server = withZeros(remap(touched.server), zeros.map)
       const browser = remap(touched.browser)
-      const total = libCoverage.createCoverageMap(copyOf(server))
-      total.merge(copyOf(withZeros(browser, zeros.map)))
+      let total = server
+      if (browser.files().length) {
+        total = libCoverage.createCoverageMap(copyOf(server))
+        total.merge(withZeros(libCoverage.createCoverageMap(copyOf(browser)), zeros.map))
+      }
       halves = { total, server, browser }
     } else {
       halves = loadTestHalves(sources, testId)

@@ -275,13 +275,22 @@ function loadStoresCoverage(dirs) {
   return out
 }
 
-/** `map` with, for each of its files, that file's zero-count entries of `zeros`
- * merged in (the units of a path the test did not touch). A new map. */
+const sizes = (fc) => [fc.statementMap, fc.fnMap, fc.branchMap].map((m) => Object.keys(m).length).join()
+
+/** `map` (adopted: its file coverages become the answer's) with, for each of
+ * its files, that file's zero-count entries of `zeros` merged in: the units
+ * of a path the test did not touch (a path's later chunks). A file holding as
+ * many entries as its zero form already holds them all (a subset by location
+ * of the same size), so only the others are merged. */
 function withZeros(map, zeros) {
-  const out = libCoverage.createCoverageMap({})
-  for (const file of map.files()) if (zeros.data[file]) out.addFileCoverage(copyOf(zeros.data[file].toJSON()))
-  out.merge(copyOf(map))
-  return out
+  for (const file of map.files()) {
+    const zero = zeros.data[file]
+    if (!zero || sizes(zero) === sizes(map.data[file])) continue
+    const merged = libCoverage.createFileCoverage(copyOf(zero.toJSON()))
+    merged.merge(map.data[file])
+    map.data[file] = merged
+  }
+  return map
 }
 
 function loadTestCoverage(sources, testId) {
