@@ -317,6 +317,39 @@ function storeOf(name) {
   return dir
 }
 
+test('report of a run store and per-test files of the same tests counts each once, and lists each test once per line', () => {
+  const mixed = path.join(tmp, 'report-mixed')
+  const files = path.join(tmp, 'report-files')
+  ok('report', storeOf('shard-a'), shard('shard-b'), '--out', mixed)
+  ok('report', shard('shard-a'), shard('shard-b'), '--out', files)
+  assert.deepEqual(readJson(path.join(mixed, 'merged', 'coverage-final.json')), readJson(path.join(files, 'merged', 'coverage-final.json')))
+  const strip = (rows) =>
+    rows.map(({ test, files, statements, branches, functions, lines, unique }) => ({ test, files, statements, branches, functions, lines, unique }))
+  assert.deepEqual(strip(readJson(path.join(mixed, 'summary.json'))), strip(readJson(path.join(files, 'summary.json'))))
+  // The per-line data of math.js: the same from both, the unicode test (in both inputs) once.
+  const data = (dir) => fs.readFileSync(path.join(dir, 'merged', 'math.js.tests.js'), 'utf8')
+  assert.equal(data(mixed), data(files))
+  const parsed = JSON.parse(
+    data(mixed)
+      .replace(/^covAlsLineTests\(/, '')
+      .replace(/\)\s*$/, ''),
+  )
+  assert.deepEqual(
+    parsed.tests.map(([id]) => id),
+    [UNICODE_ID, 'math/clamp edge', 'startup'],
+  )
+  // Line 5 (`if (x < lo) return lo`): the unicode test's statement hits from both shards add up (1 + 1), clamp's 3.
+  const line5 = parsed.lines.find(([l]) => l === 5)[1]
+  assert.deepEqual(
+    line5.map(([i, , , , , hits]) => [parsed.tests[i][0], hits]),
+    [
+      [UNICODE_ID, 2],
+      ['math/clamp edge', 3],
+    ],
+  )
+  assert.ok(!fs.existsSync(path.join(mixed, '.cov-als-lines')), 'the scratch store is removed')
+})
+
 test('merge of two shard stores equals one store of both runs', () => {
   const viaStores = path.join(tmp, 'merged-stores')
   ok('merge', storeOf('shard-a'), storeOf('shard-b'), '--out', viaStores)

@@ -152,8 +152,9 @@ function writeSharedAssets(dir) {
 }
 
 /**
- * Merge the per-line tests of several stores' paths into one (the same
- * test from several stores or paths adds up).
+ * Merge the per-line tests of several stores' paths into one. The same test
+ * in several: halves joined, hits added; entries (statements, branch arms,
+ * functions) are most likely the same ones seen twice, so the larger number.
  * @param {object[]} parts lineTests answers ({ tests, lines })
  */
 function mergeLineTests(parts) {
@@ -166,7 +167,7 @@ function mergeLineTests(parts) {
       for (const [i, halves, s, b, f, hits] of entries) {
         const id = tests[i]
         const had = at.get(id)
-        at.set(id, had ? [id, had[1] | halves, had[2] + s, had[3] + b, had[4] + f, had[5] + hits] : [id, halves, s, b, f, hits])
+        at.set(id, had ? [id, had[1] | halves, Math.max(had[2], s), Math.max(had[3], b), Math.max(had[4], f), had[5] + hits] : [id, halves, s, b, f, hits])
       }
     }
   }

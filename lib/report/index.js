@@ -100,8 +100,8 @@ function report(opts) {
   // "unique": lines only this test covers (the startup bucket counts as a covering row).
   const coveringRows = new Map()
   const coveredByRow = []
-  // The tests read from per-test JSON files rather than a store (merged map,
-  // and a store of their own for the per-line lists).
+  // What per-test JSON files (older versions) hold: for the merged map, and
+  // a store of their own for the per-line lists.
   const legacy = { total: libCoverage.createCoverageMap({}), server: libCoverage.createCoverageMap({}), browser: libCoverage.createCoverageMap({}) }
   const legacyTests = []
   for (const [testId, sources] of scan.tests) {
@@ -123,8 +123,14 @@ function report(opts) {
     } else {
       halves = loadTestHalves(sources, testId)
       if (mapPath) for (const k of ['total', 'server', 'browser']) halves[k] = remap(halves[k])
-      for (const k of ['total', 'server', 'browser']) legacy[k].merge(copyOf(halves[k]))
-      legacyTests.push([testId, sources.filter((s) => typeof s === 'string')])
+      // The merged map has the store rows of this test already: add its files only.
+      const files = sources.filter((s) => typeof s === 'string')
+      for (const file of files) {
+        const coverage = remap(libCoverage.createCoverageMap(readCoverageFile(file).coverage))
+        legacy.total.merge(copyOf(coverage))
+        legacy.server.merge(coverage)
+      }
+      legacyTests.push([testId, files])
     }
     const map = halves.total
     const row = { test: testId, merged: false, safeName: name, inputFiles: sources.length, ...summarize(map, zeros) }
