@@ -230,13 +230,10 @@ function createRuntime(native) {
         const json = native.storeWhich(db, file, from, to, spans)
         return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
       },
-      // { tests: [id...], lines: [[line, [[test index, halves, statements, branches, functions, hits]...]]...] } or null.
+      // { tests: [id...], lines: JSON text of [[line, [[test index, halves, statements, branches, functions, hits]...]]...] } or null.
       lineTests: (db, file) => {
-        const json = native.storeLineTests(db, file)
-        if (json === null) return null
-        const data = JSON.parse(json)
-        data.tests = data.tests.map(fromNativeId)
-        return data
+        const answer = native.storeLineTests(db, file)
+        return answer === null ? null : { tests: answer.tests.map(fromNativeId), lines: answer.lines }
       },
       paths: (db) => native.storePaths(db),
       redundant: (db, ignore) => JSON.parse(native.storeRedundant(db, ignore.map(toNativeId))).map((r) => ({ ...r, test: fromNativeId(r.test) })),

@@ -116,10 +116,14 @@ function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } =
 /** Every line of `file` (a stored path) some test hit, with those tests:
  * { tests: [id...] sorted, lines: [[line, [[test index, halves (1 server,
  * 2 browser), statements, branches, functions, hits]...]]...] }; the same
- * rule as whichTests on one line. null when the store does not know the file. */
-function lineTests(outDir, file) {
+ * rule as whichTests on one line. With `raw`, `lines` is that JSON text
+ * (written into the HTML data files as it is). null when the store does not
+ * know the file. */
+function lineTests(outDir, file, { raw = false } = {}) {
   if (!hasStore(outDir)) return null
-  return native().lineTests(storePath(outDir), file)
+  const answer = native().lineTests(storePath(outDir), file)
+  if (answer && !raw) answer.lines = JSON.parse(answer.lines)
+  return answer
 }
 
 /** Tests whose every hit counter another test hit too: [{ test, counters }].

@@ -289,11 +289,20 @@ pub fn store_which(db: String, path: String, from: u32, to: u32, spans: bool) ->
     with_store(&db, |s| s.store.which_json(&path, from, to, spans))
 }
 
-/// JSON of every line of `path` some test hit, with those tests (see
+#[napi(object)]
+pub struct NativeLineTests {
+    /// Test ids, sorted.
+    pub tests: Vec<String>,
+    /// JSON: `[[line, [[test index, halves, statements, branches, functions, hits]...]]...]`.
+    pub lines: String,
+}
+
+/// Every line of `path` some test hit, with those tests (see
 /// `cov_core::store::lines`); null when the store has no unit for `path`.
 #[napi]
-pub fn store_line_tests(db: String, path: String) -> Result<Option<String>> {
-    with_store(&db, |s| s.store.line_tests_json(&path))
+pub fn store_line_tests(db: String, path: String) -> Result<Option<NativeLineTests>> {
+    let compact = with_store(&db, |s| s.store.line_tests_compact(&path))?;
+    Ok(compact.map(|c| NativeLineTests { tests: c.tests, lines: c.lines }))
 }
 
 /// Paths the store has units for.

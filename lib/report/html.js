@@ -39,7 +39,7 @@ function dataFileOf(page) {
 class CovAlsHtmlReport extends HtmlReport {
   /**
    * @param {object} opts istanbul-reports html options, plus:
-   * @param {(path: string) => object | null} [opts.lineTests] per-line tests of a file (lineTestsJson's shape)
+   * @param {(path: string) => object | null} [opts.lineTests] per-line tests of a file (lib/store.js lineTests; `lines` parsed or JSON text)
    * @param {(testId: string) => string | null} [opts.testPage] a test's page, relative to the report's parent directory
    * @param {string} [opts.reportName] this report's directory name below that parent (e.g. `merged`, `tests/x`)
    * @param {(up: string) => string} [opts.headingOf] HTML put under every page's heading, given the URL from the page up to the parent directory
@@ -96,7 +96,8 @@ class CovAlsHtmlReport extends HtmlReport {
     if (data) {
       const dataFile = dataFileOf(page)
       const tests = data.tests.map((id) => [id, this.testPage(id)])
-      const json = JSON.stringify({ base: this.upUrl(node), tests, lines: data.lines })
+      const lines = typeof data.lines === 'string' ? data.lines : JSON.stringify(data.lines)
+      const json = `{"base":${JSON.stringify(this.upUrl(node))},"tests":${JSON.stringify(tests)},"lines":${lines}}`
       const cw = super.getWriter(context).writeFile(dataFile)
       cw.write(`covAlsLineTests(${json})\n`)
       cw.close()

@@ -23,7 +23,7 @@ const {
   withZeros,
   copyOf,
 } = require('./read.js')
-const { MERGED_LABEL, summarize, zeroFiles, coveredLines } = require('./summary.js')
+const { MERGED_LABEL, summarize, zeroFiles, coveredLines, uniqueLines } = require('./summary.js')
 const { writeSharedAssets, mergeLineTests, escapeHtml } = require('./html.js')
 const { formatTable, formatMarkdown } = require('./table.js')
 const write = require('./write.js')
@@ -98,7 +98,6 @@ function report(opts) {
 
   const rows = []
   // "unique": lines only this test covers (the startup bucket counts as a covering row).
-  const coveringRows = new Map()
   const coveredByRow = []
   // What per-test JSON files (older versions) hold: for the merged map, and
   // a store of their own for the per-line lists.
@@ -140,12 +139,10 @@ function report(opts) {
       writeReports(map, path.join(outDir, 'tests', name), perTestReporters, { ...reportOpts, html: testHtml(testId) })
       row.reportDir = `tests/${name}`
     }
-    const covered = coveredLines(map)
-    for (const key of covered) coveringRows.set(key, (coveringRows.get(key) || 0) + 1)
-    coveredByRow.push(covered)
+    coveredByRow.push(coveredLines(map))
     rows.push(row)
   }
-  rows.forEach((row, i) => (row.unique = coveredByRow[i].filter((key) => coveringRows.get(key) === 1).length))
+  uniqueLines(coveredByRow).forEach((n, i) => (rows[i].unique = n))
 
   // The merged map: every store at once (its counts summed in Rust), plus the per-test files.
   const all = loadStoresCoverage(storeDirs)
@@ -208,7 +205,10 @@ function lineTestsReader(storeDirs, legacyTests, scratch, mapPath) {
   }
   return {
     of(file) {
-      const parts = (feeds.get(file) || []).map(([dir, stored]) => store.lineTests(dir, stored)).filter(Boolean)
+      const from = feeds.get(file) || []
+      // One source (the usual case): its lines go into the data file as the store wrote them.
+      if (from.length === 1) return store.lineTests(from[0][0], from[0][1], { raw: true })
+      const parts = from.map(([dir, stored]) => store.lineTests(dir, stored)).filter(Boolean)
       return parts.length ? mergeLineTests(parts) : null
     },
     close() {

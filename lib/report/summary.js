@@ -25,29 +25,77 @@ function summarize(map, zeros = null) {
     if (touched(fc.s) || touched(fc.f) || touched(fc.b)) row.filesTouched++
   }
   if (zeros) {
-    for (const [file, summary] of zeros.summaries) {
-      if (map.data[file]) continue
-      s.merge(summary)
-      row.files++
+    // The zero files' totals less those of the files the map has: what
+    // merging each missing file's summary gives, in O(files of the map).
+    const rest = copyOf(zeros.total)
+    let missing = zeros.summaries.size
+    for (const file of map.files()) {
+      const summary = zeros.summaries.get(file)
+      if (!summary) continue
+      missing--
+      for (const key of SUMMARY_KEYS) {
+        if (!summary.data[key]) continue
+        rest[key].total -= summary.data[key].total
+        rest[key].covered -= summary.data[key].covered
+        rest[key].skipped -= summary.data[key].skipped
+      }
     }
+    if (missing > 0) s.merge(rest)
+    row.files += missing
   }
   for (const key of METRICS) row[key] = metric(s[key])
   return row
 }
 
-/** Files with zero counts (a CoverageMap) and their summaries, for summarize(). */
+const SUMMARY_KEYS = [...METRICS, 'branchesTrue']
+const copyOf = (o) => JSON.parse(JSON.stringify(o))
+
+/** Files with zero counts (a CoverageMap), their summaries and the sum of
+ * those, for summarize(). */
 function zeroFiles(map) {
-  return { map, summaries: new Map(map.files().map((f) => [f, map.fileCoverageFor(f).toSummary()])) }
+  const summaries = new Map(map.files().map((f) => [f, map.fileCoverageFor(f).toSummary()]))
+  const total = Object.fromEntries(SUMMARY_KEYS.map((k) => [k, { total: 0, covered: 0, skipped: 0 }]))
+  for (const summary of summaries.values()) {
+    for (const key of SUMMARY_KEYS) {
+      if (!summary.data[key]) continue
+      total[key].total += summary.data[key].total
+      total[key].covered += summary.data[key].covered
+      total[key].skipped += summary.data[key].skipped
+    }
+  }
+  return { map, summaries, total }
 }
 
-// "file:line" of every line with a count, Istanbul's line coverage.
+// [file, lines] of every file with a covered line: the lines with a count,
+// Istanbul's line coverage.
 function coveredLines(map) {
   const out = []
   for (const file of map.files()) {
-    const lines = map.fileCoverageFor(file).getLineCoverage()
-    for (const [line, n] of Object.entries(lines)) if (n > 0) out.push(`${file}:${line}`)
+    const lines = []
+    for (const [line, n] of Object.entries(map.fileCoverageFor(file).getLineCoverage())) if (n > 0) lines.push(Number(line))
+    if (lines.length) out.push([file, lines])
   }
   return out
 }
 
-module.exports = { METRICS, MERGED_LABEL, metric, summarize, zeroFiles, coveredLines }
+/** The "unique" column: per row (coveredLines of each), the lines no other row covers. */
+function uniqueLines(coveredByRow) {
+  const rowsOf = new Map() // file -> line -> number of rows covering it
+  for (const covered of coveredByRow) {
+    for (const [file, lines] of covered) {
+      if (!rowsOf.has(file)) rowsOf.set(file, new Map())
+      const at = rowsOf.get(file)
+      for (const line of lines) at.set(line, (at.get(line) || 0) + 1)
+    }
+  }
+  return coveredByRow.map((covered) => {
+    let n = 0
+    for (const [file, lines] of covered) {
+      const at = rowsOf.get(file)
+      for (const line of lines) if (at.get(line) === 1) n++
+    }
+    return n
+  })
+}
+
+module.exports = { METRICS, MERGED_LABEL, metric, summarize, zeroFiles, coveredLines, uniqueLines }

@@ -4,7 +4,7 @@
 //! line (an entry counts on its start line), computed for all lines of a path
 //! in one pass over that path's hits rows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params;
 use serde::Serialize;
@@ -30,10 +30,14 @@ pub const BROWSER: u8 = 2;
 /// Per line (ascending), the tests (by name, sorted) that hit it.
 pub type LineTests = BTreeMap<u32, BTreeMap<String, LineTest>>;
 
+/// Per line, by test index into `names` (unsorted), what each test hit.
+struct Collected {
+    names: Vec<String>,
+    lines: BTreeMap<u32, BTreeMap<u32, LineTest>>,
+}
+
 impl Store {
-    /// Every line of `path` some test hit, with those tests. None when the
-    /// store has no unit for `path`.
-    pub fn line_tests(&self, path: &str) -> Result<Option<LineTests>> {
+    fn collect_line_tests(&self, path: &str) -> Result<Option<Collected>> {
         let mut units = self.conn.prepare_cached("SELECT hash, maps, layout FROM units WHERE path = ?1")?;
         let units: Vec<(String, String, String)> =
             units.query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
@@ -43,7 +47,8 @@ impl Store {
         let mut hits = self.conn.prepare_cached(
             "SELECT tests.name, hits.part, hits.counts FROM hits JOIN tests ON tests.id = hits.test WHERE hits.unit = ?1",
         )?;
-        let mut out = LineTests::new();
+        let mut out = Collected { names: Vec::new(), lines: BTreeMap::new() };
+        let mut index: HashMap<String, u32> = HashMap::new();
         for (hash, maps, layout) in units {
             let layout: Layout = serde_json::from_str(&layout).map_err(|e| StoreError(format!("unit {hash}: {e}")))?;
             let lines = slot_lines(&maps, &layout)?;
@@ -51,12 +56,16 @@ impl Store {
             while let Some(r) = rows.next()? {
                 let (name, part, counts): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
                 let half = if part == "browser" { BROWSER } else { SERVER };
+                let test = *index.entry(name).or_insert_with_key(|name| {
+                    out.names.push(name.clone());
+                    out.names.len() as u32 - 1
+                });
                 for (slot, count) in sparse::decode(&counts)? {
                     let Some(&(kind, line, _)) = lines.get(slot as usize) else { continue };
                     if count == 0 {
                         continue;
                     }
-                    let entry = out.entry(line).or_default().entry(name.clone()).or_default();
+                    let entry = out.lines.entry(line).or_default().entry(test).or_default();
                     entry.halves |= half;
                     match kind {
                         Kind::Statement => {
@@ -72,31 +81,58 @@ impl Store {
         Ok(Some(out))
     }
 
-    /// `line_tests` as compact JSON (for the binding and the HTML data files):
-    /// `{"tests": [name...], "lines": [[line, [[test index, halves,
-    /// statements, branches, functions, hits]...]]...]}`, tests sorted.
-    pub fn line_tests_json(&self, path: &str) -> Result<Option<String>> {
-        let Some(lines) = self.line_tests(path)? else { return Ok(None) };
-        let mut names: Vec<&String> = lines.values().flat_map(|t| t.keys()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let index: BTreeMap<&String, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-        let rows: Vec<(u32, Vec<[u64; 6]>)> = lines
+    /// Every line of `path` some test hit, with those tests. None when the
+    /// store has no unit for `path`.
+    pub fn line_tests(&self, path: &str) -> Result<Option<LineTests>> {
+        let Some(c) = self.collect_line_tests(path)? else { return Ok(None) };
+        let by_name =
+            |tests: BTreeMap<u32, LineTest>| tests.into_iter().map(|(i, t)| (c.names[i as usize].clone(), t)).collect();
+        Ok(Some(c.lines.into_iter().map(|(line, tests)| (line, by_name(tests))).collect()))
+    }
+
+    /// `line_tests` in the compact form of the binding and the HTML data
+    /// files: the test names (sorted) and, as JSON text, `[[line, [[test
+    /// index, halves, statements, branches, functions, hits]...]]...]`.
+    pub fn line_tests_compact(&self, path: &str) -> Result<Option<CompactLineTests>> {
+        let Some(c) = self.collect_line_tests(path)? else { return Ok(None) };
+        // Indices into the names sorted.
+        let mut order: Vec<u32> = (0..c.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| c.names[*a as usize].cmp(&c.names[*b as usize]));
+        let mut rank = vec![0u64; order.len()];
+        for (r, i) in order.iter().enumerate() {
+            rank[*i as usize] = r as u64;
+        }
+        let rows: Vec<(u32, Vec<[u64; 6]>)> = c
+            .lines
             .iter()
             .map(|(line, tests)| {
-                let entries = tests
+                let mut entries: Vec<[u64; 6]> = tests
                     .iter()
-                    .map(|(name, t)| {
-                        let i = index[name] as u64;
-                        [i, t.halves.into(), t.statements.into(), t.branches.into(), t.functions.into(), t.hits]
+                    .map(|(i, t)| {
+                        [
+                            rank[*i as usize],
+                            t.halves.into(),
+                            t.statements.into(),
+                            t.branches.into(),
+                            t.functions.into(),
+                            t.hits,
+                        ]
                     })
                     .collect();
+                entries.sort_unstable_by_key(|e| e[0]);
                 (*line, entries)
             })
             .collect();
-        let json = serde_json::json!({ "tests": names, "lines": rows });
-        Ok(Some(json.to_string()))
+        let lines = serde_json::to_string(&rows).expect("serializes");
+        let tests = order.into_iter().map(|i| c.names[i as usize].clone()).collect();
+        Ok(Some(CompactLineTests { tests, lines }))
     }
+}
+
+/// See `Store::line_tests_compact`.
+pub struct CompactLineTests {
+    pub tests: Vec<String>,
+    pub lines: String,
 }
 
 #[cfg(test)]
@@ -156,11 +192,12 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut store = Store::open(&dir.join("cov-als.db"), "0.0.0-test").unwrap();
+        // c first: the store's own order of tests is not the names' order.
         let runs = [
+            ("c", "browser", cov([0, 0, 1], 1, [0, 0])),
             ("a", "server", cov([1, 1, 0], 0, [1, 0])),
             ("b", "server", cov([2, 0, 0], 0, [0, 0])),
             ("b", "browser", cov([0, 1, 3], 3, [0, 1])),
-            ("c", "browser", cov([0, 0, 1], 1, [0, 0])),
         ];
         for (test, part, map) in &runs {
             store.record_istanbul(test, part, &map.to_string()).unwrap();
@@ -182,9 +219,12 @@ mod tests {
         assert_eq!(got[&1]["b"], LineTest { halves: SERVER, statements: 1, branches: 0, functions: 0, hits: 2 });
         assert_eq!(got[&4]["b"].functions, 1);
 
-        let json: Value = serde_json::from_str(&store.line_tests_json("/l.js").unwrap().unwrap()).unwrap();
-        assert_eq!(json["tests"], json!(["a", "b", "c"]));
-        assert_eq!(json["lines"][0], json!([1, [[0, 1, 1, 0, 0, 1], [1, 1, 1, 0, 0, 2]]]));
+        let compact = store.line_tests_compact("/l.js").unwrap().unwrap();
+        assert_eq!(compact.tests, vec!["a", "b", "c"]);
+        let lines: Value = serde_json::from_str(&compact.lines).unwrap();
+        assert_eq!(lines[0], json!([1, [[0, 1, 1, 0, 0, 1], [1, 1, 1, 0, 0, 2]]]));
+        // Line 4: b's and c's statement and function, in the browser, by sorted index.
+        assert_eq!(lines[3], json!([4, [[1, 2, 1, 0, 1, 3], [2, 2, 1, 0, 1, 1]]]));
         assert!(store.line_tests("/nope.js").unwrap().is_none());
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
