@@ -405,6 +405,17 @@ function checkQuestions(result) {
   )
   const covered = [...new Set([...lineCounts.values()].flatMap((lc) => Object.keys(lc).filter((l) => lc[l] > 0)))]
   assert.ok(covered.length > 5, `${covered.length} covered lines`)
+  // The merged HTML's per-line lists: the data file beside the page of lib/catalog.ts.
+  const mergedHtml = path.join(result.out, 'report', 'merged')
+  const dataFile = filesUnder(mergedHtml).find((f) => f.endsWith(path.join('lib', 'catalog.ts.tests.js')))
+  assert.ok(dataFile, 'a per-line data file beside the merged page of lib/catalog.ts')
+  const data = JSON.parse(
+    fs
+      .readFileSync(path.join(mergedHtml, dataFile), 'utf8')
+      .replace(/^covAlsLineTests\(/, '')
+      .replace(/\)\s*$/, ''),
+  )
+  const listed = new Map(data.lines.map(([line, entries]) => [line, entries.map(([i]) => data.tests[i][0]).sort()]))
   for (const line of covered) {
     const want = [...lineCounts]
       .filter(([, lc]) => lc[line] > 0)
@@ -420,6 +431,7 @@ function checkQuestions(result) {
       want,
       `which lib/catalog.ts:${line}`,
     )
+    assert.deepEqual(listed.get(Number(line)), got.json.tests.map((t) => t.test).sort(), `the merged HTML's list of lib/catalog.ts:${line}`)
   }
 }
 
