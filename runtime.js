@@ -117,7 +117,12 @@ function createRuntime(native) {
   let live = false
 
   // A live answer holds other processes' counts as units to merge by path.
+  const warned = new Set()
   function coverageOf(answer) {
+    if (answer.warning && !warned.has(answer.warning)) {
+      warned.add(answer.warning)
+      process.emitWarning(`cov-als-native: ${answer.warning}`, 'CovAlsWarning')
+    }
     return answer.units ? JSON.stringify(require('./lib/store').toCoverageMap(JSON.parse(answer.units))) : answer.coverage
   }
 
@@ -244,7 +249,7 @@ function createRuntime(native) {
         checkTestId(testId)
         const answer = native.storeFlush(db, toNativeId(testId), touchedOnly)
         forget(testId)
-        return { coverage: coverageOf(answer), error: answer.error }
+        return { coverage: coverageOf(answer), error: answer.error, warning: answer.warning }
       },
       record: (db, testId, part, json) => native.storeRecordIstanbul(db, toNativeId(testId), part, json),
       export: (db, testIds, part, allUnits) => native.storeExport(db, testIds ? testIds.map(toNativeId) : null, part || null, allUnits),

@@ -14,67 +14,17 @@ const path = require('node:path')
 const http = require('node:http')
 const { spawnSync } = require('node:child_process')
 const { startServer, request, flush, freePort, REPO } = require('./support/server')
+const { planFor, get, runAll: runPlans, storedCounters, total } = require('./support/plans')
 const { listTests, readTestCoverage } = require('../lib/store')
 const { main } = require('../lib/cli/main')
 
 const FIXTURE = path.join(__dirname, 'fixtures/stress')
 const TESTS = 32
-
-// Test i's requests: deterministic, 6 to 13 of them over the fixture's routes.
-function planFor(i) {
-  const styles = ['plain', 'timers', 'callbacks', 'chain', 'emitter', 'io']
-  return Array.from({ length: 6 + (i % 8) }, (_, k) => {
-    const n = (i * 7 + k * 3) % 10
-    if (k % 3 === 0) return `/walk?n=${n}`
-    if (k % 3 === 1) return `/stream?n=${n}&style=${['text', 'json', 'gen'][k % 3]}`
-    return `/compute?n=${n}&style=${styles[(i + k) % styles.length]}`
-  })
-}
-
 const PLANS = Array.from({ length: TESTS }, (_, i) => planFor(i))
 const ID = (i) => `crash ${i} ✓`
 
-function get(port, agent, testId, url) {
-  return request(port, { path: url, agent, headers: { 'x-cov-test-id': encodeURIComponent(testId) } }).then((r) => {
-    assert.equal(r.status, 200, `${url}: ${r.body}`)
-  })
-}
-
-// Every test's requests at once, 4 in flight per test.
-async function runAll(ports, agent, onTestDone = async () => {}) {
-  await Promise.all(
-    PLANS.map(async (plan, i) => {
-      let next = 0
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          while (next < plan.length) {
-            const k = next++
-            await get(ports[k % ports.length], agent, ID(i), plan[k])
-          }
-        }),
-      )
-      await onTestDone(i)
-    }),
-  )
-}
-
-// A test's counters in the store, by path: { s, f, b } (the comparison's unit).
-function countsOf(outDir, testId) {
-  const map = readTestCoverage(outDir, testId, { part: 'server' }) || {}
-  const out = {}
-  for (const [file, fc] of Object.entries(map)) if (file.startsWith(root)) out[path.relative(root, file)] = { s: fc.s, f: fc.f, b: fc.b }
-  return out
-}
-
-function total(counts) {
-  let n = 0
-  for (const fc of Object.values(counts)) {
-    for (const v of Object.values(fc.s)) n += v
-    for (const v of Object.values(fc.f)) n += v
-    for (const arr of Object.values(fc.b)) for (const v of arr) n += v
-  }
-  return n
-}
+const runAll = (ports, agent, onTestDone) => runPlans(PLANS, ID, ports, agent, { onTestDone })
+const countsOf = (outDir, testId) => storedCounters(outDir, testId, root)
 
 function killed(server) {
   return new Promise((resolve) => {
@@ -242,7 +192,11 @@ test('two servers sharing one outDir: a flush from either returns both halves on
   await killed(a)
   await b.stop()
   assert.equal(liveArenas(outDir).length, 1, 'B closed its arena; A left its own')
-  assert.equal(cli(['recover', outDir]).code, 0)
+  // cov-als report recovers first, and says so.
+  const report = cli(['report', outDir, '--out', path.join(root, 'shared-report'), '--no-per-test'])
+  assert.equal(report.code, 0, report.err)
+  assert.match(report.err, /cov-als: recovered \d+ count\(s\) of \d+ test\(s\) from 1 dead process/)
+  assert.deepEqual(liveArenas(outDir), [])
   // Two servers: startup twice; every test exactly as the one-server control.
   assertEqualsControl(outDir, { startup: false })
 })

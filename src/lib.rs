@@ -229,6 +229,10 @@ pub struct NativeStoreFlush {
     pub units: Option<String>,
     /// Why the store could not be written (the answer still holds the counts).
     pub error: Option<String>,
+    /// What the flush could not read or keep crash-safe (an arena of another
+    /// version, a table beyond its chunk, an arena that stopped growing): the
+    /// store was written without it.
+    pub warning: Option<String>,
 }
 
 /// Flush `test_id` into the store at `db`: new units and the test's non-zero
@@ -254,7 +258,7 @@ pub fn store_flush(db: String, test_id: String, touched_only: bool) -> NativeSto
     } else {
         REGISTRY.coverage_json(&counts)
     };
-    NativeStoreFlush { coverage, units: None, error: written.err().map(|e| e.reason.clone()) }
+    NativeStoreFlush { coverage, units: None, error: written.err().map(|e| e.reason.clone()), warning: None }
 }
 
 /// Record an Istanbul coverage map (JSON) as one half ("server" or "browser") of a test.
@@ -398,13 +402,17 @@ fn live_flush_into(db: Option<&str>, test_id: &str, mode: Mode, touched_only: bo
             let (coverage, units) = render(&g, touched_only);
             let mut problems = g.problems;
             problems.extend(arena_error);
-            NativeStoreFlush { coverage, units, error: (!problems.is_empty()).then(|| problems.join("; ")) }
+            NativeStoreFlush {
+                coverage,
+                units,
+                error: None,
+                warning: (!problems.is_empty()).then(|| problems.join("; ")),
+            }
         }
         Err(e) => {
             let counts = TABLES.collect(test_id, mode != Mode::Peek);
             let (coverage, _) = render(&live::Gathered { own: counts, ..Default::default() }, touched_only);
-            let why = std::iter::once(e.reason.clone()).chain(arena_error).collect::<Vec<_>>().join("; ");
-            NativeStoreFlush { coverage, units: None, error: Some(why) }
+            NativeStoreFlush { coverage, units: None, error: Some(e.reason.clone()), warning: arena_error }
         }
     })
 }
