@@ -114,7 +114,7 @@ pub fn instrument(
         Ok(Some(out)) => {
             // Registry and arena index in the same order (a reader replays the index).
             let _order = REGISTER_ORDER.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(arena) = TABLES.arena() {
+            if let Some(arena) = TABLES.accepting_arena() {
                 if let Err(e) = arena.append_file(id, &filename, &out.hash, out.counters, &out.files) {
                     TABLES.fail_arena(&format!("cannot write the live arena's index: {e}"));
                 }

@@ -11,7 +11,7 @@
 //! those late hits show up in the next flush.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use dashmap::DashMap;
@@ -135,8 +135,10 @@ pub type Counts = HashMap<u32, Vec<u64>>;
 #[derive(Default)]
 pub struct Tables {
     by_test: DashMap<String, Vec<Arc<Table>>>,
-    /// New tables go into this arena while it is set.
+    /// This process's arena: its name keys the marks of its tables until it
+    /// is closed, and new tables go into it while `accepting`.
     arena: RwLock<Option<Arc<Arena>>>,
+    accepting: AtomicBool,
     /// Why the arena could not take a table (kept for the next flush to report).
     arena_error: Mutex<Option<String>>,
 }
@@ -146,8 +148,7 @@ impl Tables {
     /// arena when there is one, else (or when the arena fails, e.g. a full
     /// disk: the arena is then dropped) in process memory.
     pub fn create(&self, test: &str, file_id: u32, len: u32) -> Arc<Table> {
-        let arena = self.arena.read().clone();
-        let table = match arena.map(|a| a.alloc(test, file_id, len)) {
+        let table = match self.accepting_arena().map(|a| a.alloc(test, file_id, len)) {
             Some(Ok(slots)) => Table::mapped(file_id, slots, len),
             Some(Err(e)) => {
                 self.fail_arena(&format!("cannot grow the live arena: {e}"));
@@ -162,13 +163,23 @@ impl Tables {
 
     /// Put new tables into `arena` (None: into process memory).
     pub fn set_arena(&self, arena: Option<Arc<Arena>>) {
+        self.accepting.store(arena.is_some(), Ordering::Release);
         *self.arena.write() = arena;
     }
 
-    /// The arena cannot be written: new tables go to process memory, and
-    /// the next flush says why.
+    /// The arena, while it takes new tables and registrations.
+    pub fn accepting_arena(&self) -> Option<Arc<Arena>> {
+        if self.accepting.load(Ordering::Acquire) {
+            self.arena()
+        } else {
+            None
+        }
+    }
+
+    /// The arena cannot be written: new tables go to process memory (its
+    /// existing tables keep counting, crash-safe), and the next flush says why.
     pub fn fail_arena(&self, why: &str) {
-        *self.arena.write() = None;
+        self.accepting.store(false, Ordering::Release);
         *self.arena_error.lock() =
             Some(format!("{why} (counts made from now on are not crash-safe; they still flush over HTTP)"));
     }

@@ -183,3 +183,26 @@ fn a_clean_close_reports_the_rest_and_removes_the_files() {
     assert_eq!(p.tables.create("t", 0, 3).live, None, "no arena any more");
     fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn an_arena_that_stops_growing_keeps_its_marks_and_new_tables_go_to_memory() {
+    let out = tmp("failed");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let (a, b) = (Process::start(&out), Process::start(&out));
+    let t = a.hit("t", &[0, 0]);
+    let mut known = HashSet::new();
+    // B reports A's table first, then A's arena stops taking tables (a full disk).
+    let mut live_b = Live::new(&out, VERSION);
+    live_b.flush(&mut store, &mut known, &b.tables, &b.registry, Some(&b.arena.name), "t", Mode::Flush).unwrap();
+    a.tables.fail_arena("disk full");
+    assert!(a.tables.take_arena_error().unwrap().starts_with("disk full"));
+    let fresh = a.hit("t", &[1]);
+    assert_eq!((t.live.is_some(), fresh.live), (true, None));
+    t.increment(2);
+    let mut live_a = Live::new(&out, VERSION);
+    let g =
+        live_a.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
+    assert_eq!(g.own[&0], vec![0, 1, 1], "B's report of A's table is not repeated");
+    assert_eq!(statements(&store, "t"), vec![2, 1, 1]);
+    fs::remove_dir_all(&out).unwrap();
+}
