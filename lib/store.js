@@ -147,6 +147,7 @@ function removeStore(outDir) {
 }
 
 module.exports = {
+  toCoverageMap,
   storedPaths,
   whichTests,
   lineTests,

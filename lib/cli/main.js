@@ -14,6 +14,7 @@ const COMMANDS = {
   which: require('./which.js'),
   impact: require('./impact.js'),
   redundant: require('./redundant.js'),
+  recover: require('./recover.js'),
 }
 
 const HELP = `Usage: cov-als <command> [options]
@@ -34,6 +35,7 @@ Commands:
   impact <dir...> --git <base> | --diff <patch> | --changed <file>:<lines>
                            The tests a change touches, with Playwright arguments
   redundant <dir>          Tests whose coverage other tests already give
+  recover <dir>            Counts a killed server left in <dir>/live/ into the store
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.
