@@ -29,6 +29,10 @@ const OPTIONS = {
   http: ['COV_ALS_HTTP', true, parseBool],
   writeOnExit: ['COV_ALS_WRITE_ON_EXIT', true, parseBool],
   debug: ['COV_ALS_DEBUG', false, parseBool],
+  // Outgoing requests made inside a test carry its id (lib/propagation.js),
+  // only to these hosts: `loopback`, `self` (this machine), names, `*.suffix`.
+  propagate: ['COV_ALS_PROPAGATE', true, parseBool],
+  propagateHosts: ['COV_ALS_PROPAGATE_HOSTS', ['loopback', 'self'], parseHostList],
 }
 
 function parseBool(v) {
@@ -45,6 +49,16 @@ function parseList(v) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+}
+
+function parseHostList(v) {
+  const hosts = parseList(v).map((h) => h.toLowerCase())
+  for (const h of hosts) {
+    if (!/^(\*\.)?[a-z0-9_.:[\]-]+$/.test(h) || h.includes('*', 1)) {
+      throw new Error(`expected host names or addresses (loopback, self, api.internal, *.svc.local), got ${JSON.stringify(h)}`)
+    }
+  }
+  return hosts
 }
 
 function lowerCase(v) {
