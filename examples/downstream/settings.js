@@ -1,0 +1,17 @@
+'use strict'
+// What playwright.config.js and the specs share: where the servers listen
+// and how many workers the API's cluster runs.
+const FRONTEND_PORT = Number(process.env.FRONTEND_PORT || 3200)
+const API_PORT = Number(process.env.API_PORT || 3201)
+
+module.exports = {
+  FRONTEND_PORT,
+  API_PORT,
+  FRONTEND: `http://127.0.0.1:${FRONTEND_PORT}`,
+  API: `http://127.0.0.1:${API_PORT}`,
+  // The API's cluster size. 1 until a flush answered by any worker gathers
+  // every worker's counts (the cluster gather); then 2.
+  API_WORKERS: Number(process.env.API_WORKERS || 1),
+  // A URL nothing answers (tests/instances.spec.js).
+  DEAD_URL: process.env.DEAD_URL || 'http://127.0.0.1:9',
+}
