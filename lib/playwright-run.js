@@ -111,6 +111,42 @@ async function warmUp({ server, warmUp, configDir }, log = console.log) {
 }
 
 /**
+ * Flush tests from one server: `testIds`, or every test it has pending
+ * (GET /__cov/tests). Never rejects: resolves { server, flushed, files,
+ * failed: [{ testId, error }], error } (error: the server did not answer).
+ */
+async function flushServer(server, { token, testIds } = {}) {
+  const result = { server, flushed: [], files: [], failed: [], error: null }
+  let ids = testIds
+  if (!ids) {
+    try {
+      const res = await send('GET', new URL('/__cov/tests', server).href, { token })
+      if (res.status !== 200) throw new Error(`GET /__cov/tests answered ${res.status}`)
+      ids = JSON.parse(res.text).tests
+    } catch (err) {
+      result.error = err.cause ? err.cause.code || err.cause.message : err.message
+      return result
+    }
+  }
+  for (const testId of ids) {
+    try {
+      const res = await send('POST', new URL('/__cov/flush', server).href, {
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ testId, only: 'touched' }),
+      })
+      if (res.status !== 200) throw new Error(`answered ${res.status}`)
+      result.flushed.push(testId)
+      const { file } = JSON.parse(res.text)
+      if (file && !result.files.includes(file)) result.files.push(file)
+    } catch (err) {
+      result.failed.push({ testId, error: err.cause ? err.cause.code || err.cause.message : err.message })
+    }
+  }
+  return result
+}
+
+/**
  * Flush every test still pending on each server (startup, late hits after a
  * test's flush, a test whose own flush failed): each server writes them to
  * its output directory. Resolves the ids flushed (one entry per server and
@@ -121,37 +157,12 @@ async function flushPending({ server, servers = server ? [server] : [], token },
     warn('cov-als-native: no server URL to flush pending coverage from (set use.baseURL or use.covServerURL)')
     return []
   }
-  const flushed = await Promise.all(servers.map((s) => flushPendingFrom(s, token, warn)))
-  return flushed.flat()
-}
-
-async function flushPendingFrom(server, token, warn) {
-  let ids
-  try {
-    const res = await send('GET', new URL('/__cov/tests', server).href, { token })
-    if (res.status !== 200) throw new Error(`GET /__cov/tests answered ${res.status}`)
-    ids = JSON.parse(res.text).tests
-  } catch (err) {
-    warn(
-      `cov-als-native: could not flush pending coverage from ${server} (${err.cause ? err.cause.code || err.cause.message : err.message}); the server may already be gone`,
-    )
-    return []
+  const results = await Promise.all(servers.map((s) => flushServer(s, { token })))
+  for (const r of results) {
+    if (r.error) warn(`cov-als-native: could not flush pending coverage from ${r.server} (${r.error}); the server may already be gone`)
+    for (const f of r.failed) warn(`cov-als-native: flush of pending "${f.testId}" from ${r.server} failed: ${f.error}`)
   }
-  const flushed = []
-  for (const testId of ids) {
-    try {
-      const res = await send('POST', new URL('/__cov/flush', server).href, {
-        token,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ testId }),
-      })
-      if (res.status !== 200) throw new Error(`answered ${res.status}`)
-      flushed.push(testId)
-    } catch (err) {
-      warn(`cov-als-native: flush of pending "${testId}" from ${server} failed: ${err.message}`)
-    }
-  }
-  return flushed
+  return results.flatMap((r) => r.flushed)
 }
 
 async function globalSetup(config) {
@@ -169,4 +180,4 @@ async function globalTeardown(config) {
     )
 }
 
-module.exports = { globalSetup, globalTeardown, warmUp, flushPending, optionsOf, cleanOutDir, parseServerURLs }
+module.exports = { globalSetup, globalTeardown, warmUp, flushPending, flushServer, optionsOf, cleanOutDir, parseServerURLs }
