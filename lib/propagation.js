@@ -124,16 +124,18 @@ function hostMatcher(entries) {
     if (wantsSelf) return (self = self || selfHosts()).has(host)
     return false
   }
+  // Cached by the name as given: a server calls the same few hosts.
   return (rawHost) => {
     if (typeof rawHost !== 'string' || rawHost === '') return false
-    const host = rawHost
-      .toLowerCase()
-      .replace(/^\[(.*)\]$/, '$1')
-      .replace(/\.$/, '')
-    let ok = cache.get(host)
+    let ok = cache.get(rawHost)
     if (ok === undefined) {
-      ok = decide(host)
-      if (cache.size < 1000) cache.set(host, ok)
+      ok = decide(
+        rawHost
+          .toLowerCase()
+          .replace(/^\[(.*)\]$/, '$1')
+          .replace(/\.$/, ''),
+      )
+      if (cache.size < 1000) cache.set(rawHost, ok)
     }
     return ok
   }
@@ -156,14 +158,36 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
   const header = config.header
 
   // The id to send, or undefined (no test, or an id the receiver would refuse).
+  // The last encoding is kept: a test sends many requests.
+  let lastId
+  let lastValue
   function idToSend() {
     const testId = cov.currentTestId()
     if (testId === undefined) return undefined
+    if (testId === lastId) return lastValue
     if (testId.length > maxIdLength) {
       warn('long-id-out', `not propagating a test id longer than ${maxIdLength} characters`)
       return undefined
     }
-    return encodeURIComponent(testId)
+    lastId = testId
+    lastValue = encodeURIComponent(testId)
+    return lastValue
+  }
+
+  // undici gives the origin as a string (or URL): its host, cached per origin.
+  const originHosts = new Map()
+  function hostOfOrigin(origin) {
+    const key = String(origin)
+    let host = originHosts.get(key)
+    if (host === undefined) {
+      try {
+        host = new URL(key).hostname
+      } catch {
+        host = ''
+      }
+      if (originHosts.size < 1000) originHosts.set(key, host)
+    }
+    return host
   }
 
   function baggageFits(existing, member) {
@@ -195,18 +219,11 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
 
   // An undici Request (global fetch), before it is dispatched.
   function onUndiciRequest({ request }) {
-    let host
-    try {
-      host = new URL(request.origin).hostname
-    } catch {
-      return
-    }
-    if (!allowed(host)) return
+    if (!allowed(hostOfOrigin(request.origin))) return
     const value = idToSend()
     if (value === undefined) return
-    const existing = undiciHeaders(request.headers)
-    if (!existing.has(header)) request.addHeader(header, value)
-    const baggage = existing.get('baggage')
+    const { ours, baggage } = undiciHeaders(request.headers, header)
+    if (!ours) request.addHeader(header, value)
     const member = `${BAGGAGE_KEY}=${value}`
     if (!hasBaggageKey(baggage) && baggageFits(baggage, member)) request.addHeader('baggage', member)
   }
@@ -221,7 +238,9 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
     uninstallHttp = wrapClients(onClientRequest)
   }
   const handle = {
+    // The handlers, for the bench (bench/propagation.js).
     onClientRequest,
+    onUndiciRequest,
     uninstall() {
       dc.unsubscribe('undici:request:create', onUndiciRequest)
       uninstallHttp()
@@ -232,21 +251,24 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
   return handle
 }
 
-// undici gives headers as a flat [name, value, ...] array (a string in old versions).
-function undiciHeaders(headers) {
-  const map = new Map()
-  const add = (name, value) => {
+// Whether undici's headers (a flat [name, value, ...] array; a string in old
+// versions) hold `header`, and their baggage values.
+function undiciHeaders(headers, header) {
+  let ours = false
+  let baggage
+  const see = (name, value) => {
     const k = String(name).toLowerCase()
-    map.set(k, map.has(k) ? [].concat(map.get(k), String(value)) : String(value))
+    if (k === header) ours = true
+    else if (k === 'baggage') baggage = baggage === undefined ? String(value) : [].concat(baggage, String(value))
   }
-  if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) add(headers[i], headers[i + 1])
+  if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) see(headers[i], headers[i + 1])
   else if (typeof headers === 'string') {
     for (const line of headers.split('\r\n')) {
       const colon = line.indexOf(':')
-      if (colon > 0) add(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
+      if (colon > 0) see(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
     }
   }
-  return map
+  return { ours, baggage }
 }
 
 // Node 20 only: `request`/`get` of http and https call `onRequest` with the
