@@ -92,6 +92,30 @@ export declare function peekJson(testId: string): string
 export declare function reset(testId: string): void
 /** Ids of tests with unflushed counts (the startup bucket included). */
 export declare function tests(): string[]
+
+/** What recovering (or closing) one live arena did (docs/crash-safety.md). */
+export interface LiveRecovered {
+  arena: string
+  /** Tests that got counts, and how many counts. */
+  tests: number
+  counts: number
+  tables: number
+  /** Torn or unreadable parts of the arena, named. */
+  problems: string[]
+  /** Why the arena was left alone (its process still runs, already recovered, another version). */
+  skipped?: string | null
+}
+
+/** Crash-safe counter tables in memory-mapped files under `<outDir>/live/` (the preload opens them). */
+export declare const live: {
+  /** Put new tables into an arena under outDir; call before instrumenting any file. */
+  open(outDir: string): { dir?: string | null; error?: string | null }
+  /** Report what this process's arena still holds, record it closed, delete its files. */
+  close(): LiveRecovered | null
+  /** Recover the arenas of dead processes under outDir (all with `force`) into its run store. */
+  recover(outDir: string, force?: boolean): LiveRecovered[]
+  readonly active: boolean
+}
 /** The test id of the current async context, if any. */
 export declare function currentTestId(): string | undefined
 /** Run `fn` outside any test: its counts go to the startup bucket. */

@@ -11,6 +11,8 @@ const config = load()
 // Worker threads (including Node's module-hooks thread) get no hooks of their own.
 if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
   const cov = require('./index.js')
+  // Before any file is instrumented: the arena's index then knows them all.
+  if (config.live) require('./lib/live').open(cov, config)
   const { createFileInstrumenter } = require('./lib/instrument-file')
   const files = createFileInstrumenter(cov, config)
   require('./lib/cjs-hook').install(files)

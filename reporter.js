@@ -55,6 +55,13 @@ class CovAlsReporter {
       return
     }
     const { report } = require('./lib/report/index.js')
+    // What a killed server left (Playwright's webServer teardown is a SIGKILL).
+    for (const dir of dirs) {
+      require('./lib/live').recoverBeforeReport(dir, {
+        log: (m) => console.log(`cov-als-native: ${m}`),
+        warn: (m) => console.warn(`cov-als-native/reporter: ${m}`),
+      })
+    }
     try {
       const result = report({
         dirs,

@@ -111,6 +111,20 @@ function createRuntime(native) {
 
   const contexts = new Map()
   let startup = new TestContext(STARTUP_ID)
+  // Set once tables live in a memory-mapped arena (live.open): every flush
+  // then goes through the run store's marks and gathers the run's other
+  // processes (docs/crash-safety.md).
+  let live = false
+
+  // A live answer holds other processes' counts as units to merge by path.
+  const warned = new Set()
+  function coverageOf(answer) {
+    if (answer.warning && !warned.has(answer.warning)) {
+      warned.add(answer.warning)
+      process.emitWarning(`cov-als-native: ${answer.warning}`, 'CovAlsWarning')
+    }
+    return answer.units ? JSON.stringify(require('./lib/store').toCoverageMap(JSON.parse(answer.units))) : answer.coverage
+  }
 
   function contextFor(testId) {
     if (testId === STARTUP_ID) return startup
@@ -182,21 +196,24 @@ function createRuntime(native) {
     return als.run(contextFor(testId), fn, ...args)
   }
 
+  // In a live run a flush outside the store still marks what it reported
+  // ("reset": marks without hits), so recovery never reports it again.
   function flushJson(testId) {
     checkTestId(testId)
-    const json = native.flushJson(toNativeId(testId))
+    const json = live ? coverageOf(native.liveFlush(toNativeId(testId), 'reset', false)) : native.flushJson(toNativeId(testId))
     forget(testId)
     return json
   }
 
   function peekJson(testId) {
     checkTestId(testId)
-    return native.peekJson(toNativeId(testId))
+    return live ? coverageOf(native.liveFlush(toNativeId(testId), 'peek', false)) : native.peekJson(toNativeId(testId))
   }
 
   function reset(testId) {
     checkTestId(testId)
-    native.reset(toNativeId(testId))
+    if (live) native.liveFlush(toNativeId(testId), 'reset', false)
+    else native.reset(toNativeId(testId))
     forget(testId)
   }
 
@@ -211,7 +228,20 @@ function createRuntime(native) {
     peek: (testId) => JSON.parse(peekJson(testId)),
     peekJson,
     reset,
-    tests: () => native.pendingTests().map(fromNativeId),
+    tests: () => (live ? native.livePending() : native.pendingTests()).map(fromNativeId),
+    // Crash-safe tables (lib/live.js): open before any file is instrumented.
+    live: {
+      open(outDir) {
+        const opened = native.liveOpen(outDir)
+        live = true
+        return opened
+      },
+      close: () => native.liveClose(),
+      recover: (outDir, force = false) => native.liveRecover(outDir, force),
+      get active() {
+        return live
+      },
+    },
     // The run store (lib/store.js): test ids cross as native ids both ways.
     store: {
       // Flush into the store at `db`; answers { coverage (JSON text), error }.
@@ -219,7 +249,7 @@ function createRuntime(native) {
         checkTestId(testId)
         const answer = native.storeFlush(db, toNativeId(testId), touchedOnly)
         forget(testId)
-        return answer
+        return { coverage: coverageOf(answer), error: answer.error, warning: answer.warning }
       },
       record: (db, testId, part, json) => native.storeRecordIstanbul(db, toNativeId(testId), part, json),
       export: (db, testIds, part, allUnits) => native.storeExport(db, testIds ? testIds.map(toNativeId) : null, part || null, allUnits),

@@ -55,11 +55,17 @@ async function postControl(port, route, body, agent) {
 }
 
 // outDir holds the run store only: plain files directly inside it (by
-// realpath), whatever the test ids; returns every recorded test's coverage.
+// realpath), whatever the test ids, and the running server's live arena
+// (live/<pid>-<nonce>/, named by the process, never by a test id);
+// returns every recorded test's coverage.
 function readOutDir(outDir) {
   const real = fs.realpathSync(outDir)
   for (const entry of fs.readdirSync(outDir, { withFileTypes: true })) {
     const full = path.join(outDir, entry.name)
+    if (entry.name === 'live' && entry.isDirectory()) {
+      for (const arena of fs.readdirSync(full)) assert.match(arena, /^\d+-[0-9a-f]{16}$/, `live arenas are named by process: ${JSON.stringify(arena)}`)
+      continue
+    }
     assert.ok(entry.isFile(), `${entry.name}: only plain files in outDir`)
     assert.equal(path.dirname(fs.realpathSync(full)), real, `${entry.name} stays inside outDir`)
     assert.match(entry.name, /^cov-als\.db(-wal|-shm)?$/, `only the run store in outDir: ${JSON.stringify(entry.name)}`)

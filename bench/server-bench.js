@@ -48,7 +48,7 @@ function variantEnv(variant, scenario, tmp) {
     args.push('--require', path.join(__dirname, 'server/istanbul-register.js'))
   } else if (variant === 'v8') {
     env.NODE_V8_COVERAGE = fs.mkdtempSync(path.join(tmp, 'v8-'))
-  } else if (variant === 'covals' || variant === 'covals-cheapbind') {
+  } else if (variant === 'covals' || variant === 'covals-cheapbind' || variant === 'covals-memory') {
     // covals-cheapbind: diagnostic, see bench/profile/cheap-bind-preload.js
     if (variant === 'covals-cheapbind') args.push('--require', path.join(__dirname, 'profile/cheap-bind-preload.js'))
     env.COV_ALS = '1'
@@ -57,6 +57,8 @@ function variantEnv(variant, scenario, tmp) {
     env.COV_ALS_INCLUDE = ['bench/server/app/**', ...(scenario === 'app+react' ? REACT_FILES.map((f) => path.relative(ROOT, f)) : [])].join(',')
     env.COV_ALS_EXCLUDE = '**/.git/**'
     env.COV_ALS_SOURCE_MAPS = '0'
+    // covals-memory: counter tables in process memory, not in a live arena (docs/crash-safety.md)
+    if (variant === 'covals-memory') env.COV_ALS_LIVE = '0'
     args.push('--require', path.join(ROOT, 'register.js'))
   }
   return { env, args }
@@ -167,6 +169,7 @@ const LABELS = {
   istanbul: '(b) istanbul global',
   v8: '(c) NODE_V8_COVERAGE',
   covals: '(d) cov-als-native, 16 ids',
+  'covals-memory': "(d'') (d) with COV_ALS_LIVE=0: tables in process memory (before crash-safe arenas)",
   'covals-cheapbind': "(d') (d) + AsyncResource.bind without util.deprecate (diagnostic for lib/http.js before 00fdfcc, which dropped AsyncResource.bind)",
 }
 

@@ -28,6 +28,9 @@ const OPTIONS = {
   esm: ['COV_ALS_ESM', true, parseBool],
   http: ['COV_ALS_HTTP', true, parseBool],
   writeOnExit: ['COV_ALS_WRITE_ON_EXIT', true, parseBool],
+  // Counter tables in memory-mapped files under <outDir>/live/: recoverable
+  // after a SIGKILL, and gathered by a flush in any process of the run.
+  live: ['COV_ALS_LIVE', true, parseBool],
   debug: ['COV_ALS_DEBUG', false, parseBool],
   // Outgoing requests made inside a test carry its id (lib/propagation.js),
   // only to these hosts: `loopback`, `self` (this machine), names, `*.suffix`.

@@ -1,8 +1,8 @@
 'use strict'
 // Nothing lost at shutdown: on normal exit, SIGINT and SIGTERM every test
 // with unflushed counts (the startup bucket too) is flushed into the run
-// store in outDir, then
-// the signal's own behaviour goes on.
+// store in outDir, the live arena (if any) is closed and its files removed,
+// then the signal's own behaviour goes on.
 
 const { flushTestCoverage } = require('./store')
 
@@ -18,7 +18,19 @@ function writePending(cov, outDir) {
     if (result.error) process.emitWarning(`cov-als-native: could not write pending coverage to ${outDir}: ${result.error}`, 'CovAlsWarning')
     else written.push(testId)
   }
+  closeLive(cov)
   return written
+}
+
+// After the write-on-exit: what the arena still holds goes into the store
+// with the arena's closing, then its files go.
+function closeLive(cov) {
+  if (!cov.live.active) return
+  try {
+    cov.live.close()
+  } catch (err) {
+    process.emitWarning(`cov-als-native: could not close the live arena (recover it with cov-als recover): ${err.message}`, 'CovAlsWarning')
+  }
 }
 
 function install(cov, config) {

@@ -44,6 +44,14 @@ function cleanOutDir(outDir) {
   // The run store: the server opens it at its first flush, which comes after this.
   const store = require('./store')
   let removed = 0
+  // Arenas an earlier run's killed server left go with that run's store
+  // (recovered into it, then both deleted); this run's live server keeps its own.
+  if (
+    require('./live')
+      .recover(outDir)
+      .some((r) => !r.skipped)
+  )
+    removed++
   if (store.hasStore(outDir)) {
     store.removeStore(outDir)
     removed++
@@ -173,7 +181,10 @@ async function globalSetup(config) {
 }
 
 async function globalTeardown(config) {
-  const flushed = await flushPending(optionsOf(config))
+  const options = optionsOf(config)
+  const flushed = await flushPending(options)
+  // Server processes that died during the run (a crash, a restart) left their counts in live/.
+  if (options.outDir) require('./live').recoverBeforeReport(options.outDir, { log: (m) => console.log(`cov-als-native: ${m}`) })
   if (flushed.length)
     console.log(
       `cov-als-native: flushed ${flushed.length} pending test(s) from the server(s) before they stop (${flushed.slice(0, 3).join(', ')}${flushed.length > 3 ? ', ...' : ''})`,

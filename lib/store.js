@@ -134,6 +134,7 @@ function removeStore(outDir) {
 }
 
 module.exports = {
+  toCoverageMap,
   storedPaths,
   whichTests,
   redundantTests,

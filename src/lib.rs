@@ -1,7 +1,7 @@
 //! Node bindings: type conversion only. Everything else lives in `cov_core`.
 #![deny(clippy::all)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use cov_core::instrument::{self, Form, InstrumentError, InstrumentOptions, ModuleMode};
 use cov_core::registry::Registry;
@@ -26,6 +26,7 @@ pub const STARTUP_ID: &str = cov_core::STARTUP_ID;
 /// load the same library).
 static REGISTRY: Lazy<Registry> = Lazy::new(Registry::default);
 static TABLES: Lazy<Tables> = Lazy::new(Tables::default);
+static REGISTER_ORDER: Mutex<()> = Mutex::new(());
 
 #[napi(object)]
 #[derive(Default)]
@@ -111,6 +112,13 @@ pub fn instrument(
             NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: None, error: None }
         }
         Ok(Some(out)) => {
+            // Registry and arena index in the same order (a reader replays the index).
+            let _order = REGISTER_ORDER.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(arena) = TABLES.accepting_arena() {
+                if let Err(e) = arena.append_file(id, &filename, &out.hash, out.counters, &out.files) {
+                    TABLES.fail_arena(&format!("cannot write the live arena's index: {e}"));
+                }
+            }
             REGISTRY.register(id, &filename, out.hash, out.counters, &out.files);
             NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None }
         }
@@ -179,7 +187,6 @@ pub fn table_count() -> u32 {
 
 use cov_core::store::{Store, StoreError, UnitHits};
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 
 /// One open connection per store file, with the units this process already
 /// stored there (a flush then writes only new units).
@@ -217,8 +224,15 @@ fn with_store<T>(db: &str, f: impl FnOnce(&mut OpenStore) -> std::result::Result
 pub struct NativeStoreFlush {
     /// Istanbul coverage map JSON of the flushed counts.
     pub coverage: String,
+    /// When other processes' counts are part of the answer: a JSON array of
+    /// Istanbul file coverages (one per unit) to merge by path, instead of `coverage`.
+    pub units: Option<String>,
     /// Why the store could not be written (the answer still holds the counts).
     pub error: Option<String>,
+    /// What the flush could not read or keep crash-safe (an arena of another
+    /// version, a table beyond its chunk, an arena that stopped growing): the
+    /// store was written without it.
+    pub warning: Option<String>,
 }
 
 /// Flush `test_id` into the store at `db`: new units and the test's non-zero
@@ -226,6 +240,9 @@ pub struct NativeStoreFlush {
 /// `touched_only` just the files the test touched.
 #[napi]
 pub fn store_flush(db: String, test_id: String, touched_only: bool) -> NativeStoreFlush {
+    if let Some(answer) = live_flush_into(Some(&db), &test_id, Mode::Flush, touched_only) {
+        return answer;
+    }
     let counts = TABLES.collect(&test_id, true);
     let touched = REGISTRY.touched(&counts);
     let written = with_store(&db, |s| {
@@ -241,7 +258,7 @@ pub fn store_flush(db: String, test_id: String, touched_only: bool) -> NativeSto
     } else {
         REGISTRY.coverage_json(&counts)
     };
-    NativeStoreFlush { coverage, error: written.err().map(|e| e.reason.clone()) }
+    NativeStoreFlush { coverage, units: None, error: written.err().map(|e| e.reason.clone()), warning: None }
 }
 
 /// Record an Istanbul coverage map (JSON) as one half ("server" or "browser") of a test.
@@ -300,4 +317,172 @@ pub fn store_paths(db: String) -> Result<Vec<String>> {
 #[napi]
 pub fn store_redundant(db: String, ignore: Vec<String>) -> Result<String> {
     with_store(&db, |s| s.store.redundant_json(&ignore))
+}
+
+// ---- Live arenas: crash safety and cluster gathers (docs/crash-safety.md) ----
+
+use cov_core::live::{self, Live, Mode};
+
+/// The live state of the run directory this process counts into.
+struct LiveRun {
+    live: Live,
+    db: String,
+}
+
+static LIVE: Lazy<Mutex<Option<LiveRun>>> = Lazy::new(Default::default);
+
+fn live_run() -> std::sync::MutexGuard<'static, Option<LiveRun>> {
+    LIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[napi(object)]
+pub struct NativeLiveOpened {
+    /// The arena directory, when one could be created.
+    pub dir: Option<String>,
+    /// Why not (tables then stay in process memory).
+    pub error: Option<String>,
+}
+
+/// Count into a memory-mapped arena under `<out_dir>/live/`, and let flushes
+/// gather every arena of that run (the store is `<out_dir>/cov-als.db`).
+/// Call before instrumenting any file.
+#[napi]
+pub fn live_open(out_dir: String) -> NativeLiveOpened {
+    let out = std::path::Path::new(&out_dir);
+    let db = out.join("cov-als.db").to_string_lossy().into_owned();
+    *live_run() = Some(LiveRun { live: Live::new(out, env!("CARGO_PKG_VERSION")), db });
+    match cov_core::arena::Arena::create(&out.join(live::LIVE_DIR), env!("CARGO_PKG_VERSION")) {
+        Ok(arena) => {
+            let dir = arena.dir.to_string_lossy().into_owned();
+            TABLES.set_arena(Some(Arc::new(arena)));
+            NativeLiveOpened { dir: Some(dir), error: None }
+        }
+        Err(e) => {
+            NativeLiveOpened { dir: None, error: Some(format!("cannot create a live arena under {out_dir}: {e}")) }
+        }
+    }
+}
+
+fn render(g: &live::Gathered, touched_only: bool) -> (String, Option<String>) {
+    if g.others.is_empty() {
+        let coverage = if touched_only {
+            let touched = REGISTRY.touched(&g.own);
+            let paths: Vec<&str> = touched.iter().map(|t| t.path.as_str()).collect();
+            REGISTRY.coverage_json_of(&paths, &g.own)
+        } else {
+            REGISTRY.coverage_json(&g.own)
+        };
+        return (coverage, None);
+    }
+    let mut out = String::from("[");
+    for (i, (unit, counts)) in REGISTRY.units_with_counts(&g.own, !touched_only).iter().chain(&g.others).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        unit.write_json(&mut out, counts);
+    }
+    out.push(']');
+    (String::new(), Some(out))
+}
+
+/// A flush, reset or peek through the live run (when there is one and `db`,
+/// if given, is its store). On a store error the answer holds this process's
+/// counts from memory, as without arenas.
+fn live_flush_into(db: Option<&str>, test_id: &str, mode: Mode, touched_only: bool) -> Option<NativeStoreFlush> {
+    let mut run = live_run();
+    let run = run.as_mut().filter(|r| db.is_none_or(|d| d == r.db))?;
+    let own = TABLES.arena().map(|a| a.name.clone());
+    let db = run.db.clone();
+    let result = with_store(&db, |s| {
+        run.live.flush(&mut s.store, &mut s.known, &TABLES, &REGISTRY, own.as_deref(), test_id, mode)
+    });
+    let arena_error = TABLES.take_arena_error();
+    Some(match result {
+        Ok(g) => {
+            let (coverage, units) = render(&g, touched_only);
+            let mut problems = g.problems;
+            problems.extend(arena_error);
+            NativeStoreFlush {
+                coverage,
+                units,
+                error: None,
+                warning: (!problems.is_empty()).then(|| problems.join("; ")),
+            }
+        }
+        Err(e) => {
+            let counts = TABLES.collect(test_id, mode != Mode::Peek);
+            let (coverage, _) = render(&live::Gathered { own: counts, ..Default::default() }, touched_only);
+            NativeStoreFlush { coverage, units: None, error: Some(e.reason.clone()), warning: arena_error }
+        }
+    })
+}
+
+/// In a live run: `mode` "flush" (into the store), "reset" (marks only: the
+/// answer holds the counts, the store does not), or "peek".
+#[napi]
+pub fn live_flush(test_id: String, mode: String, touched_only: bool) -> Result<NativeStoreFlush> {
+    let mode = match mode.as_str() {
+        "flush" => Mode::Flush,
+        "reset" => Mode::Reset,
+        "peek" => Mode::Peek,
+        other => return Err(Error::new(Status::InvalidArg, format!("unknown live flush mode {other:?}"))),
+    };
+    live_flush_into(None, &test_id, mode, touched_only)
+        .ok_or_else(|| Error::new(Status::GenericFailure, "cov-als-native: no live run (liveOpen was not called)"))
+}
+
+/// Test ids with counts not yet reported, in every arena of the live run.
+#[napi]
+pub fn live_pending() -> Result<Vec<String>> {
+    let mut run = live_run();
+    let Some(run) = run.as_mut() else { return Ok(TABLES.pending_tests()) };
+    let own = TABLES.arena().map(|a| a.name.clone());
+    let db = run.db.clone();
+    match with_store(&db, |s| run.live.pending(&mut s.store, &TABLES, own.as_deref())) {
+        Ok(ids) => Ok(ids),
+        Err(_) => Ok(TABLES.pending_tests()),
+    }
+}
+
+#[napi(object)]
+pub struct NativeRecovered {
+    pub arena: String,
+    pub tests: u32,
+    pub counts: f64,
+    pub tables: u32,
+    pub problems: Vec<String>,
+    pub skipped: Option<String>,
+}
+
+impl From<live::Recovered> for NativeRecovered {
+    fn from(r: live::Recovered) -> Self {
+        NativeRecovered {
+            arena: r.arena,
+            tests: r.tests as u32,
+            counts: r.counts as f64,
+            tables: r.tables as u32,
+            problems: r.problems,
+            skipped: r.skipped,
+        }
+    }
+}
+
+/// This process exits cleanly: report what its arena still holds, record it
+/// closed and delete its files. Null without an arena.
+#[napi]
+pub fn live_close() -> Result<Option<NativeRecovered>> {
+    let mut run = live_run();
+    let Some(run) = run.as_mut() else { return Ok(None) };
+    let db = run.db.clone();
+    with_store(&db, |s| run.live.close(&mut s.store, &mut s.known, &TABLES, &REGISTRY)).map(|r| r.map(Into::into))
+}
+
+/// Recover the arenas of dead processes under `<out_dir>/live/` (all with
+/// `force`) into the store of `out_dir`.
+#[napi]
+pub fn live_recover(out_dir: String, force: bool) -> Result<Vec<NativeRecovered>> {
+    let out = std::path::Path::new(&out_dir);
+    let db = out.join("cov-als.db").to_string_lossy().into_owned();
+    with_store(&db, |s| Ok(live::recover(&mut s.store, out, env!("CARGO_PKG_VERSION"), force)))
+        .map(|v| v.into_iter().map(Into::into).collect())
 }

@@ -68,7 +68,7 @@ function request(port, { method = 'GET', path: p = '/', headers = {}, body, agen
           try {
             json = JSON.parse(text)
           } catch {}
-          resolve({ status: res.statusCode, body: text, json })
+          resolve({ status: res.statusCode, headers: res.headers, body: text, json })
         })
       },
     )

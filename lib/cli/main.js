@@ -14,6 +14,7 @@ const COMMANDS = {
   which: require('./which.js'),
   impact: require('./impact.js'),
   redundant: require('./redundant.js'),
+  recover: require('./recover.js'),
   flush: require('./flush.js'),
 }
 
@@ -35,6 +36,8 @@ Commands:
   impact <dir...> --git <base> | --diff <patch> | --changed <file>:<lines>
                            The tests a change touches, with Playwright arguments
   redundant <dir>          Tests whose coverage other tests already give
+  recover <dir>            Counts a killed server left in <dir>/live/ into the store
+  flush [<url...>]         Flush tests from running servers into their run stores
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.

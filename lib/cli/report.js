@@ -6,6 +6,7 @@ const { parsePathMap } = require('../path-map.js')
 const { report } = require('../report/index.js')
 const { REPORTERS, DEFAULT_REPORTERS, DEFAULT_PER_TEST_REPORTERS, REPORT_MARKER } = require('../report/write.js')
 const { UsageError, parse } = require('./errors.js')
+const { recoverBeforeReport } = require('../live.js')
 
 const HELP = `Usage: cov-als report <dir...> [options]
 
@@ -101,6 +102,8 @@ function run(args, io) {
     throw new UsageError('--per-test-reporters and --no-per-test contradict each other')
   }
   if (values['no-merged'] && values.reporters) throw new UsageError('--reporters and --no-merged contradict each other')
+  // A killed server's counts first (exactly once; a second report adds nothing).
+  for (const dir of positionals) recoverBeforeReport(dir, { log: (m) => io.stderr.write(`cov-als: ${m}\n`), warn: io.warn })
   const result = report({
     dirs: positionals,
     out: values.out,

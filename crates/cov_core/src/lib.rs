@@ -1,9 +1,11 @@
 //! cov-als-native's core, free of Node: the instrumenter, the registry of
 //! instrumented files, per-test counter tables and Istanbul serialization.
 
+pub mod arena;
 pub mod coverage;
 pub mod instrument;
 pub mod lines;
+pub mod live;
 pub mod registry;
 pub mod source_map;
 pub mod store;

@@ -238,6 +238,10 @@ impl Registry {
     /// order, with their counts laid out as their units lay them.
     pub fn touched(&self, counts: &Counts) -> Vec<TouchedUnit> {
         let reports = self.reports.read();
+        self.touched_with(&reports, counts)
+    }
+
+    fn touched_with(&self, reports: &Reports, counts: &Counts) -> Vec<TouchedUnit> {
         let mut paths: Vec<&String> = counts
             .iter()
             .filter(|(_, c)| c.iter().any(|n| *n != 0))
@@ -278,6 +282,23 @@ impl Registry {
         }
         out.push('}');
         out
+    }
+
+    /// Every report (all, or only those `touched` finds) as its unit with its
+    /// flat counts: the answer's parts when several processes' counts merge.
+    pub fn units_with_counts(&self, counts: &Counts, all: bool) -> Vec<(Unit, Vec<u64>)> {
+        let reports = self.reports.read();
+        let touched: Option<Vec<String>> =
+            (!all).then(|| self.touched_with(&reports, counts).into_iter().map(|t| t.path).collect());
+        reports
+            .order
+            .iter()
+            .filter(|p| touched.as_ref().is_none_or(|t| t.contains(p)))
+            .map(|p| {
+                let r = &reports.by_path[p];
+                (r.rendered().unit.clone(), flat_counts(&r.cov, &|slot| r.count(counts, slot)))
+            })
+            .collect()
     }
 
     /// The run-store units of every report whose unit `known` does not know.

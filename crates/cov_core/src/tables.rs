@@ -11,16 +11,29 @@
 //! those late hits show up in the next flush.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
+
+use crate::arena::{Arena, LiveSlots, Mapping};
+
+/// Where a table's counters live: process memory, or a slice of a
+/// memory-mapped arena chunk (crash-safe, see `arena`).
+enum Storage {
+    Heap(Box<[AtomicU32]>),
+    Mapped { mapping: Arc<Mapping>, offset: usize, len: usize },
+}
 
 pub struct Table {
     pub file_id: u32,
-    counts: Box<[AtomicU32]>,
-    /// Counts as of the last flush of this table.
+    storage: Storage,
+    /// Its number in this process's arena, when it lives there.
+    pub live: Option<u32>,
+    /// Counts as of the last flush of this table by this process (in an
+    /// arena, the run store's marks are the truth: another process may have
+    /// flushed it too).
     reported: Mutex<Box<[u32]>>,
 }
 
@@ -30,27 +43,63 @@ impl Table {
         let len = len.max(1) as usize;
         Self {
             file_id,
-            counts: (0..len).map(|_| AtomicU32::new(0)).collect(),
+            storage: Storage::Heap((0..len).map(|_| AtomicU32::new(0)).collect()),
+            live: None,
             reported: Mutex::new(vec![0; len].into_boxed_slice()),
         }
     }
 
+    fn mapped(file_id: u32, slots: LiveSlots, len: u32) -> Self {
+        let len = len.max(1) as usize;
+        Self {
+            file_id,
+            storage: Storage::Mapped { mapping: slots.mapping, offset: slots.offset, len },
+            live: Some(slots.table),
+            reported: Mutex::new(vec![0; len].into_boxed_slice()),
+        }
+    }
+
+    fn counts(&self) -> &[AtomicU32] {
+        match &self.storage {
+            Storage::Heap(c) => c,
+            Storage::Mapped { mapping, offset, len } => mapping.slots(*offset, *len).expect("allocated in bounds"),
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.counts().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.counts().is_empty()
     }
 
     /// Pointer for the JS view. JS writes plain u32 stores into this memory
     /// from its own thread; Rust only ever loads from it.
     pub fn as_mut_ptr(&self) -> *mut u32 {
-        self.counts.as_ptr() as *mut u32
+        self.counts().as_ptr() as *mut u32
     }
 
     pub fn increment(&self, slot: usize) {
-        self.counts[slot].fetch_add(1, Ordering::Relaxed);
+        self.counts()[slot].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts now.
+    pub fn snapshot(&self) -> Vec<u32> {
+        self.counts().iter().map(|c| c.load(Ordering::Relaxed)).collect()
+    }
+
+    /// What this process last reported of this table.
+    pub fn reported(&self) -> Vec<u32> {
+        self.reported.lock().to_vec()
+    }
+
+    /// Remember `counts` (a snapshot) as reported.
+    pub fn set_reported(&self, counts: &[u32]) {
+        let mut reported = self.reported.lock();
+        for (r, c) in reported.iter_mut().zip(counts) {
+            *r = *c;
+        }
     }
 
     /// Add the counts not yet reported into `into`; with `mark`, remember them
@@ -58,7 +107,7 @@ impl Table {
     fn take_unreported(&self, into: &mut [u64], mark: bool) -> bool {
         let mut reported = self.reported.lock();
         let mut any = false;
-        for (i, c) in self.counts.iter().enumerate() {
+        for (i, c) in self.counts().iter().enumerate() {
             let now = c.load(Ordering::Relaxed);
             let delta = now.wrapping_sub(reported[i]);
             if delta != 0 {
@@ -76,7 +125,7 @@ impl Table {
 
     fn has_unreported(&self) -> bool {
         let reported = self.reported.lock();
-        self.counts.iter().zip(reported.iter()).any(|(c, r)| c.load(Ordering::Relaxed) != *r)
+        self.counts().iter().zip(reported.iter()).any(|(c, r)| c.load(Ordering::Relaxed) != *r)
     }
 }
 
@@ -86,14 +135,84 @@ pub type Counts = HashMap<u32, Vec<u64>>;
 #[derive(Default)]
 pub struct Tables {
     by_test: DashMap<String, Vec<Arc<Table>>>,
+    /// This process's arena: its name keys the marks of its tables until it
+    /// is closed, and new tables go into it while `accepting`.
+    arena: RwLock<Option<Arc<Arena>>>,
+    accepting: AtomicBool,
+    /// Why the arena could not take a table (kept for the next flush to report).
+    arena_error: Mutex<Option<String>>,
 }
 
 impl Tables {
-    /// A new table for `test` and `file_id` with `len` counters.
+    /// A new table for `test` and `file_id` with `len` counters: in the
+    /// arena when there is one, else (or when the arena fails, e.g. a full
+    /// disk: the arena is then dropped) in process memory.
     pub fn create(&self, test: &str, file_id: u32, len: u32) -> Arc<Table> {
-        let table = Arc::new(Table::new(file_id, len));
+        let table = match self.accepting_arena().map(|a| a.alloc(test, file_id, len)) {
+            Some(Ok(slots)) => Table::mapped(file_id, slots, len),
+            Some(Err(e)) => {
+                self.fail_arena(&format!("cannot grow the live arena: {e}"));
+                Table::new(file_id, len)
+            }
+            None => Table::new(file_id, len),
+        };
+        let table = Arc::new(table);
         self.by_test.entry(test.to_string()).or_default().push(Arc::clone(&table));
         table
+    }
+
+    /// Put new tables into `arena` (None: into process memory).
+    pub fn set_arena(&self, arena: Option<Arc<Arena>>) {
+        self.accepting.store(arena.is_some(), Ordering::Release);
+        *self.arena.write() = arena;
+    }
+
+    /// The arena, while it takes new tables and registrations.
+    pub fn accepting_arena(&self) -> Option<Arc<Arena>> {
+        if self.accepting.load(Ordering::Acquire) {
+            self.arena()
+        } else {
+            None
+        }
+    }
+
+    /// The arena cannot be written: new tables go to process memory (its
+    /// existing tables keep counting, crash-safe), and the next flush says why.
+    pub fn fail_arena(&self, why: &str) {
+        self.accepting.store(false, Ordering::Release);
+        *self.arena_error.lock() =
+            Some(format!("{why} (counts made from now on are not crash-safe; they still flush over HTTP)"));
+    }
+
+    pub fn arena(&self) -> Option<Arc<Arena>> {
+        self.arena.read().clone()
+    }
+
+    /// Why the arena stopped taking tables, once.
+    pub fn take_arena_error(&self) -> Option<String> {
+        self.arena_error.lock().take()
+    }
+
+    /// The tables of `test` (a snapshot of the list).
+    pub fn of(&self, test: &str) -> Vec<Arc<Table>> {
+        self.by_test.get(test).map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// Every test id with tables.
+    pub fn test_ids(&self) -> Vec<String> {
+        self.by_test.iter().map(|e| e.key().clone()).collect()
+    }
+
+    /// After a flush through the store: drop the tables of `test` that JS
+    /// no longer references (their counts are all reported).
+    pub fn forget_unreferenced(&self, test: &str) {
+        let Some(mut tables) = self.by_test.get_mut(test) else { return };
+        tables.retain(|t| Arc::strong_count(t) > 1);
+        let empty = tables.is_empty();
+        drop(tables);
+        if empty {
+            self.by_test.remove_if(test, |_, t| t.is_empty());
+        }
     }
 
     /// Sum the unreported counts of `test`. With `mark`, they become reported
@@ -209,7 +328,7 @@ mod tests {
     fn counts_survive_u32_wraparound() {
         let tables = Tables::default();
         let t = tables.create("w", 0, 1);
-        t.counts[0].store(u32::MAX, Ordering::Relaxed);
+        t.counts()[0].store(u32::MAX, Ordering::Relaxed);
         tables.collect("w", true);
         t.increment(0);
         t.increment(0);

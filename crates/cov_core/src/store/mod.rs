@@ -2,6 +2,7 @@
 //! maps once and, per test and half (`server`, `browser`), only the non-zero
 //! counters of the units it touched. See docs/run-store.md.
 
+pub mod live;
 pub mod redundant;
 pub mod sparse;
 pub mod unit;
@@ -82,6 +83,10 @@ impl Store {
              CREATE TABLE IF NOT EXISTS hits(test INTEGER NOT NULL, unit TEXT NOT NULL, part TEXT NOT NULL,
                counts BLOB NOT NULL, PRIMARY KEY(test, unit, part)) WITHOUT ROWID;
              CREATE INDEX IF NOT EXISTS hits_by_unit ON hits(unit);
+             CREATE TABLE IF NOT EXISTS marks(arena TEXT NOT NULL, tbl INTEGER NOT NULL, counts BLOB NOT NULL,
+               PRIMARY KEY(arena, tbl)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS arenas(name TEXT PRIMARY KEY, state TEXT NOT NULL, tables INTEGER NOT NULL,
+               counts INTEGER NOT NULL, problems TEXT NOT NULL);
              COMMIT;",
         )
         .map_err(|e| StoreError(format!("cannot open run store {shown}: {e}")))?;
@@ -120,12 +125,12 @@ impl Store {
         &self.path
     }
 
-    fn test_id(tx: &Transaction, name: &str) -> Result<i64> {
+    pub(crate) fn test_id(tx: &Transaction, name: &str) -> Result<i64> {
         tx.execute("INSERT OR IGNORE INTO tests(name) VALUES (?1)", [name])?;
         Ok(tx.query_row("SELECT id FROM tests WHERE name = ?1", [name], |r| r.get(0))?)
     }
 
-    fn insert_units(tx: &Transaction, units: &[Unit], part: &str) -> Result<()> {
+    pub(crate) fn insert_units(tx: &Transaction, units: &[Unit], part: &str) -> Result<()> {
         let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO units VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         for u in units {
             let layout = serde_json::to_string(&u.layout).map_err(|e| e.to_string())?;
@@ -134,7 +139,7 @@ impl Store {
         Ok(())
     }
 
-    fn add_hits(tx: &Transaction, test: i64, part: &str, hits: &[UnitHits]) -> Result<()> {
+    pub(crate) fn add_hits(tx: &Transaction, test: i64, part: &str, hits: &[UnitHits]) -> Result<()> {
         let mut get = tx.prepare_cached("SELECT counts FROM hits WHERE test = ?1 AND unit = ?2 AND part = ?3")?;
         let mut put = tx.prepare_cached("INSERT OR REPLACE INTO hits VALUES (?1, ?2, ?3, ?4)")?;
         for h in hits {

@@ -1,0 +1,208 @@
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::*;
+use crate::arena::Arena;
+use crate::coverage::{FileCoverage, Location, Position, Statement};
+
+const VERSION: &str = "test-version";
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cov-als-live-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn skeleton() -> FileCoverage {
+    let loc = |line| Location { start: Position { line, column: 0 }, end: Position { line, column: 5 } };
+    FileCoverage {
+        path: "/src/app.js".into(),
+        statements: (0..3).map(|i| Statement { loc: loc(i + 1), slot: i }).collect(),
+        ..Default::default()
+    }
+}
+
+/// One simulated process: its registry, tables and arena in `out`.
+struct Process {
+    registry: Registry,
+    tables: Tables,
+    arena: Arc<Arena>,
+}
+
+impl Process {
+    fn start(out: &Path) -> Self {
+        let registry = Registry::default();
+        let tables = Tables::default();
+        let arena = Arc::new(Arena::create(&out.join(LIVE_DIR), VERSION).unwrap());
+        tables.set_arena(Some(Arc::clone(&arena)));
+        let id = registry.reserve();
+        let fc = skeleton();
+        registry.register(id, "/src/app.js", "h".into(), 3, std::slice::from_ref(&fc));
+        arena.append_file(id, "/src/app.js", "h", 3, &[fc]).unwrap();
+        Self { registry, tables, arena }
+    }
+
+    fn hit(&self, test: &str, slots: &[usize]) -> Arc<crate::tables::Table> {
+        let t = self.tables.create(test, 0, 3);
+        for s in slots {
+            t.increment(*s);
+        }
+        t
+    }
+}
+
+fn statements(store: &Store, test: &str) -> Vec<u64> {
+    let json = store.export(Some(&[test.to_string()]), Some("server"), false).unwrap();
+    let Some(json) = json else { return vec![] };
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let Some(fc) = v.as_array().unwrap().first() else { return vec![] };
+    (0..3).map(|i| fc["s"][i.to_string()].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn a_flush_gathers_every_arena_of_the_run_once() {
+    let out = tmp("gather");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let (a, b) = (Process::start(&out), Process::start(&out));
+    let _ta = a.hit("t", &[0, 1]);
+    let tb = b.hit("t", &[0, 2, 2]);
+    let mut live = Live::new(&out, VERSION);
+    let mut known = HashSet::new();
+
+    let peek =
+        live.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Peek).unwrap();
+    assert_eq!(peek.own[&0], vec![1, 1, 0]);
+    assert_eq!(peek.others.len(), 1);
+    assert_eq!(peek.others[0].1, vec![1, 0, 2], "b's counts, in unit order");
+    assert!(statements(&store, "t").is_empty(), "a peek writes nothing");
+
+    let g = live.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
+    assert_eq!((g.own[&0].clone(), g.others[0].1.clone()), (vec![1, 1, 0], vec![1, 0, 2]));
+    assert_eq!(statements(&store, "t"), vec![2, 1, 2]);
+
+    // B flushing the same test now finds nothing new, of its own or of A's.
+    let mut live_b = Live::new(&out, VERSION);
+    let g =
+        live_b.flush(&mut store, &mut known, &b.tables, &b.registry, Some(&b.arena.name), "t", Mode::Flush).unwrap();
+    assert!(g.own.is_empty() && g.others.is_empty());
+    // Late hits in B arrive through A's next flush, once.
+    tb.increment(1);
+    let g = live.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
+    assert_eq!(g.others[0].1, vec![0, 1, 0]);
+    assert_eq!(statements(&store, "t"), vec![2, 2, 2]);
+    assert_eq!(live.pending(&mut store, &a.tables, Some(&a.arena.name)).unwrap(), Vec::<String>::new());
+    b.hit("u", &[2]);
+    assert_eq!(live.pending(&mut store, &a.tables, Some(&a.arena.name)).unwrap(), vec!["u".to_string()]);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn recovery_reports_counts_minus_marks_exactly_once() {
+    let out = tmp("recover");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let dead = Process::start(&out);
+    let t = dead.hit("t", &[0]);
+    dead.hit("startup", &[1, 1]);
+    let mut live = Live::new(&out, VERSION);
+    let mut known = HashSet::new();
+    live.flush(&mut store, &mut known, &dead.tables, &dead.registry, Some(&dead.arena.name), "t", Mode::Flush).unwrap();
+    t.increment(0);
+    t.increment(2);
+
+    // Its process (this one, in the test) still runs: left alone without force.
+    let skipped = recover(&mut store, &out, VERSION, false);
+    assert_eq!(skipped[0].skipped.as_deref().map(|s| s.contains("still runs")), Some(true));
+
+    let done = recover(&mut store, &out, VERSION, true);
+    assert_eq!((done[0].tests, done[0].counts, done[0].skipped.clone()), (2, 4, None), "{done:?}");
+    assert_eq!(statements(&store, "t"), vec![2, 0, 1]);
+    assert_eq!(statements(&store, "startup"), vec![0, 2, 0]);
+    assert!(!dead.arena.dir.exists(), "recovered arenas are deleted");
+    assert_eq!(store.mark_count().unwrap(), 0, "their marks too");
+    assert_eq!(store.arena_states().unwrap()[0].state, "recovered");
+
+    // Twice: nothing more, even if the files were left behind (a kill after the commit).
+    assert!(recover(&mut store, &out, VERSION, true).is_empty());
+    let again = Process::start(&out);
+    again.hit("t", &[1]);
+    let name = again.arena.name.clone();
+    let copy = out.join("copy");
+    fs::create_dir_all(&copy).unwrap();
+    for f in fs::read_dir(&again.arena.dir).unwrap().flatten() {
+        fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+    }
+    recover(&mut store, &out, VERSION, true);
+    fs::create_dir_all(out.join(LIVE_DIR)).unwrap();
+    fs::rename(&copy, out.join(LIVE_DIR).join(&name)).unwrap();
+    let twice = recover(&mut store, &out, VERSION, true);
+    assert_eq!(twice[0].skipped.as_deref(), Some("already recovered"));
+    assert_eq!(statements(&store, "t"), vec![2, 1, 1]);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_torn_index_recovers_what_is_valid_and_names_the_rest() {
+    let out = tmp("torn");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let p = Process::start(&out);
+    p.hit("kept", &[0]);
+    p.hit("torn", &[1]);
+    let index = p.arena.dir.join(crate::arena::INDEX_FILE);
+    let bytes = fs::read(&index).unwrap();
+    fs::write(&index, &bytes[..bytes.len() - 3]).unwrap();
+    let r = recover(&mut store, &out, VERSION, true);
+    assert_eq!(r[0].tests, 1);
+    assert!(r[0].problems[0].contains("torn record"), "{:?}", r[0].problems);
+    assert_eq!(statements(&store, "kept"), vec![1, 0, 0]);
+    assert!(statements(&store, "torn").is_empty());
+    assert_eq!(store.arena_states().unwrap()[0].problems, r[0].problems);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_clean_close_reports_the_rest_and_removes_the_files() {
+    let out = tmp("close");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let p = Process::start(&out);
+    let t = p.hit("t", &[0]);
+    let mut live = Live::new(&out, VERSION);
+    let mut known = HashSet::new();
+    live.flush(&mut store, &mut known, &p.tables, &p.registry, Some(&p.arena.name), "t", Mode::Flush).unwrap();
+    t.increment(1);
+    let closed = live.close(&mut store, &mut known, &p.tables, &p.registry).unwrap().unwrap();
+    assert_eq!((closed.tests, closed.counts), (1, 1));
+    assert!(!p.arena.dir.exists());
+    assert_eq!(statements(&store, "t"), vec![1, 1, 0]);
+    // Counting goes on in memory, and the next flush reports only what is new.
+    t.increment(2);
+    let g = live.flush(&mut store, &mut known, &p.tables, &p.registry, None, "t", Mode::Flush).unwrap();
+    assert_eq!(g.own[&0], vec![0, 0, 1]);
+    assert_eq!(statements(&store, "t"), vec![1, 1, 1]);
+    assert_eq!(p.tables.create("t", 0, 3).live, None, "no arena any more");
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn an_arena_that_stops_growing_keeps_its_marks_and_new_tables_go_to_memory() {
+    let out = tmp("failed");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let (a, b) = (Process::start(&out), Process::start(&out));
+    let t = a.hit("t", &[0, 0]);
+    let mut known = HashSet::new();
+    // B reports A's table first, then A's arena stops taking tables (a full disk).
+    let mut live_b = Live::new(&out, VERSION);
+    live_b.flush(&mut store, &mut known, &b.tables, &b.registry, Some(&b.arena.name), "t", Mode::Flush).unwrap();
+    a.tables.fail_arena("disk full");
+    assert!(a.tables.take_arena_error().unwrap().starts_with("disk full"));
+    let fresh = a.hit("t", &[1]);
+    assert_eq!((t.live.is_some(), fresh.live), (true, None));
+    t.increment(2);
+    let mut live_a = Live::new(&out, VERSION);
+    let g =
+        live_a.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
+    assert_eq!(g.own[&0], vec![0, 1, 1], "B's report of A's table is not repeated");
+    assert_eq!(statements(&store, "t"), vec![2, 1, 1]);
+    fs::remove_dir_all(&out).unwrap();
+}
