@@ -9,9 +9,9 @@ module.exports = {
   API_PORT,
   FRONTEND: `http://127.0.0.1:${FRONTEND_PORT}`,
   API: `http://127.0.0.1:${API_PORT}`,
-  // The API's cluster size. 1 until a flush answered by any worker gathers
-  // every worker's counts (the cluster gather); then 2.
-  API_WORKERS: Number(process.env.API_WORKERS || 1),
+  // The API's cluster size: a flush answered by any worker covers them all
+  // (the cluster gather, docs/crash-safety.md).
+  API_WORKERS: Number(process.env.API_WORKERS || 2),
   // A URL nothing answers (tests/instances.spec.js).
   DEAD_URL: process.env.DEAD_URL || 'http://127.0.0.1:9',
 }

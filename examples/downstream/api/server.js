@@ -1,12 +1,12 @@
 'use strict'
-// The API service: a node:cluster of API_WORKERS workers (default 1; the Playwright config sets it) sharing
+// The API service: a node:cluster of API_WORKERS workers (settings.js: 2) sharing
 // API_PORT on 127.0.0.1. Started with the preload
 // (`node --require cov-als-native/register api/server.js`); the workers
 // inherit it through the primary's execArgv.
 const cluster = require('node:cluster')
 const http = require('node:http')
 
-const WORKERS = Number(process.env.API_WORKERS || 1)
+const WORKERS = Number(process.env.API_WORKERS || 2)
 const PORT = Number(process.env.API_PORT || 3201)
 
 if (cluster.isPrimary) {
