@@ -3,8 +3,9 @@
 // entries) starts a frontend and an API cluster, both with the preload; the
 // frontend calls the API with http.request and fetch inside each test, so the
 // test id travels downstream. Each test's report (frontend + API, all
-// workers, one run store) from a parallel run must equal the serial oracle:
-// the same suite on one Playwright worker against fresh servers.
+// workers) from a parallel run (one run store for both servers) must equal
+// the serial oracle: the same suite on one Playwright worker against fresh
+// servers, each server writing its own run store (merged here by test id).
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -21,7 +22,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const id = (file, title) => `${file} › ${title}`
 
 // One `playwright test` of the example; resolves { out, status, output, report }.
-async function runSuite(workers) {
+async function runSuite(workers, { separateStores = false } = {}) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-downstream-${workers}-`))
   const env = {
     ...process.env,
@@ -33,6 +34,7 @@ async function runSuite(workers) {
     FRONTEND_PORT: String(await freePort()),
     API_PORT: String(await freePort()),
     DEAD_URL: `http://127.0.0.1:${await freePort()}`,
+    SEPARATE_STORES: separateStores ? '1' : '0',
   }
   const child = spawn(process.execPath, [path.join(REPO, 'node_modules/@playwright/test/cli.js'), 'test', '-c', path.join(APP, 'playwright.config.js')], {
     cwd: APP,
@@ -47,7 +49,24 @@ async function runSuite(workers) {
   clearTimeout(timer)
   const reportFile = path.join(out, 'playwright.json')
   const report = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : null
-  return { out, dir: path.join(out, 'tests'), status, output, report, deadURL: env.DEAD_URL }
+  const dirs = [path.join(out, 'tests'), ...(separateStores ? [path.join(out, 'api-tests')] : [])]
+  return { out, dirs, status, output, report, deadURL: env.DEAD_URL }
+}
+
+// A test's map over the run's stores (the servers' files are disjoint).
+function coverageOf(run, testId) {
+  const merged = {}
+  for (const dir of run.dirs) {
+    for (const [file, fc] of Object.entries(readTestCoverage(dir, testId) || {})) {
+      assert.ok(!(file in merged), `${file} in one store only`)
+      merged[file] = fc
+    }
+  }
+  return merged
+}
+
+function testsOf(run) {
+  return [...new Set(run.dirs.flatMap((d) => listTests(d)))].sort()
 }
 
 test(
@@ -56,7 +75,7 @@ test(
   async () => {
     // One after the other: both runs use Chromium and two servers each.
     const parallel = await runSuite(4)
-    const serial = await runSuite(1)
+    const serial = await runSuite(1, { separateStores: true })
     try {
       for (const run of [parallel, serial]) {
         assert.equal(run.status, 0, `playwright failed:\n${run.output}`)
@@ -64,8 +83,10 @@ test(
         assert.equal(run.report.stats.unexpected, 0)
       }
 
-      const tests = listTests(parallel.dir)
-      assert.deepEqual(tests, listTests(serial.dir))
+      const tests = testsOf(parallel)
+      assert.deepEqual(tests, testsOf(serial))
+      // The reporter merged both stores of the serial run (the fixture named the API's directory).
+      assert.match(serial.output, /per-test coverage \([^)]*tests, [^)]*api-tests\)/)
       const titles = [
         'home lists the products',
         'a product page',
@@ -79,10 +100,10 @@ test(
 
       // The oracle: every test's report (both servers' files) equals the serial run's.
       for (const testId of tests.filter((t) => t !== 'startup')) {
-        assert.deepEqual(readTestCoverage(parallel.dir, testId), readTestCoverage(serial.dir, testId), `${testId}: parallel equals serial`)
+        assert.deepEqual(coverageOf(parallel, testId), coverageOf(serial, testId), `${testId}: parallel equals serial`)
       }
 
-      const cov = (title, file = 'downstream.spec.js') => readTestCoverage(parallel.dir, id(file, title))
+      const cov = (title, file = 'downstream.spec.js') => coverageOf(parallel, id(file, title))
       const calls = (map, rel, fn) => {
         const fc = entryFor(map, rel)
         return fc ? fnHits(fc, fn) : 0
@@ -112,7 +133,7 @@ test(
       assert.equal(calls(direct, 'api/lib/catalog.js', 'find'), 1)
       assert.equal(calls(direct, 'frontend/lib/pages.js', 'product'), 0)
       // Nothing a test caused went to the API's startup bucket.
-      const startup = readTestCoverage(parallel.dir, 'startup')
+      const startup = coverageOf(serial, 'startup')
       for (const fn of ['list', 'find']) assert.equal(calls(startup, 'api/lib/catalog.js', fn), 0, `startup: catalog ${fn}`)
 
       // A listed server that does not answer: named in a warning; with covStrict a failure;

@@ -5,20 +5,22 @@
 // both (covServerURL lists them) into one run store, so each test's report
 // holds the frontend code and the API code its requests ran.
 //
-// Environment: FRONTEND_PORT, API_PORT, API_WORKERS, DEAD_URL (settings.js),
+// Environment: FRONTEND_PORT, API_PORT, API_WORKERS, SEPARATE_STORES, DEAD_URL (settings.js),
 // COV_OUT (coverage/downstream), PW_WORKERS (4), PW_JSON_REPORT.
 const os = require('node:os')
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
 
-const { FRONTEND_PORT, API_PORT, FRONTEND, API, API_WORKERS } = require('./settings')
+const { FRONTEND_PORT, API_PORT, FRONTEND, API, API_WORKERS, SEPARATE_STORES } = require('./settings')
 
 const REPO = path.resolve(__dirname, '../..')
 const OUT = path.resolve(process.env.COV_OUT || path.join(REPO, 'coverage/downstream'))
 const REGISTER = JSON.stringify(require.resolve('cov-als-native/register'))
 
-// Both servers write into the same run store; the example is their root.
+// Both servers write into the same run store (or, with SEPARATE_STORES, the
+// API into its own); the example is their root.
 const coverageEnv = { COV_ALS: '1', COV_ALS_OUT_DIR: path.join(OUT, 'tests'), COV_ALS_ROOT: __dirname, NODE_OPTIONS: '' }
+const apiOutDir = path.join(OUT, SEPARATE_STORES ? 'api-tests' : 'tests')
 
 const reporter = [['list'], [require.resolve('cov-als-native/reporter'), { out: path.join(OUT, 'report') }]]
 if (process.env.PW_JSON_REPORT) reporter.push(['json', { outputFile: process.env.PW_JSON_REPORT }])
@@ -38,7 +40,7 @@ module.exports = defineConfig({
     {
       command: `node --require ${REGISTER} api/server.js`,
       url: `${API}/__cov/tests`,
-      env: { ...coverageEnv, API_PORT: String(API_PORT), API_WORKERS: String(API_WORKERS) },
+      env: { ...coverageEnv, COV_ALS_OUT_DIR: apiOutDir, API_PORT: String(API_PORT), API_WORKERS: String(API_WORKERS) },
       reuseExistingServer: false,
     },
     {

@@ -12,6 +12,11 @@ module.exports = {
   // The API's cluster size: a flush answered by any worker covers them all
   // (the cluster gather, docs/crash-safety.md).
   API_WORKERS: Number(process.env.API_WORKERS || 2),
+  // 1: the API writes its own run store (<COV_OUT>/api-tests) instead of
+  // sharing the frontend's (<COV_OUT>/tests), as services on other machines
+  // would; the reporter then merges the two directories by test id. (The
+  // global setup empties covOutDir only: remove api-tests between runs.)
+  SEPARATE_STORES: process.env.SEPARATE_STORES === '1',
   // A URL nothing answers (tests/instances.spec.js).
   DEAD_URL: process.env.DEAD_URL || 'http://127.0.0.1:9',
 }
