@@ -1,7 +1,9 @@
 'use strict'
 // Several server instances of one run: `cov-als flush` and the global
 // teardown's flushPending take a list of URLs, flush every one of them into
-// the one run store, and name an instance that does not answer.
+// their run stores, and name an instance that does not answer. The two
+// instances write separate stores (as on two machines): with one shared
+// store, a flush answered by either would gather both (live arenas).
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -15,14 +17,17 @@ const { readTestCoverage, listTests } = require('../lib/store')
 const { flushPending, optionsOf, parseServerURLs } = require('../lib/playwright-run')
 
 const FIXTURE = path.join(__dirname, 'fixtures/propagation')
-let tmp, outDir, a, b, dead
+let tmp, a, b, dead
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-instances-'))
-  outDir = path.join(tmp, 'tests')
-  // Two instances of one service, writing into one run store.
-  const env = { COV_ALS: '1', COV_ALS_OUT_DIR: outDir }
-  ;[a, b] = await Promise.all([0, 1].map(() => startServer(path.join(FIXTURE, 'downstream.js'), { root: FIXTURE, env })))
+  // Two instances of one service, each with its run store.
+  ;[a, b] = await Promise.all(
+    ['a', 'b'].map(async (name) => {
+      const outDir = path.join(tmp, name)
+      return { ...(await startServer(path.join(FIXTURE, 'downstream.js'), { root: FIXTURE, env: { COV_ALS: '1', COV_ALS_OUT_DIR: outDir } })), outDir }
+    }),
+  )
   dead = `http://127.0.0.1:${await freePort()}`
 })
 
@@ -47,8 +52,9 @@ function cli(args, env = {}) {
 // `n` steps of work as test `testId` on server `s`.
 const work = (s, testId, n) => request(s.port, { path: `/?n=${n}`, headers: { 'x-cov-test-id': encodeURIComponent(testId) } })
 
-function steps(testId) {
-  const map = readTestCoverage(outDir, testId)
+// The test's step() calls in server `s`'s store (null: not recorded there).
+function steps(testId, s) {
+  const map = readTestCoverage(s.outDir, testId)
   return map ? fnHits(entryFor(map, 'lib/work.js'), 'step') : null
 }
 
@@ -66,18 +72,18 @@ test('cov-als flush <url> <url> --test: both instances flushed into the one run 
       [url(b), ['inst one'], null],
     ],
   )
-  assert.equal(steps('inst one'), 5)
-  assert.equal(steps('inst other'), null, 'not asked for: still on its server')
+  assert.deepEqual([steps('inst one', a), steps('inst one', b)], [2, 3])
+  assert.equal(steps('inst other', b), null, 'not asked for: still on its server')
 })
 
 test('cov-als flush without --test flushes every pending test of each instance (COV_ALS_SERVER_URLS)', async () => {
   await work(a, 'inst pending', 4)
   const r = await cli(['flush'], { COV_ALS_SERVER_URLS: `${url(a)}, ${url(b)}` })
   assert.equal(r.status, 0, r.stderr)
-  assert.match(r.stdout, new RegExp(`${url(a)}: flushed \\d+ test\\(s\\) into ${outDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
-  assert.equal(steps('inst pending'), 4)
-  assert.equal(steps('inst other'), 1)
-  assert.ok(listTests(outDir).includes('startup'))
+  for (const s of [a, b]) assert.match(r.stdout, new RegExp(`${url(s)}: flushed \\d+ test\\(s\\) into ${s.outDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+  assert.equal(steps('inst pending', a), 4)
+  assert.equal(steps('inst other', b), 1)
+  for (const s of [a, b]) assert.ok(listTests(s.outDir).includes('startup'))
 })
 
 test('an instance that does not answer is named: a warning, exit 1 with --strict; the others are flushed all the same', async () => {
@@ -85,7 +91,7 @@ test('an instance that does not answer is named: a warning, exit 1 with --strict
   const warned = await cli(['flush', `${url(a)},${dead}`, '--test', 'inst dead'])
   assert.equal(warned.status, 0)
   assert.match(warned.stderr, new RegExp(`warning: flush of "inst dead" from ${dead} failed: ECONNREFUSED`))
-  assert.equal(steps('inst dead'), 1, 'the instance that answered was flushed')
+  assert.equal(steps('inst dead', a), 1, 'the instance that answered was flushed')
   const strict = await cli(['flush', dead, url(b), '--strict'])
   assert.equal(strict.status, 1)
   assert.match(strict.stderr, new RegExp(`warning: ${dead} did not answer \\(ECONNREFUSED\\)`))
@@ -100,7 +106,7 @@ test('flushPending (global teardown, reporter): every listed server, a dead one 
   const warnings = []
   const flushed = await flushPending({ servers: [url(a), dead, url(b)] }, (m) => warnings.push(m))
   assert.equal(flushed.filter((t) => t === 'inst teardown').length, 2)
-  assert.equal(steps('inst teardown'), 4)
+  assert.deepEqual([steps('inst teardown', a), steps('inst teardown', b)], [2, 2])
   assert.equal(warnings.length, 1)
   assert.match(warnings[0], new RegExp(`from ${dead} \\(ECONNREFUSED\\)`))
 })
