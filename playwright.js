@@ -8,7 +8,10 @@
 // to the test.
 //
 // Options (test.use / config `use`):
-//   covServerURL  where to flush (default: baseURL, or COV_ALS_SERVER_URL)
+//   covServerURL  where to flush: a URL, or a list of them (an array, or
+//                 comma-separated) for several server processes, each flushed
+//                 and the answers merged (default: COV_ALS_SERVER_URLS,
+//                 COV_ALS_SERVER_URL, else baseURL)
 //   covHeader     header naming the test (default x-cov-test-id, or COV_ALS_HEADER)
 //   covToken      sent as x-cov-token (default COV_ALS_TOKEN)
 //   covIncludeProject  put the project name in the id (default false: the
@@ -21,8 +24,9 @@
 //                 server wrote the test's flush to, else COV_ALS_OUT_DIR / cov-als.config.json)
 //   covRoot       project root for include/exclude of browser files (default:
 //                 COV_ALS_ROOT / cov-als.config.json, else the config's directory)
-//   covStrict     turn coverage problems (failed flush, page closed or crashed
-//                 before collection) into test failures (default false: warnings)
+//   covStrict     turn coverage problems (failed flush, a listed server that
+//                 does not answer, page closed or crashed before collection)
+//                 into test failures (default false: warnings)
 //
 // `covPeek()` returns the test's server coverage so far without resetting
 // it, for a test that asserts on its own report (safe while another project
@@ -30,6 +34,7 @@
 
 const path = require('node:path')
 const { test: base, expect } = require('@playwright/test')
+const { parseServerURLs } = require('./lib/playwright-run')
 
 function testIdOf(testInfo, includeProject) {
   const parts = [...testInfo.titlePath]
@@ -38,10 +43,42 @@ function testIdOf(testInfo, includeProject) {
   return testInfo.retry > 0 ? `${id} (retry ${testInfo.retry})` : id
 }
 
-function serverOf(covServerURL, baseURL) {
-  const server = covServerURL || baseURL
-  if (!server) throw new Error('cov-als-native/playwright: set covServerURL or baseURL so the fixture knows where to flush coverage')
-  return server
+/** The server URLs to flush: covServerURL (a URL, a list, or comma-separated), else baseURL. */
+function serversOf(covServerURL, baseURL) {
+  const servers = parseServerURLs(covServerURL)
+  if (servers.length === 0 && baseURL) servers.push(baseURL)
+  if (servers.length === 0) throw new Error('cov-als-native/playwright: set covServerURL or baseURL so the fixture knows where to flush coverage')
+  return servers
+}
+
+// Ask every server for the test's `route` answer; resolves one result per
+// server, { server, body } or { server, error }, never rejects.
+async function askAll(playwright, servers, token, route, data) {
+  const api = await playwright.request.newContext({ extraHTTPHeaders: token ? { 'x-cov-token': token } : {} })
+  try {
+    return await Promise.all(
+      servers.map(async (server) => {
+        try {
+          const res = await api.post(new URL(route, server).href, { data })
+          if (!res.ok()) throw new Error(`${res.status()} ${(await res.text()).slice(0, 200)}`)
+          return { server, body: await res.json() }
+        } catch (err) {
+          return { server, error: String(err.message).split('\n')[0] }
+        }
+      }),
+    )
+  } finally {
+    await api.dispose()
+  }
+}
+
+// The servers' answers as one Istanbul map (one server: its map as it is).
+function mergeCoverage(maps) {
+  if (maps.length === 1) return maps[0]
+  const { createCoverageMap } = require('istanbul-lib-coverage')
+  const merged = createCoverageMap({})
+  for (const m of maps) merged.merge(m)
+  return merged.toJSON()
 }
 
 function configDirOf(testInfo) {
@@ -59,7 +96,7 @@ function localConfig(testInfo, covRoot) {
 const OUT_DIR_ANNOTATION = 'cov-als-out-dir'
 
 const test = base.extend({
-  covServerURL: [process.env.COV_ALS_SERVER_URL || '', { option: true }],
+  covServerURL: [process.env.COV_ALS_SERVER_URLS || process.env.COV_ALS_SERVER_URL || '', { option: true }],
   covHeader: [process.env.COV_ALS_HEADER || 'x-cov-test-id', { option: true }],
   covToken: [process.env.COV_ALS_TOKEN || '', { option: true }],
   covIncludeProject: [false, { option: true }],
@@ -80,15 +117,12 @@ const test = base.extend({
   },
 
   covPeek: async ({ covTestId, covServerURL, covToken, baseURL, playwright }, use) => {
-    const contexts = []
     await use(async () => {
-      const api = await playwright.request.newContext({ extraHTTPHeaders: covToken ? { 'x-cov-token': covToken } : {} })
-      contexts.push(api)
-      const res = await api.post(new URL('/__cov/peek', serverOf(covServerURL, baseURL)).href, { data: { testId: covTestId } })
-      if (!res.ok()) throw new Error(`cov-als-native/playwright: peek of "${covTestId}" failed: ${res.status()} ${await res.text()}`)
-      return (await res.json()).coverage
+      const answers = await askAll(playwright, serversOf(covServerURL, baseURL), covToken, '/__cov/peek', { testId: covTestId })
+      const failed = answers.filter((a) => a.error)
+      if (failed.length) throw new Error(`cov-als-native/playwright: peek of "${covTestId}" failed: ${failed.map((a) => `${a.server}: ${a.error}`).join('; ')}`)
+      return mergeCoverage(answers.map((a) => a.body.coverage))
     })
-    await Promise.all(contexts.map((c) => c.dispose()))
   },
 
   // The test's coverage problems: warnings, or failures with covStrict.
@@ -105,26 +139,30 @@ const test = base.extend({
 
   covCoverage: [
     async ({ covTestId, covServerURL, covToken, covAttach, covOutDir, covRoot, covProblems, baseURL, playwright }, use, testInfo) => {
-      const box = { coverage: null, file: null, browser: null, browserFile: null }
+      const box = { coverage: null, file: null, files: [], browser: null, browserFile: null }
       await use(box)
-      const api = await playwright.request.newContext({ extraHTTPHeaders: covToken ? { 'x-cov-token': covToken } : {} })
-      try {
-        const res = await api.post(new URL('/__cov/flush', serverOf(covServerURL, baseURL)).href, { data: { testId: covTestId, only: 'touched' } })
-        if (!res.ok()) throw new Error(`${res.status()} ${(await res.text()).slice(0, 200)}`)
-        const body = await res.json()
-        box.coverage = body.coverage
-        box.file = body.file
-        if (covAttach) await testInfo.attach('cov-als-coverage.json', { body: JSON.stringify(body.coverage), contentType: 'application/json' })
-      } catch (err) {
+      // Every listed server (instances, downstream services) holds part of the test.
+      const servers = serversOf(covServerURL, baseURL)
+      const answers = await askAll(playwright, servers, covToken, '/__cov/flush', { testId: covTestId, only: 'touched' })
+      for (const { server, error } of answers.filter((a) => a.error)) {
         covProblems(
-          `cov-als-native: flush of "${covTestId}" failed (${String(err.message).split('\n')[0]}); its server half stays on the server until a flush of pending tests (cov-als-native/global-setup's teardown)`,
+          `cov-als-native: flush of "${covTestId}" from ${server} failed (${error}); its server half stays on that server until a flush of pending tests (cov-als-native/global-setup's teardown)`,
         )
-      } finally {
-        await api.dispose()
+      }
+      const flushed = answers.filter((a) => a.body)
+      if (flushed.length) {
+        box.coverage = mergeCoverage(flushed.map((a) => a.body.coverage))
+        box.files = [...new Set(flushed.map((a) => a.body.file).filter(Boolean))]
+        box.file = box.files[0] || null
+        if (covAttach) await testInfo.attach('cov-als-coverage.json', { body: JSON.stringify(box.coverage), contentType: 'application/json' })
       }
       const outDir = covOutDir ? path.resolve(configDirOf(testInfo), covOutDir) : box.file ? path.dirname(box.file) : localConfig(testInfo, covRoot).outDir
       // Tells the reporter where this test's files are (only where some were written).
       if (covOutDir || box.file) testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: outDir })
+      // Servers writing to other directories than the first: the reporter reads those too.
+      for (const dir of new Set(box.files.slice(1).map((f) => path.dirname(f)))) {
+        if (dir !== outDir) testInfo.annotations.push({ type: OUT_DIR_ANNOTATION, description: dir })
+      }
       if (box.browser && Object.keys(box.browser).length) {
         const { writeTestCoverage } = require('./lib/store')
         try {

@@ -29,6 +29,7 @@ if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
     const { scopeFor } = require('./lib/integration')
     require('./lib/http').patchServers(scopeFor().scope)
   }
+  if (config.propagate) require('./lib/propagation').install(cov, config)
   if (config.writeOnExit) require('./lib/lifecycle').install(cov, config)
   if (config.debug) process.emitWarning(`cov-als-native: coverage on (root ${config.root}, out ${config.outDir})`, 'CovAlsWarning')
 }

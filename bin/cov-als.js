@@ -6,4 +6,5 @@
 
 const { main } = require('../lib/cli/main.js')
 
-process.exitCode = main(process.argv.slice(2))
+// `flush` talks to servers: its exit code comes as a promise.
+Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code))

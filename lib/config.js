@@ -32,6 +32,10 @@ const OPTIONS = {
   // after a SIGKILL, and gathered by a flush in any process of the run.
   live: ['COV_ALS_LIVE', true, parseBool],
   debug: ['COV_ALS_DEBUG', false, parseBool],
+  // Outgoing requests made inside a test carry its id (lib/propagation.js),
+  // only to these hosts: `loopback`, `self` (this machine), names, `*.suffix`.
+  propagate: ['COV_ALS_PROPAGATE', true, parseBool],
+  propagateHosts: ['COV_ALS_PROPAGATE_HOSTS', ['loopback', 'self'], parseHostList],
 }
 
 function parseBool(v) {
@@ -48,6 +52,16 @@ function parseList(v) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+}
+
+function parseHostList(v) {
+  const hosts = parseList(v).map((h) => h.toLowerCase())
+  for (const h of hosts) {
+    if (!/^(\*\.)?[a-z0-9_.:[\]-]+$/.test(h) || h.includes('*', 1)) {
+      throw new Error(`expected host names or addresses (loopback, self, api.internal, *.svc.local), got ${JSON.stringify(h)}`)
+    }
+  }
+  return hosts
 }
 
 function lowerCase(v) {

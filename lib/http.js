@@ -8,6 +8,7 @@ const http = require('node:http')
 const https = require('node:https')
 const crypto = require('node:crypto')
 const { flushTestCoverage } = require('./store')
+const { testIdFromBaggage, warner } = require('./propagation')
 
 const MAX_TEST_ID_LENGTH = 1024
 const MAX_CONTROL_BODY = 64 * 1024
@@ -39,9 +40,13 @@ function createScope(cov, config) {
   const controlPrefix = config.controlPath.replace(/\/$/, '') + '/'
   let warnedLongId = false
 
+  const warnBaggage = warner()
+
+  // Our header, else our member of W3C `baggage` (set by an upstream
+  // instrumented service, lib/propagation.js).
   function testIdOf(req) {
     const raw = headerValue(req, config.header)
-    if (typeof raw !== 'string' || raw.trim() === '') return undefined
+    if (typeof raw !== 'string' || raw.trim() === '') return testIdFromBaggage(req.headers.baggage, warnBaggage, MAX_TEST_ID_LENGTH)
     // The limit is on the id, not on its (up to 9x longer) percent-encoding.
     const testId = decodeTestId(raw.trim())
     if (testId.length > MAX_TEST_ID_LENGTH) {

@@ -8,7 +8,8 @@
 //     Playwright runs it BEFORE it stops the webServer (with SIGKILL by
 //     default); the reporter's onEnd comes only after, when the server is gone.
 // Options come from the config's `use` (of the first project): covServerURL
-// (or baseURL), covToken, covOutDir (emptied of an earlier run's per-test
+// (a URL or a list; COV_ALS_SERVER_URLS / COV_ALS_SERVER_URL win; else
+// baseURL, else the webServer's url), covToken, covOutDir (emptied of an earlier run's per-test
 // files first), and covWarmUp: { routes: ['/', ...], actions:
 // [{ page: '/cart', exportedName: 'getQuote', args: [...], manifest:
 // '.next/server/server-reference-manifest.json' }] }.
@@ -16,13 +17,21 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
+/** Server URLs from an option: a URL, a list, or a comma-separated string; deduplicated. */
+function parseServerURLs(value) {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value ? [value] : []
+  return [...new Set(list.map((u) => String(u).trim()).filter(Boolean))]
+}
+
 function optionsOf(config) {
   const use = { ...(config.projects && config.projects[0] ? config.projects[0].use : {}) }
-  const server = process.env.COV_ALS_SERVER_URL || use.covServerURL || use.baseURL || (config.webServer && config.webServer.url)
+  let servers = parseServerURLs(process.env.COV_ALS_SERVER_URLS || process.env.COV_ALS_SERVER_URL || use.covServerURL)
+  if (servers.length === 0) servers = parseServerURLs(use.baseURL || (config.webServer && config.webServer.url))
   const token = use.covToken || process.env.COV_ALS_TOKEN || ''
   const configDir = config.configFile ? path.dirname(config.configFile) : config.rootDir || process.cwd()
   const outDir = use.covOutDir ? path.resolve(configDir, use.covOutDir) : null
-  return { server, token, warmUp: use.covWarmUp || {}, configDir, outDir }
+  // `server`: the first, where the warm-up goes (absolute warm-up URLs reach the others).
+  return { server: servers[0], servers, token, warmUp: use.covWarmUp || {}, configDir, outDir }
 }
 
 /**
@@ -110,41 +119,58 @@ async function warmUp({ server, warmUp, configDir }, log = console.log) {
 }
 
 /**
- * Flush every test still pending on the server (startup, late hits after a
- * test's flush, a test whose own flush failed): the server writes them to its
- * output directory. Resolves the ids flushed; a server already gone is a warning.
+ * Flush tests from one server: `testIds`, or every test it has pending
+ * (GET /__cov/tests). Never rejects: resolves { server, flushed, files,
+ * failed: [{ testId, error }], error } (error: the server did not answer).
  */
-async function flushPending({ server, token }, warn = (m) => console.warn(m)) {
-  if (!server) {
-    warn('cov-als-native: no server URL to flush pending coverage from (set use.baseURL or use.covServerURL)')
-    return []
+async function flushServer(server, { token, testIds } = {}) {
+  const result = { server, flushed: [], files: [], failed: [], error: null }
+  let ids = testIds
+  if (!ids) {
+    try {
+      const res = await send('GET', new URL('/__cov/tests', server).href, { token })
+      if (res.status !== 200) throw new Error(`GET /__cov/tests answered ${res.status}`)
+      ids = JSON.parse(res.text).tests
+    } catch (err) {
+      result.error = err.cause ? err.cause.code || err.cause.message : err.message
+      return result
+    }
   }
-  let ids
-  try {
-    const res = await send('GET', new URL('/__cov/tests', server).href, { token })
-    if (res.status !== 200) throw new Error(`GET /__cov/tests answered ${res.status}`)
-    ids = JSON.parse(res.text).tests
-  } catch (err) {
-    warn(
-      `cov-als-native: could not flush pending coverage from ${server} (${err.cause ? err.cause.code || err.cause.message : err.message}); the server may already be gone`,
-    )
-    return []
-  }
-  const flushed = []
   for (const testId of ids) {
     try {
       const res = await send('POST', new URL('/__cov/flush', server).href, {
         token,
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ testId }),
+        body: JSON.stringify({ testId, only: 'touched' }),
       })
       if (res.status !== 200) throw new Error(`answered ${res.status}`)
-      flushed.push(testId)
+      result.flushed.push(testId)
+      const { file } = JSON.parse(res.text)
+      if (file && !result.files.includes(file)) result.files.push(file)
     } catch (err) {
-      warn(`cov-als-native: flush of pending "${testId}" failed: ${err.message}`)
+      result.failed.push({ testId, error: err.cause ? err.cause.code || err.cause.message : err.message })
     }
   }
-  return flushed
+  return result
+}
+
+/**
+ * Flush every test still pending on each server (startup, late hits after a
+ * test's flush, a test whose own flush failed): each server writes them to
+ * its output directory. Resolves the ids flushed (one entry per server and
+ * test); a server already gone is a warning naming it.
+ */
+async function flushPending({ server, servers = server ? [server] : [], token }, warn = (m) => console.warn(m)) {
+  if (servers.length === 0) {
+    warn('cov-als-native: no server URL to flush pending coverage from (set use.baseURL or use.covServerURL)')
+    return []
+  }
+  const results = await Promise.all(servers.map((s) => flushServer(s, { token })))
+  for (const r of results) {
+    if (r.error) warn(`cov-als-native: could not flush pending coverage from ${r.server} (${r.error}); the server may already be gone`)
+    for (const f of r.failed) warn(`cov-als-native: flush of pending "${f.testId}" from ${r.server} failed: ${f.error}`)
+  }
+  return results.flatMap((r) => r.flushed)
 }
 
 async function globalSetup(config) {
@@ -161,8 +187,8 @@ async function globalTeardown(config) {
   if (options.outDir) require('./live').recoverBeforeReport(options.outDir, { log: (m) => console.log(`cov-als-native: ${m}`) })
   if (flushed.length)
     console.log(
-      `cov-als-native: flushed ${flushed.length} pending test(s) from the server before it stops (${flushed.slice(0, 3).join(', ')}${flushed.length > 3 ? ', ...' : ''})`,
+      `cov-als-native: flushed ${flushed.length} pending test(s) from the server(s) before they stop (${flushed.slice(0, 3).join(', ')}${flushed.length > 3 ? ', ...' : ''})`,
     )
 }
 
-module.exports = { globalSetup, globalTeardown, warmUp, flushPending, optionsOf, cleanOutDir }
+module.exports = { globalSetup, globalTeardown, warmUp, flushPending, flushServer, optionsOf, cleanOutDir, parseServerURLs }

@@ -15,6 +15,7 @@ const COMMANDS = {
   impact: require('./impact.js'),
   redundant: require('./redundant.js'),
   recover: require('./recover.js'),
+  flush: require('./flush.js'),
 }
 
 const HELP = `Usage: cov-als <command> [options]
@@ -36,6 +37,7 @@ Commands:
                            The tests a change touches, with Playwright arguments
   redundant <dir>          Tests whose coverage other tests already give
   recover <dir>            Counts a killed server left in <dir>/live/ into the store
+  flush [<url...>]         Flush tests from running servers into their run stores
   help [command]           Show help
 
 Run "cov-als help report" or "cov-als help merge" for their options.
@@ -44,7 +46,8 @@ Exit status: 0 success, 1 bad input or I/O error, 2 bad usage.
 `
 
 /**
- * Run the command line. Returns the exit code; never calls process.exit.
+ * Run the command line. Returns the exit code (a promise of it for commands
+ * that talk to servers, e.g. flush); never calls process.exit.
  * @param {string[]} argv arguments after the script name
  * @param {{ stdout?: { write(s: string): void }, stderr?: { write(s: string): void } }} [streams]
  */
@@ -52,7 +55,10 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
   const io = { stdout, stderr, warn: (msg) => stderr.write(`cov-als: warning: ${printable(msg)}\n`) }
   const [command, ...rest] = argv
   try {
-    if (Object.hasOwn(COMMANDS, command)) return COMMANDS[command].run(rest, io)
+    if (Object.hasOwn(COMMANDS, command)) {
+      const code = COMMANDS[command].run(rest, io)
+      return code instanceof Promise ? code.catch((err) => failure(err, stderr)) : code
+    }
     switch (command) {
       case 'help':
       case '--help':
@@ -70,19 +76,24 @@ function main(argv, { stdout = process.stdout, stderr = process.stderr } = {}) {
         throw new UsageError(`unknown command "${command}"`)
     }
   } catch (caught) {
-    // The report model's errors: a bad option is a usage error, the rest bad input.
-    const err = caught instanceof ReportError ? (caught.badOption ? new UsageError(caught.message) : new CliError(caught.message)) : caught
-    if (err instanceof UsageError) {
-      stderr.write(`cov-als: ${printable(err.message)}\nRun "cov-als --help" for usage.\n`)
-      return err.exitCode
-    }
-    if (err instanceof CliError) {
-      stderr.write(`cov-als: ${printable(err.message)}\n`)
-      return err.exitCode
-    }
-    stderr.write(`cov-als: unexpected error: ${err && err.stack ? err.stack : err}\n`)
-    return 1
+    return failure(caught, stderr)
   }
+}
+
+// An error as its message and exit code.
+function failure(caught, stderr) {
+  // The report model's errors: a bad option is a usage error, the rest bad input.
+  const err = caught instanceof ReportError ? (caught.badOption ? new UsageError(caught.message) : new CliError(caught.message)) : caught
+  if (err instanceof UsageError) {
+    stderr.write(`cov-als: ${printable(err.message)}\nRun "cov-als --help" for usage.\n`)
+    return err.exitCode
+  }
+  if (err instanceof CliError) {
+    stderr.write(`cov-als: ${printable(err.message)}\n`)
+    return err.exitCode
+  }
+  stderr.write(`cov-als: unexpected error: ${err && err.stack ? err.stack : err}\n`)
+  return 1
 }
 
 module.exports = { HELP, main }
