@@ -10,6 +10,8 @@ export function Layout({ children }: { children: ReactNode }) {
     <html lang="en">
       <head>
         <meta charSet="utf-8" />
+        {/* No /favicon.ico request: it would render the 404 page inside whichever test it races with. */}
+        <link rel="icon" href="data:," />
         <Meta />
         <Links />
       </head>
