@@ -129,10 +129,17 @@ function covAlsVite(options = {}) {
     let inputSourceMap
     if (component || code !== readFile(file)) {
       if (!server) {
-        warnOnce(
-          `client-map:${file}`,
-          `${file} left out of the browser half: ${component ? 'its compiled code' : 'what an earlier plugin made of it'} has no positions of the file (put covAls() first in plugins; V8 coverage still covers it in Chromium)`,
-        )
+        // The browser form cannot carry positions through a map: the module is left out (V8 still covers it in Chromium).
+        if (component)
+          warnOnce(
+            'client-components',
+            'components (.svelte, .vue, .astro, .mdx) are not instrumented for the browser half; in Chromium, V8 coverage covers them through their source maps',
+          )
+        else
+          warnOnce(
+            `client-map:${file}`,
+            `${file} left out of the browser half: an earlier plugin changed it, so its positions are not the file's (put covAls() first in plugins)`,
+          )
         return null
       }
       inputSourceMap = combinedMap(ctx, sel, file)
