@@ -210,6 +210,9 @@ test('a module that does not parse is passed through with one warning; instrumen
   const byPreload = files.instrument(source.replace('small', 'tiny'), file, 'module')
   assert.match(byPreload, /__cov_/)
   assert.equal(scripts.transform.call({ environment: { ...ctx.environment, name: 'third' } }, byPreload, file), null)
+  // Bad options are errors that name the option.
+  assert.throws(() => covAls({ client: 'yes' }), /option client must be a boolean/)
+  assert.throws(() => covAls({ include: ['src/**'] }), /unknown option\(s\) include/)
   // A server environment that does not run in this process (no module runner) is skipped, with a warning.
   assert.equal(scripts.transform.call({ environment: { name: 'workerd', mode: 'dev', config: { consumer: 'server' } } }, source, file), null)
   assert.match(warnings.at(-1), /"workerd" environment runs outside this process/)

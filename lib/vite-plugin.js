@@ -33,10 +33,6 @@ const COMPONENT = /\.(?:svelte|vue|astro|mdx?)$/
 const QUERY = /\?/
 const VIRTUAL = /^(?:\0|virtual:|\/@id\/|\/@fs\/__)/
 
-function isOn(value) {
-  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(String(value).trim().toLowerCase())
-}
-
 function preloadActive() {
   return Boolean(Module.prototype._compile[Symbol.for('cov-als-native.cjs-hook')])
 }
@@ -58,13 +54,22 @@ function runsInThisProcess(ctx) {
 /**
  * The plugin. `options` (all optional): `server` / `client` (booleans, force a
  * half on or off; default: the switches above), `cwd` (where
- * cov-als.config.json is read; default Vite's root).
+ * cov-als.config.json is read; default Vite's root), `warn` (receives each
+ * warning; default process.emitWarning).
  */
 function covAlsVite(options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('cov-als-native/vite: options must be an object')
   const known = ['server', 'client', 'cwd', 'warn']
   const unknown = Object.keys(options).filter((k) => !known.includes(k))
   if (unknown.length) throw new TypeError(`cov-als-native/vite: unknown option(s) ${unknown.join(', ')}; known: ${known.join(', ')}`)
+  for (const [name, type] of [
+    ['server', 'boolean'],
+    ['client', 'boolean'],
+    ['cwd', 'string'],
+    ['warn', 'function'],
+  ])
+    if (options[name] !== undefined && typeof options[name] !== type)
+      throw new TypeError(`cov-als-native/vite: option ${name} must be a ${type}, got ${JSON.stringify(options[name])}`)
 
   const state = {
     command: 'serve',
@@ -250,4 +255,4 @@ function covAlsVite(options = {}) {
   ]
 }
 
-module.exports = { covAlsVite, isOn }
+module.exports = { covAlsVite }

@@ -21,7 +21,20 @@ const ROOT = path.resolve(__dirname, '..')
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cov-als-native')
 const LINES = ['22', '24', '26']
 // Core (attribution, worker threads, integrations), module loading, load, browser.
-const LINE_SUITES = ['attribution', 'workers', 'integrations', 'preload', 'module-hooks', 'typescript', 'stress', 'playwright', 'next-rsc', 'react-router', 'vite-plugin', 'vite-sveltekit']
+const LINE_SUITES = [
+  'attribution',
+  'workers',
+  'integrations',
+  'preload',
+  'module-hooks',
+  'typescript',
+  'stress',
+  'playwright',
+  'next-rsc',
+  'react-router',
+  'vite-plugin',
+  'vite-sveltekit',
+]
 
 function parseArgs(argv) {
   const opts = { lines: LINES, full: '24', installOnly: false }
