@@ -10,4 +10,6 @@ export default defineConfig({
   server: { host: '127.0.0.1', strictPort: true, hmr: false },
   logLevel: 'warn',
   clearScreen: false,
+  // Its own dependency cache (the default is the repository's node_modules/.vite, shared by every example).
+  cacheDir: 'node_modules/.vite',
 })
