@@ -116,7 +116,7 @@ pub fn instrument(
             NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: None, error: None }
         }
         Ok(Some(out)) => {
-            REGISTRY.register(id, &filename, out.hash, out.counters, &out.files, supersedes);
+            REGISTRY.register_version(id, &filename, out.hash, out.counters, &out.files, supersedes);
             NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None }
         }
         Err(e) => NativeInstrumentResult { code: None, map: None, file_id: None, error: Some(e.into()) },

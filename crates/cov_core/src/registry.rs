@@ -216,12 +216,17 @@ impl Registry {
         files.len() as u32 - 1
     }
 
-    /// Record what `instrument` produced for a reserved id. With `supersedes`
-    /// (the id of an earlier version of the same module, e.g. after a dev
-    /// server's hot update), a report that version fed is merged with the new
-    /// one when their maps agree, and otherwise starts afresh from the new one:
-    /// old and new versions never mix in a report.
-    pub fn register(
+    /// Record what `instrument` produced for a reserved id.
+    pub fn register(&self, id: u32, filename: &str, hash: String, counters: u32, skeletons: &[FileCoverage]) {
+        self.register_version(id, filename, hash, counters, skeletons, None)
+    }
+
+    /// `register`, for a new version of a module: with `supersedes` (the id
+    /// of its earlier version, e.g. after a dev server's hot update), a report
+    /// that version fed is merged with the new one when their maps agree, and
+    /// otherwise starts afresh from the new one: old and new versions never mix
+    /// in a report.
+    pub fn register_version(
         &self,
         id: u32,
         filename: &str,
@@ -355,10 +360,10 @@ mod tests {
             ],
             ..Default::default()
         };
-        reg.register(a, "/out/a.js", "h".into(), 2, &[chunk(0)], None);
+        reg.register(a, "/out/a.js", "h".into(), 2, &[chunk(0)]);
         let mut second = chunk(5);
         second.statements.push(Statement { loc: loc(9), slot: 7 });
-        reg.register(b, "/out/b.js", "h".into(), 8, &[second], None);
+        reg.register(b, "/out/b.js", "h".into(), 8, &[second]);
         let mut counts = Counts::new();
         counts.insert(a, vec![1, 0]);
         counts.insert(b, vec![0, 0, 0, 0, 0, 2, 3, 4]);
@@ -381,8 +386,8 @@ mod tests {
     fn a_new_version_with_the_same_maps_adds_up() {
         let reg = Registry::default();
         let (v1, v2) = (reg.reserve(), reg.reserve());
-        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])], None);
-        reg.register(v2, "/src/route.tsx", "h2".into(), 2, &[module(&[1, 2])], Some(v1));
+        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])]);
+        reg.register_version(v2, "/src/route.tsx", "h2".into(), 2, &[module(&[1, 2])], Some(v1));
         let mut counts = Counts::new();
         counts.insert(v1, vec![1, 0]);
         counts.insert(v2, vec![2, 5]);
@@ -394,8 +399,8 @@ mod tests {
     fn a_new_version_with_other_maps_replaces_the_old_one() {
         let reg = Registry::default();
         let (v1, v2) = (reg.reserve(), reg.reserve());
-        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])], None);
-        reg.register(v2, "/src/route.tsx", "h2".into(), 3, &[module(&[1, 3, 4])], Some(v1));
+        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])]);
+        reg.register_version(v2, "/src/route.tsx", "h2".into(), 3, &[module(&[1, 3, 4])], Some(v1));
         let mut counts = Counts::new();
         counts.insert(v1, vec![7, 7]);
         counts.insert(v2, vec![1, 0, 2]);
