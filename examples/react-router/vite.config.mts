@@ -10,6 +10,7 @@ export default defineConfig({
   // Maps for the production server bundle (the preload reads them) and the
   // client bundles (the browser half through V8).
   build: { sourcemap: true },
+  // The suite edits nothing: no HMR websocket per page.
   server: { host: '127.0.0.1', strictPort: true, hmr: false },
   logLevel: 'warn',
   clearScreen: false,

@@ -7,6 +7,7 @@ export default defineConfig({
   // modules with their own positions and .svelte components through the
   // compiler's source map; client .ts modules into window.__coverage__ (COV_ALS_CLIENT=1).
   plugins: [covAls(), sveltekit()],
+  // The suite edits nothing: no HMR websocket per page.
   server: { host: '127.0.0.1', strictPort: true, hmr: false },
   logLevel: 'warn',
   clearScreen: false,
