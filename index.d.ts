@@ -49,6 +49,12 @@ export interface InstrumentOptions {
    * carried as `inputSourceMap`, never composed.
    */
   browser?: boolean
+  /**
+   * The `fileId` of an earlier version of the same module (a dev server's hot
+   * update): each report that version fed is merged with the new one when their
+   * maps agree, and otherwise replaced by it (its old counts drop out).
+   */
+  supersedes?: number
 }
 
 export interface InstrumentResult {

@@ -63,6 +63,7 @@ const OPTION_TYPES = {
   composeSourceMap: (v) => typeof v === 'boolean' || 'a boolean',
   sourceMap: (v) => typeof v === 'boolean' || 'a boolean',
   browser: (v) => typeof v === 'boolean' || 'a boolean',
+  supersedes: (v) => (Number.isInteger(v) && v >= 0) || 'a file id from an earlier instrument() (a non-negative integer)',
 }
 
 function checkOptions(options) {
@@ -178,6 +179,7 @@ function createRuntime(native) {
       composeSourceMap: options.composeSourceMap,
       sourceMap: options.sourceMap,
       browser: options.browser,
+      supersedes: options.supersedes,
     })
     if (result.error) {
       const code = result.error.kind === 'sourceMap' ? 'COV_ALS_SOURCE_MAP_ERROR' : 'COV_ALS_PARSE_ERROR'

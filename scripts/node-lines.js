@@ -20,8 +20,23 @@ const { spawnSync } = require('node:child_process')
 const ROOT = path.resolve(__dirname, '..')
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cov-als-native')
 const LINES = ['22', '24', '26']
-// Core (attribution, worker threads, integrations), module loading, load, browser.
-const LINE_SUITES = ['attribution', 'workers', 'integrations', 'preload', 'module-hooks', 'typescript', 'stress', 'playwright', 'next-rsc', 'propagation']
+// Core (attribution, worker threads, integrations), module loading, load, browser,
+// and the Vite frameworks (React Router 8 runs on these lines only: it needs Node >= 22.22).
+const LINE_SUITES = [
+  'attribution',
+  'workers',
+  'integrations',
+  'preload',
+  'module-hooks',
+  'typescript',
+  'stress',
+  'playwright',
+  'next-rsc',
+  'propagation',
+  'react-router',
+  'vite-plugin',
+  'vite-sveltekit',
+]
 
 function parseArgs(argv) {
   const opts = { lines: LINES, full: '24', installOnly: false }

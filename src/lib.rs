@@ -46,6 +46,9 @@ pub struct NativeInstrumentOptions {
     /// Count into the page's `__coverage__` instead of this process's tables
     /// (nothing is registered). Default false.
     pub browser: Option<bool>,
+    /// The file id of an earlier version of the same module (a dev server's
+    /// hot update): see `Registry::register`.
+    pub supersedes: Option<u32>,
 }
 
 #[napi(object)]
@@ -102,7 +105,9 @@ pub fn instrument(
     filename: String,
     options: Option<NativeInstrumentOptions>,
 ) -> Result<NativeInstrumentResult> {
-    let opts = InstrumentOptions::try_from(options.unwrap_or_default())?;
+    let options = options.unwrap_or_default();
+    let supersedes = options.supersedes;
+    let opts = InstrumentOptions::try_from(options)?;
     let browser = opts.form == Form::Browser;
     let id = if browser { 0 } else { REGISTRY.reserve() };
     Ok(match instrument::instrument(&code, &filename, id, &opts) {
@@ -119,7 +124,7 @@ pub fn instrument(
                     TABLES.fail_arena(&format!("cannot write the live arena's index: {e}"));
                 }
             }
-            REGISTRY.register(id, &filename, out.hash, out.counters, &out.files);
+            REGISTRY.register_version(id, &filename, out.hash, out.counters, &out.files, supersedes);
             NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: Some(id), error: None }
         }
         Err(e) => NativeInstrumentResult { code: None, map: None, file_id: None, error: Some(e.into()) },

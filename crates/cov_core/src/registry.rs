@@ -134,6 +134,19 @@ impl Report {
         self.rendered = OnceCell::new();
     }
 
+    /// Whether `fc` has exactly this report's statements, functions and branches.
+    fn same_maps(&self, fc: &FileCoverage) -> bool {
+        let c = &self.cov;
+        c.statements.len() == fc.statements.len()
+            && c.functions.len() == fc.functions.len()
+            && c.branches.len() == fc.branches.len()
+            && c.statements.iter().zip(&fc.statements).all(|(a, b)| a.loc == b.loc)
+            && c.functions.iter().zip(&fc.functions).all(|(a, b)| (a.decl, a.loc) == (b.decl, b.loc))
+            && c.branches.iter().zip(&fc.branches).all(|(a, b)| {
+                a.kind == b.kind && a.loc == b.loc && a.paths.iter().map(|p| p.loc).eq(b.paths.iter().map(|p| p.loc))
+            })
+    }
+
     fn rendered(&self) -> &Rendered {
         self.rendered.get_or_init(|| {
             let maps_json = self.cov.maps_json();
@@ -164,6 +177,24 @@ struct Reports {
     by_file: HashMap<u32, Vec<String>>,
 }
 
+impl Reports {
+    /// Drop the report at `fc.path` when file `old` feeds it and its maps differ from `fc`'s.
+    fn retire_if_changed(&mut self, old: u32, fc: &FileCoverage) {
+        let fed_by_old = self.by_file.get(&old).is_some_and(|paths| paths.contains(&fc.path));
+        let Some(report) = self.by_path.get(&fc.path) else { return };
+        if !fed_by_old || report.same_maps(fc) {
+            return;
+        }
+        let feeders: Vec<u32> = report.sources.iter().flatten().map(|(file, _)| *file).collect();
+        for file in feeders {
+            if let Some(paths) = self.by_file.get_mut(&file) {
+                paths.retain(|p| p != &fc.path);
+            }
+        }
+        self.by_path.insert(fc.path.clone(), Report::new(&fc.path));
+    }
+}
+
 /// A report a test touched: its run-store unit and its counts in unit order.
 pub struct TouchedUnit {
     pub path: String,
@@ -187,6 +218,23 @@ impl Registry {
 
     /// Record what `instrument` produced for a reserved id.
     pub fn register(&self, id: u32, filename: &str, hash: String, counters: u32, skeletons: &[FileCoverage]) {
+        self.register_version(id, filename, hash, counters, skeletons, None)
+    }
+
+    /// `register`, for a new version of a module: with `supersedes` (the id
+    /// of its earlier version, e.g. after a dev server's hot update), a report
+    /// that version fed is merged with the new one when their maps agree, and
+    /// otherwise starts afresh from the new one: old and new versions never mix
+    /// in a report.
+    pub fn register_version(
+        &self,
+        id: u32,
+        filename: &str,
+        hash: String,
+        counters: u32,
+        skeletons: &[FileCoverage],
+        supersedes: Option<u32>,
+    ) {
         {
             let mut files = self.files.write();
             if let Some(slot) = files.get_mut(id as usize) {
@@ -195,6 +243,9 @@ impl Registry {
         }
         let mut reports = self.reports.write();
         for fc in skeletons {
+            if let Some(old) = supersedes {
+                reports.retire_if_changed(old, fc);
+            }
             if !reports.by_path.contains_key(&fc.path) {
                 reports.order.push(fc.path.clone());
                 reports.by_path.insert(fc.path.clone(), Report::new(&fc.path));
@@ -342,5 +393,45 @@ mod tests {
         assert_eq!(page["s"], serde_json::json!({"0": 3, "1": 3, "2": 4}));
         assert_eq!(page["statementMap"]["2"]["start"]["line"], 9);
         assert_eq!(v.as_object().unwrap().len(), 1);
+    }
+
+    fn module(lines: &[u32]) -> FileCoverage {
+        FileCoverage {
+            path: "/src/route.tsx".into(),
+            statements: lines.iter().enumerate().map(|(i, l)| Statement { loc: loc(*l), slot: i as u32 }).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_new_version_with_the_same_maps_adds_up() {
+        let reg = Registry::default();
+        let (v1, v2) = (reg.reserve(), reg.reserve());
+        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])]);
+        reg.register_version(v2, "/src/route.tsx", "h2".into(), 2, &[module(&[1, 2])], Some(v1));
+        let mut counts = Counts::new();
+        counts.insert(v1, vec![1, 0]);
+        counts.insert(v2, vec![2, 5]);
+        let v: serde_json::Value = serde_json::from_str(&reg.coverage_json(&counts)).unwrap();
+        assert_eq!(v["/src/route.tsx"]["s"], serde_json::json!({"0": 3, "1": 5}));
+    }
+
+    #[test]
+    fn a_new_version_with_other_maps_replaces_the_old_one() {
+        let reg = Registry::default();
+        let (v1, v2) = (reg.reserve(), reg.reserve());
+        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])]);
+        reg.register_version(v2, "/src/route.tsx", "h2".into(), 3, &[module(&[1, 3, 4])], Some(v1));
+        let mut counts = Counts::new();
+        counts.insert(v1, vec![7, 7]);
+        counts.insert(v2, vec![1, 0, 2]);
+        let v: serde_json::Value = serde_json::from_str(&reg.coverage_json(&counts)).unwrap();
+        let route = &v["/src/route.tsx"];
+        assert_eq!(route["s"], serde_json::json!({"0": 1, "1": 0, "2": 2}), "only the new version counts");
+        assert_eq!(route["statementMap"]["1"]["start"]["line"], 3);
+        // The old version's counts alone touch nothing any more.
+        let mut old_only = Counts::new();
+        old_only.insert(v1, vec![7, 7]);
+        assert!(reg.touched(&old_only).is_empty());
     }
 }
