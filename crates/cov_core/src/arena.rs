@@ -59,6 +59,10 @@ pub struct FileRecord {
     pub hash: String,
     pub counters: u32,
     pub files: Vec<FileCoverage>,
+    /// The earlier version of the same module this one replaces (a dev
+    /// server's hot update), so a replaying reader keeps the versions apart too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<u32>,
 }
 
 /// One counter table: `len` u32 slots at slot `offset` of chunk `chunk`.
@@ -335,6 +339,19 @@ impl Arena {
         counters: u32,
         files: &[FileCoverage],
     ) -> io::Result<()> {
+        self.append_file_version(id, filename, hash, counters, files, None)
+    }
+
+    /// `append_file` for a new version of a module (`Registry::register_version`).
+    pub fn append_file_version(
+        &self,
+        id: u32,
+        filename: &str,
+        hash: &str,
+        counters: u32,
+        files: &[FileCoverage],
+        supersedes: Option<u32>,
+    ) -> io::Result<()> {
         #[derive(Serialize)]
         struct FileRef<'a> {
             id: u32,
@@ -342,8 +359,11 @@ impl Arena {
             hash: &'a str,
             counters: u32,
             files: &'a [FileCoverage],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            supersedes: Option<u32>,
         }
-        let payload = serde_json::to_vec(&FileRef { id, filename, hash, counters, files }).map_err(io::Error::other)?;
+        let payload = serde_json::to_vec(&FileRef { id, filename, hash, counters, files, supersedes })
+            .map_err(io::Error::other)?;
         self.writer.lock().index.write_all(&frame(KIND_FILE, &payload))
     }
 
@@ -504,11 +524,31 @@ mod tests {
     }
 
     fn file_record(id: u32) -> FileRecord {
-        FileRecord { id, filename: format!("/src/f{id}.js"), hash: "h".into(), counters: 3, files: vec![] }
+        FileRecord {
+            id,
+            filename: format!("/src/f{id}.js"),
+            hash: "h".into(),
+            counters: 3,
+            files: vec![],
+            supersedes: None,
+        }
     }
 
     fn tables(records: &[Record]) -> Vec<&TableRecord> {
         records.iter().filter_map(|r| if let Record::Table(t) = r { Some(t) } else { None }).collect()
+    }
+
+    #[test]
+    fn a_hot_updated_version_replays_with_the_version_it_supersedes() {
+        let live = tmp("version");
+        let arena = Arena::create(&live, "9.9.9").unwrap();
+        let f = file_record(0);
+        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files).unwrap();
+        arena.append_file_version(1, &f.filename, "h2", 3, &f.files, Some(0)).unwrap();
+        let (_, replay) = ArenaReader::open(&arena.dir, "9.9.9").unwrap();
+        assert_eq!(replay.records[0], Record::File(file_record(0)));
+        let Record::File(second) = &replay.records[1] else { panic!("expected a file record") };
+        assert_eq!((second.id, second.supersedes), (1, Some(0)));
     }
 
     #[test]
