@@ -52,7 +52,7 @@ pub struct Meta {
 }
 
 /// One instrumented file, as `Registry::register` got it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRecord {
     pub id: u32,
     pub filename: String,
@@ -61,7 +61,6 @@ pub struct FileRecord {
     pub files: Vec<FileCoverage>,
     /// The earlier version of the same module this one replaces (a dev
     /// server's hot update), so a replaying reader keeps the versions apart too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<u32>,
 }
 
@@ -83,6 +82,187 @@ pub enum Record {
     Table(TableRecord),
 }
 
+/// A file record's payload: its skeletons in a compact binary form (LEB128
+/// numbers, length-prefixed strings), a few bytes per counter; JSON would be
+/// several times larger and slower to write at every registration.
+mod skeleton {
+    use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Position, Statement};
+
+    use super::FileRecord;
+
+    const KINDS: [BranchKind; 5] =
+        [BranchKind::If, BranchKind::CondExpr, BranchKind::BinaryExpr, BranchKind::DefaultArg, BranchKind::Switch];
+
+    fn num(out: &mut Vec<u8>, mut n: u32) {
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+
+    fn text(out: &mut Vec<u8>, s: &str) {
+        num(out, s.len() as u32);
+        out.extend_from_slice(s.as_bytes());
+    }
+
+    fn loc(out: &mut Vec<u8>, l: &Location) {
+        for n in [l.start.line, l.start.column, l.end.line, l.end.column] {
+            num(out, n);
+        }
+    }
+
+    pub fn encode(
+        id: u32,
+        filename: &str,
+        hash: &str,
+        counters: u32,
+        files: &[FileCoverage],
+        supersedes: Option<u32>,
+    ) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            64 + files.iter().map(|f| 12 * (f.statements.len() + 2 * f.branches.len())).sum::<usize>(),
+        );
+        num(&mut out, id);
+        text(&mut out, filename);
+        text(&mut out, hash);
+        num(&mut out, counters);
+        num(&mut out, files.len() as u32);
+        for f in files {
+            text(&mut out, &f.path);
+            out.push(f.report_logic as u8);
+            match &f.input_source_map {
+                Some(m) => {
+                    out.push(1);
+                    text(&mut out, m);
+                }
+                None => out.push(0),
+            }
+            num(&mut out, f.statements.len() as u32);
+            for st in &f.statements {
+                loc(&mut out, &st.loc);
+                num(&mut out, st.slot);
+            }
+            num(&mut out, f.functions.len() as u32);
+            for func in &f.functions {
+                text(&mut out, &func.name);
+                loc(&mut out, &func.decl);
+                loc(&mut out, &func.loc);
+                num(&mut out, func.slot);
+            }
+            num(&mut out, f.branches.len() as u32);
+            for b in &f.branches {
+                num(&mut out, b.key);
+                out.push(KINDS.iter().position(|k| *k == b.kind).expect("a known kind") as u8);
+                loc(&mut out, &b.loc);
+                num(&mut out, b.paths.len() as u32);
+                for p in &b.paths {
+                    out.push(p.loc.is_some() as u8 | (p.true_slot.is_some() as u8) << 1);
+                    if let Some(l) = &p.loc {
+                        loc(&mut out, l);
+                    }
+                    num(&mut out, p.slot);
+                    if let Some(t) = p.true_slot {
+                        num(&mut out, t);
+                    }
+                }
+            }
+        }
+        if let Some(old) = supersedes {
+            out.push(1);
+            num(&mut out, old);
+        }
+        out
+    }
+
+    struct Reader<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl Reader<'_> {
+        fn byte(&mut self) -> Result<u8, String> {
+            let b = *self.bytes.get(self.at).ok_or("truncated")?;
+            self.at += 1;
+            Ok(b)
+        }
+
+        fn num(&mut self) -> Result<u32, String> {
+            let mut n: u64 = 0;
+            for shift in (0..35).step_by(7) {
+                let b = self.byte()?;
+                n |= ((b & 0x7f) as u64) << shift;
+                if b & 0x80 == 0 {
+                    return u32::try_from(n).map_err(|_| "number out of range".into());
+                }
+            }
+            Err("number too long".into())
+        }
+
+        fn count(&mut self) -> Result<usize, String> {
+            let n = self.num()? as usize;
+            // Every entry takes at least a byte: a count beyond the rest is corrupt.
+            if n > self.bytes.len() - self.at {
+                return Err("count beyond the record".into());
+            }
+            Ok(n)
+        }
+
+        fn text(&mut self) -> Result<String, String> {
+            let n = self.count()?;
+            let s = std::str::from_utf8(&self.bytes[self.at..self.at + n]).map_err(|_| "text is not UTF-8")?;
+            self.at += n;
+            Ok(s.to_string())
+        }
+
+        fn loc(&mut self) -> Result<Location, String> {
+            let (line, column, end_line, end_column) = (self.num()?, self.num()?, self.num()?, self.num()?);
+            Ok(Location { start: Position { line, column }, end: Position { line: end_line, column: end_column } })
+        }
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<FileRecord, String> {
+        let mut r = Reader { bytes, at: 0 };
+        let (id, filename, hash, counters) = (r.num()?, r.text()?, r.text()?, r.num()?);
+        let mut files = Vec::new();
+        for _ in 0..r.count()? {
+            let path = r.text()?;
+            let report_logic = r.byte()? != 0;
+            let input_source_map = if r.byte()? != 0 { Some(r.text()?) } else { None };
+            let mut statements = Vec::new();
+            for _ in 0..r.count()? {
+                statements.push(Statement { loc: r.loc()?, slot: r.num()? });
+            }
+            let mut functions = Vec::new();
+            for _ in 0..r.count()? {
+                functions.push(Function { name: r.text()?, decl: r.loc()?, loc: r.loc()?, slot: r.num()? });
+            }
+            let mut branches = Vec::new();
+            for _ in 0..r.count()? {
+                let key = r.num()?;
+                let kind = *KINDS.get(r.byte()? as usize).ok_or("unknown branch kind")?;
+                let loc = r.loc()?;
+                let mut paths = Vec::new();
+                for _ in 0..r.count()? {
+                    let flags = r.byte()?;
+                    let loc = if flags & 1 != 0 { Some(r.loc()?) } else { None };
+                    let slot = r.num()?;
+                    let true_slot = if flags & 2 != 0 { Some(r.num()?) } else { None };
+                    paths.push(BranchPath { loc, slot, true_slot });
+                }
+                branches.push(Branch { key, kind, loc, paths });
+            }
+            files.push(FileCoverage { path, statements, functions, branches, input_source_map, report_logic });
+        }
+        // Optional tail: the version a hot update supersedes.
+        let supersedes = if r.at < bytes.len() && r.byte()? == 1 { Some(r.num()?) } else { None };
+        if r.at != bytes.len() {
+            return Err("trailing bytes".into());
+        }
+        Ok(FileRecord { id, filename, hash, counters, files, supersedes })
+    }
+}
+
 fn checksum(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in bytes {
@@ -96,7 +276,9 @@ fn checksum(bytes: &[u8]) -> u64 {
 pub fn encode(record: &Record) -> Vec<u8> {
     let (kind, payload) = match record {
         Record::Meta(m) => (KIND_META, serde_json::to_vec(m).expect("meta serializes")),
-        Record::File(f) => (KIND_FILE, serde_json::to_vec(f).expect("skeletons serialize")),
+        Record::File(f) => {
+            (KIND_FILE, skeleton::encode(f.id, &f.filename, &f.hash, f.counters, &f.files, f.supersedes))
+        }
         Record::Table(t) => {
             let mut p = Vec::with_capacity(20 + t.test.len());
             for n in [t.table, t.file_id, t.chunk, t.offset, t.len] {
@@ -123,7 +305,7 @@ fn decode(kind: u32, payload: &[u8]) -> Result<Record, String> {
     let u32_at = |i: usize| u32::from_le_bytes(payload[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
     match kind {
         KIND_META => serde_json::from_slice(payload).map(Record::Meta).map_err(|e| format!("bad meta record: {e}")),
-        KIND_FILE => serde_json::from_slice(payload).map(Record::File).map_err(|e| format!("bad file record: {e}")),
+        KIND_FILE => skeleton::decode(payload).map(Record::File).map_err(|e| format!("bad file record: {e}")),
         KIND_TABLE if payload.len() >= 20 => Ok(Record::Table(TableRecord {
             table: u32_at(0),
             file_id: u32_at(1),
@@ -352,18 +534,7 @@ impl Arena {
         files: &[FileCoverage],
         supersedes: Option<u32>,
     ) -> io::Result<()> {
-        #[derive(Serialize)]
-        struct FileRef<'a> {
-            id: u32,
-            filename: &'a str,
-            hash: &'a str,
-            counters: u32,
-            files: &'a [FileCoverage],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            supersedes: Option<u32>,
-        }
-        let payload = serde_json::to_vec(&FileRef { id, filename, hash, counters, files, supersedes })
-            .map_err(io::Error::other)?;
+        let payload = skeleton::encode(id, filename, hash, counters, files, supersedes);
         self.writer.lock().index.write_all(&frame(KIND_FILE, &payload))
     }
 
@@ -578,6 +749,41 @@ mod tests {
         assert_eq!(tables(&more.records).iter().map(|t| t.test.as_str()).collect::<Vec<_>>(), vec!["test c"]);
         assert_eq!(reader.counts(t[0]).unwrap(), vec![0, 0, 6]);
         assert!(reader.refresh().unwrap().records.is_empty());
+        fs::remove_dir_all(&live).unwrap();
+    }
+
+    #[test]
+    fn a_file_record_round_trips_its_skeletons() {
+        use crate::coverage::{Branch, BranchKind, BranchPath, Location, Position, Statement};
+        let loc = Location { start: Position { line: 3, column: 4 }, end: Position { line: 5, column: 1 } };
+        let fc = FileCoverage {
+            path: "/src/a.ts".into(),
+            statements: vec![Statement { loc, slot: 0 }],
+            branches: vec![Branch {
+                key: 2,
+                kind: BranchKind::BinaryExpr,
+                loc,
+                paths: vec![BranchPath { loc: None, slot: 1, true_slot: Some(2) }],
+            }],
+            input_source_map: Some("{}".into()),
+            report_logic: true,
+            ..Default::default()
+        };
+        let live = tmp("skeleton");
+        let arena = Arena::create(&live, "1").unwrap();
+        arena.append_file(4, "/out/a.js", "h", 3, std::slice::from_ref(&fc)).unwrap();
+        let (_, replay) = ArenaReader::open(&arena.dir, "1").unwrap();
+        let want = FileRecord {
+            id: 4,
+            filename: "/out/a.js".into(),
+            hash: "h".into(),
+            counters: 3,
+            files: vec![fc],
+            supersedes: None,
+        };
+        assert_eq!(replay.records, vec![Record::File(want)]);
+        let index = String::from_utf8_lossy(&fs::read(arena.dir.join(INDEX_FILE)).unwrap()).into_owned();
+        assert!(index.contains("/src/a.ts") && !index.contains("\"line\""), "skeletons are binary");
         fs::remove_dir_all(&live).unwrap();
     }
 

@@ -13,10 +13,25 @@ pub struct Position {
     pub column: u32,
 }
 
+/// Serialized (in live arena indexes) as `[start line, start column, end
+/// line, end column]`: a skeleton's locations are most of its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(from = "[u32; 4]", into = "[u32; 4]")]
 pub struct Location {
     pub start: Position,
     pub end: Position,
+}
+
+impl From<[u32; 4]> for Location {
+    fn from([line, column, end_line, end_column]: [u32; 4]) -> Self {
+        Location { start: Position { line, column }, end: Position { line: end_line, column: end_column } }
+    }
+}
+
+impl From<Location> for [u32; 4] {
+    fn from(l: Location) -> Self {
+        [l.start.line, l.start.column, l.end.line, l.end.column]
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
