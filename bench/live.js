@@ -8,10 +8,14 @@
 //   3. cluster gather: one test's flush (HTTP round trip) from a node:cluster
 //      server of 4 workers against 1 worker (one process), the test's requests
 //      spread over the workers.
-// Server CPU per request before/after: bench/server-bench.js with the
-// covals-memory variant (COV_ALS_LIVE=0) beside covals.
+//   4. server: CPU per request of the bench SSR server (bench/server) in ONE
+//      process, for 16 test ids whose tables are in memory (created before the
+//      arena is opened, on SIGUSR2) and 16 whose tables are in the arena,
+//      alternating loads: the same process, code and heap, only the tables differ.
+// Across processes: bench/server-bench.js with the covals-memory variant
+// (COV_ALS_LIVE=0) beside covals.
 //
-//   node bench/live.js [--quick] [--sections=hot,recover,cluster]
+//   node bench/live.js [--quick] [--sections=hot,recover,cluster,server]
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -256,8 +260,85 @@ async function cluster({ quick, log }) {
   return { ...opts, log: undefined, one, four }
 }
 
-async function run({ quick = false, log = console.error, sections = ['hot', 'recover', 'cluster'] } = {}) {
+// --require'd into the bench server: SIGUSR2 opens the live arena (tables made from then on live there).
+function serverHelper() {
+  process.on('SIGUSR2', () => {
+    const opened = require('..').live.open(process.env.BENCH_LIVE_DIR)
+    console.log(JSON.stringify({ opened: opened.dir, error: opened.error }))
+  })
+}
+
+async function server({ quick, log }) {
+  const autocannon = require('autocannon')
+  const rounds = quick ? 4 : 10
+  const seconds = quick ? 1 : 2
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-live-server-'))
+  const env = { ...process.env, NODE_ENV: 'production', BENCH_LIVE_HELPER: '1', BENCH_LIVE_DIR: path.join(tmp, 'arena') }
+  delete env.NODE_OPTIONS
+  Object.assign(env, {
+    COV_ALS: '1',
+    COV_ALS_LIVE: '0',
+    COV_ALS_ROOT: ROOT,
+    COV_ALS_OUT_DIR: path.join(tmp, 'out'),
+    COV_ALS_INCLUDE: 'bench/server/app/**',
+    COV_ALS_EXCLUDE: '**/.git/**',
+    COV_ALS_SOURCE_MAPS: '0',
+  })
+  const child = spawn(process.execPath, ['--require', path.join(ROOT, 'register.js'), '--require', __filename, path.join(__dirname, 'server/server.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const waitFor = (re) =>
+    new Promise((resolve, reject) => {
+      const t = setInterval(() => {
+        const m = out.match(re)
+        if (m) resolve(m, clearInterval(t))
+      }, 20)
+      child.once('exit', (c) => reject(new Error(`bench server exited ${c}`), clearInterval(t)))
+    })
+  try {
+    const port = Number((await waitFor(/"port":(\d+)/))[1])
+    const cats = ['shoes', 'shirts', 'hats', 'bags']
+    const requests = (kind) =>
+      Array.from({ length: 16 }, (_, i) => ({
+        method: 'GET',
+        path: `/c/${cats[i % 4]}?page=${1 + (i % 3)}&sort=${['id', 'price', 'rating'][i % 3]}`,
+        headers: { 'x-cov-test-id': encodeURIComponent(`${kind} ${i}`) },
+      }))
+    const cpu = () => {
+      const f = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(')')[1].trim().split(' ')
+      return (Number(f[11]) + Number(f[12])) * (1e6 / 100) // clock ticks (100/s) -> µs
+    }
+    const loadOf = async (kind, duration) => {
+      const a = cpu()
+      const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 16, duration, requests: requests(kind) })
+      return { us: (cpu() - a) / r.requests.total, rps: r.requests.average }
+    }
+    await loadOf('memory', 1)
+    child.kill('SIGUSR2')
+    const opened = await waitFor(/"opened":("[^"]*"|null)/)
+    if (opened[1] === 'null') throw new Error(`arena not opened: ${out}`)
+    await loadOf('arena', 1)
+    const tables = fs.readFileSync(path.join(JSON.parse(opened[1]), 'index'), 'latin1')
+    if (!tables.includes('arena 0') || tables.includes('memory 0')) throw new Error('tables are not where the bench expects them')
+    const rows = { memory: [], arena: [] }
+    for (let r = 0; r < rounds; r++) {
+      log(`  server (one process): round ${r + 1}/${rounds}`)
+      for (const kind of r % 2 ? ['arena', 'memory'] : ['memory', 'arena']) rows[kind].push(await loadOf(kind, seconds))
+    }
+    return { rounds, seconds, rows }
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((r) => child.once('exit', r))
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+async function run({ quick = false, log = console.error, sections = ['hot', 'recover', 'cluster', 'server'] } = {}) {
   const out = { quick }
+  if (sections.includes('server')) out.server = await server({ quick, log })
   if (sections.includes('hot')) out.hot = await hot({ quick, log })
   if (sections.includes('recover')) out.recover = await recover({ quick, log })
   if (sections.includes('cluster')) out.cluster = await cluster({ quick, log })
@@ -323,10 +404,28 @@ function report(r) {
       '',
     )
   }
+  if (r.server) {
+    const s = r.server
+    const us = (k) => s.rows[k].map((x) => x.us)
+    out.push(
+      `**Server CPU per request, one process** (bench SSR server, 16 connections, ${s.rounds} rounds × ${s.seconds} s per kind, alternating; CPU from /proc/<pid>/stat, 10 ms ticks):`,
+      '',
+      mdTable(
+        ['', 'CPU µs/req, median (min–max)', 'req/s, median'],
+        [
+          ['16 ids, tables in memory', fmtSpread(us('memory')), Math.round(median(s.rows.memory.map((x) => x.rps)))],
+          ['16 ids, tables in the arena', fmtSpread(us('arena')), Math.round(median(s.rows.arena.map((x) => x.rps)))],
+          ['arena / memory (per round)', fmtRatio(pairRatios(us('arena'), us('memory'))), '—'],
+        ],
+      ),
+      '',
+    )
+  }
   return out.join('\n')
 }
 
-if (process.argv[2] === '--hot-child') hotChild(Number(process.argv[3]), Number(process.argv[4]))
+if (process.env.BENCH_LIVE_HELPER === '1' && require.main !== module) serverHelper()
+else if (process.argv[2] === '--hot-child') hotChild(Number(process.argv[3]), Number(process.argv[4]))
 else if (process.argv[2] === '--recover-child') recoverChild(process.argv[3], Number(process.argv[4]), Number(process.argv[5]))
 else if (require.main === module) {
   const arg = (k) => (process.argv.find((a) => a.startsWith(`--${k}=`)) || '').split('=')[1]

@@ -46,12 +46,16 @@ function cleanOutDir(outDir) {
   let removed = 0
   // Arenas an earlier run's killed server left go with that run's store
   // (recovered into it, then both deleted); this run's live server keeps its own.
-  if (
-    require('./live')
-      .recover(outDir)
-      .some((r) => !r.skipped)
-  )
-    removed++
+  try {
+    if (
+      require('./live')
+        .recover(outDir)
+        .some((r) => !r.skipped)
+    )
+      removed++
+  } catch (err) {
+    console.warn(`cov-als-native: could not recover the live arenas of an earlier run in ${outDir}: ${err.message}`)
+  }
   if (store.hasStore(outDir)) {
     store.removeStore(outDir)
     removed++
