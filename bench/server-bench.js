@@ -17,6 +17,7 @@ const http = require('node:http')
 const { spawn } = require('node:child_process')
 const autocannon = require('autocannon')
 const { ROOT } = require('./lib/files')
+const { nodeBin } = require('./lib/node-lines')
 const { median, pairRatios, fmtRatio, fmtSpread, mdTable } = require('./lib/stats')
 
 const SERVER = path.join(__dirname, 'server/server.js')
@@ -289,11 +290,11 @@ function report(r) {
 }
 
 if (require.main === module) {
-  // node bench/server-bench.js [--quick] [--node=<bin>] [--variants=a,b] [--scenarios=app,app+react] [--rounds=N] [--seconds=N]
+  // node bench/server-bench.js [--quick] [--node=<bin, or a major such as 26>] [--variants=a,b] [--scenarios=app,app+react] [--rounds=N] [--seconds=N]
   const arg = (k) => (process.argv.find((a) => a.startsWith(`--${k}=`)) || '').split('=')[1]
   run({
     quick: process.argv.includes('--quick'),
-    nodeBin: arg('node'),
+    nodeBin: nodeBin(arg('node')),
     variants: arg('variants') ? arg('variants').split(',') : VARIANTS,
     scenarios: arg('scenarios') ? arg('scenarios').split(',') : undefined,
     rounds: arg('rounds') ? Number(arg('rounds')) : undefined,
