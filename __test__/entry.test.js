@@ -12,7 +12,7 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const vm = require('node:vm')
-const { AsyncLocalStorage, AsyncResource, executionAsyncResource } = require('node:async_hooks')
+const { AsyncLocalStorage, AsyncResource } = require('node:async_hooks')
 const { EventEmitterAsyncResource } = require('node:events')
 const { cov, load, entry, fnKey } = require('./helpers.js')
 
