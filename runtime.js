@@ -140,6 +140,10 @@ function createRuntime(native) {
   for (const name of ['runInContext', 'runInNewContext', 'runInThisContext']) switching(vm.Script.prototype, name)
   // Runs pending ticks and microtasks synchronously.
   switching(process, '_tickCallback')
+  // An HTTP parser fed from JavaScript (a server on a JavaScript stream, a
+  // client) calls its callbacks from C++ in the parser's own async context.
+  const { HTTPParser } = require('node:_http_common')
+  for (const name of ['execute', 'finish']) switching(HTTPParser.prototype, name)
 
   class TestContext {
     constructor(id) {

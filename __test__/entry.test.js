@@ -12,6 +12,8 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const vm = require('node:vm')
+const http = require('node:http')
+const { duplexPair } = require('node:stream')
 const { AsyncLocalStorage, AsyncResource } = require('node:async_hooks')
 const { EventEmitterAsyncResource } = require('node:events')
 const { cov, load, entry, fnKey } = require('./helpers.js')
@@ -297,6 +299,28 @@ test('process._tickCallback run from instrumented code: the ticks it runs count 
   run('B', () => process.nextTick(() => m.leaf()))
   run('A', () => m.callWith(() => process._tickCallback()))
   assert.deepEqual(assertExact(file, ['A', 'B']), { A: 1, B: 1 })
+})
+
+test('an HTTP parser fed synchronously from instrumented code of B runs the handler in its own context (A)', async () => {
+  reset()
+  const { file, m } = fresh()
+  const server = http.createServer((req, res) => {
+    m.leaf()
+    res.end('ok')
+  })
+  const [client, serverSide] = duplexPair()
+  // The connection, and so the parser's async context, belongs to A.
+  run('A', () => server.emit('connection', serverSide))
+  await tick()
+  const answered = new Promise((resolve) => client.once('data', resolve))
+  // B's instrumented code writes the request; the parser runs synchronously inside.
+  run('B', () => m.callWith(() => client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')))
+  await answered
+  client.destroy()
+  const where = seen.slice()
+  assert.equal(where.filter((s) => s === 'B').length, 1, 'callWith ran in B')
+  assert.equal(where.length, 2)
+  assertExact(file, ['A', 'B', STARTUP_ID])
 })
 
 test('the entry protocol keeps the meaning of bodies: declarations, directives, returns, arguments, this', () => {
