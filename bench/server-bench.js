@@ -49,18 +49,27 @@ function variantEnv(variant, scenario, tmp) {
     args.push('--require', path.join(__dirname, 'server/istanbul-register.js'))
   } else if (variant === 'v8') {
     env.NODE_V8_COVERAGE = fs.mkdtempSync(path.join(tmp, 'v8-'))
-  } else if (variant === 'covals' || variant === 'covals-cheapbind') {
+  } else if (variant.startsWith('covals')) {
     // covals-cheapbind: diagnostic, see bench/profile/cheap-bind-preload.js
     if (variant === 'covals-cheapbind') args.push('--require', path.join(__dirname, 'profile/cheap-bind-preload.js'))
+    // covals-base: the preload of another checkout (COV_ALS_BENCH_BASELINE, built), on the same files
+    const lib = variant === 'covals-base' ? baseline() : ROOT
     env.COV_ALS = '1'
     env.COV_ALS_ROOT = ROOT
     env.COV_ALS_OUT_DIR = fs.mkdtempSync(path.join(tmp, 'covals-'))
     env.COV_ALS_INCLUDE = ['bench/server/app/**', ...(scenario === 'app+react' ? REACT_FILES.map((f) => path.relative(ROOT, f)) : [])].join(',')
     env.COV_ALS_EXCLUDE = '**/.git/**'
     env.COV_ALS_SOURCE_MAPS = '0'
-    args.push('--require', path.join(ROOT, 'register.js'))
+    args.push('--require', path.join(lib, 'register.js'))
   }
   return { env, args }
+}
+
+// A checkout to compare against side by side: variant (d0).
+function baseline() {
+  const dir = process.env.COV_ALS_BENCH_BASELINE
+  if (!dir || !fs.existsSync(path.join(dir, 'register.js'))) throw new Error('variant covals-base needs COV_ALS_BENCH_BASELINE=<a built checkout>')
+  return path.resolve(dir)
 }
 
 function startServer(variant, scenario, tmp, nodeBin = process.execPath) {
@@ -168,6 +177,7 @@ const LABELS = {
   istanbul: '(b) istanbul global',
   v8: '(c) NODE_V8_COVERAGE',
   covals: '(d) cov-als-native, 16 ids',
+  'covals-base': '(d0) (d) at the baseline checkout (COV_ALS_BENCH_BASELINE)',
   'covals-cheapbind': "(d') (d) + AsyncResource.bind without util.deprecate (diagnostic for lib/http.js before 00fdfcc, which dropped AsyncResource.bind)",
 }
 
@@ -254,26 +264,21 @@ function report(r) {
       mdTable(['variant', 'req/s (median, min–max)', 'req/s vs (a)', 'p50 vs (a)', 'p99 vs (a)', 'CPU µs/req', 'CPU/req vs (a)', 'CPU/req vs (b)'], rows),
     )
     out.push('')
-    if (has('covals') && has('istanbul')) {
-      const db = pairRatios(
-        runs.covals.map((x) => x.cpuUsPerReq),
-        runs.istanbul.map((x) => x.cpuUsPerReq),
-      )
-      out.push(`- (d)/(b) CPU per request: ${fmtRatio(db)} — target ≤1.10x: ${median(db) <= 1.1 ? 'met' : '**missed**'}`)
-    }
-    if (has('covals') && has('v8')) {
-      const dc = pairRatios(
-        runs.covals.map((x) => x.cpuUsPerReq),
-        runs.v8.map((x) => x.cpuUsPerReq),
-      )
-      out.push(
-        `- (d)/(c) CPU per request: ${fmtRatio(dc)}; (d)/(c) req/s: ${fmtRatio(
-          pairRatios(
-            runs.covals.map((x) => x.rps),
-            runs.v8.map((x) => x.rps),
-          ),
-        )} — target "ahead of (c)" (less CPU per request): ${median(dc) < 1 ? 'met' : '**missed**'}`,
-      )
+    // Goals (issue 13, Node 24+): app+react (d)/(b) ≤1.00x (moonshot ≤0.90x), app (d)/(a) ≤1.10x.
+    for (const v of ['covals', 'covals-base'].filter(has)) {
+      const cpu = (w) => runs[w].map((x) => x.cpuUsPerReq)
+      const tag = v === 'covals' ? '(d)' : '(d0)'
+      const parts = []
+      if (has('istanbul')) {
+        const db = pairRatios(cpu(v), cpu('istanbul'))
+        parts.push(`${tag}/(b) ${fmtRatio(db)}${scenario === 'app+react' ? ` (goal ≤1.00x: ${median(db) <= 1 ? 'met' : '**missed**'})` : ''}`)
+      }
+      if (base) {
+        const da = pairRatios(cpu(v), cpu('plain'))
+        parts.push(`${tag}/(a) ${fmtRatio(da)}${scenario === 'app' ? ` (goal ≤1.10x: ${median(da) <= 1.1 ? 'met' : '**missed**'})` : ''}`)
+      }
+      if (has('v8')) parts.push(`${tag}/(c) ${fmtRatio(pairRatios(cpu(v), cpu('v8')))}`)
+      out.push(`- CPU per request: ${parts.join('; ')}`)
     }
     const s = has('covals') && runs.covals[runs.covals.length - 1].sanity
     if (s)
