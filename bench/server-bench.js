@@ -17,6 +17,7 @@ const http = require('node:http')
 const { spawn } = require('node:child_process')
 const autocannon = require('autocannon')
 const { ROOT } = require('./lib/files')
+const { nodeBin } = require('./lib/node-lines')
 const { median, pairRatios, fmtRatio, fmtSpread, mdTable } = require('./lib/stats')
 
 const SERVER = path.join(__dirname, 'server/server.js')
@@ -48,9 +49,11 @@ function variantEnv(variant, scenario, tmp) {
     args.push('--require', path.join(__dirname, 'server/istanbul-register.js'))
   } else if (variant === 'v8') {
     env.NODE_V8_COVERAGE = fs.mkdtempSync(path.join(tmp, 'v8-'))
-  } else if (variant === 'covals' || variant === 'covals-cheapbind' || variant === 'covals-memory') {
+  } else if (variant.startsWith('covals')) {
     // covals-cheapbind: diagnostic, see bench/profile/cheap-bind-preload.js
     if (variant === 'covals-cheapbind') args.push('--require', path.join(__dirname, 'profile/cheap-bind-preload.js'))
+    // covals-base: the preload of another checkout (COV_ALS_BENCH_BASELINE, built), on the same files
+    const lib = variant === 'covals-base' ? baseline() : ROOT
     env.COV_ALS = '1'
     env.COV_ALS_ROOT = ROOT
     env.COV_ALS_OUT_DIR = fs.mkdtempSync(path.join(tmp, 'covals-'))
@@ -59,9 +62,16 @@ function variantEnv(variant, scenario, tmp) {
     env.COV_ALS_SOURCE_MAPS = '0'
     // covals-memory: counter tables in process memory, not in a live arena (docs/crash-safety.md)
     if (variant === 'covals-memory') env.COV_ALS_LIVE = '0'
-    args.push('--require', path.join(ROOT, 'register.js'))
+    args.push('--require', path.join(lib, 'register.js'))
   }
   return { env, args }
+}
+
+// A checkout to compare against side by side: variant (d0).
+function baseline() {
+  const dir = process.env.COV_ALS_BENCH_BASELINE
+  if (!dir || !fs.existsSync(path.join(dir, 'register.js'))) throw new Error('variant covals-base needs COV_ALS_BENCH_BASELINE=<a built checkout>')
+  return path.resolve(dir)
 }
 
 function startServer(variant, scenario, tmp, nodeBin = process.execPath) {
@@ -256,26 +266,21 @@ function report(r) {
       mdTable(['variant', 'req/s (median, min–max)', 'req/s vs (a)', 'p50 vs (a)', 'p99 vs (a)', 'CPU µs/req', 'CPU/req vs (a)', 'CPU/req vs (b)'], rows),
     )
     out.push('')
-    if (has('covals') && has('istanbul')) {
-      const db = pairRatios(
-        runs.covals.map((x) => x.cpuUsPerReq),
-        runs.istanbul.map((x) => x.cpuUsPerReq),
-      )
-      out.push(`- (d)/(b) CPU per request: ${fmtRatio(db)} — target ≤1.10x: ${median(db) <= 1.1 ? 'met' : '**missed**'}`)
-    }
-    if (has('covals') && has('v8')) {
-      const dc = pairRatios(
-        runs.covals.map((x) => x.cpuUsPerReq),
-        runs.v8.map((x) => x.cpuUsPerReq),
-      )
-      out.push(
-        `- (d)/(c) CPU per request: ${fmtRatio(dc)}; (d)/(c) req/s: ${fmtRatio(
-          pairRatios(
-            runs.covals.map((x) => x.rps),
-            runs.v8.map((x) => x.rps),
-          ),
-        )} — target "ahead of (c)" (less CPU per request): ${median(dc) < 1 ? 'met' : '**missed**'}`,
-      )
+    // Goals (issue 13, Node 24+): app+react (d)/(b) ≤1.00x (moonshot ≤0.90x), app (d)/(a) ≤1.10x.
+    for (const v of ['covals', 'covals-base'].filter(has)) {
+      const cpu = (w) => runs[w].map((x) => x.cpuUsPerReq)
+      const tag = v === 'covals' ? '(d)' : '(d0)'
+      const parts = []
+      if (has('istanbul')) {
+        const db = pairRatios(cpu(v), cpu('istanbul'))
+        parts.push(`${tag}/(b) ${fmtRatio(db)}${scenario === 'app+react' ? ` (goal ≤1.00x: ${median(db) <= 1 ? 'met' : '**missed**'})` : ''}`)
+      }
+      if (base) {
+        const da = pairRatios(cpu(v), cpu('plain'))
+        parts.push(`${tag}/(a) ${fmtRatio(da)}${scenario === 'app' ? ` (goal ≤1.10x: ${median(da) <= 1.1 ? 'met' : '**missed**'})` : ''}`)
+      }
+      if (has('v8')) parts.push(`${tag}/(c) ${fmtRatio(pairRatios(cpu(v), cpu('v8')))}`)
+      out.push(`- CPU per request: ${parts.join('; ')}`)
     }
     const s = has('covals') && runs.covals[runs.covals.length - 1].sanity
     if (s)
@@ -292,11 +297,11 @@ function report(r) {
 }
 
 if (require.main === module) {
-  // node bench/server-bench.js [--quick] [--node=<bin>] [--variants=a,b] [--scenarios=app,app+react] [--rounds=N] [--seconds=N]
+  // node bench/server-bench.js [--quick] [--node=<bin, or a major such as 26>] [--variants=a,b] [--scenarios=app,app+react] [--rounds=N] [--seconds=N]
   const arg = (k) => (process.argv.find((a) => a.startsWith(`--${k}=`)) || '').split('=')[1]
   run({
     quick: process.argv.includes('--quick'),
-    nodeBin: arg('node'),
+    nodeBin: nodeBin(arg('node')),
     variants: arg('variants') ? arg('variants').split(',') : VARIANTS,
     scenarios: arg('scenarios') ? arg('scenarios').split(',') : undefined,
     rounds: arg('rounds') ? Number(arg('rounds')) : undefined,

@@ -1,14 +1,23 @@
 //! Every piece of code the instrumenter inserts, as named functions (istanbul
 //! keeps them as named templates). The visitor decides where they go.
 //!
-//! Emitted shape (names per file, see `Names`):
+//! Emitted shape (names per file, see `Names`; `E` is the runtime's entry
+//! cache `__cov_als_native__.h`, whose `E.c` holds the current test context
+//! while an instrumented frame is on the stack; docs/function-entry.md):
 //! - file header:      `function R() {..} var C = R();` (`header`)
-//! - function entry:   `var C = R(); C[f]++;` (resolved once per invocation)
+//! - function entry:   `var P = E.c; try { var C = R(P, 1); C[f]++; ..body..
+//!   } finally { E.c = P; }`: the first instrumented frame of a job looks the
+//!   context up and caches it, nested frames read the cache, every exit
+//!   restores it. Bodies with a function declaration at their top level keep
+//!   `var C = R();` (a `try` block would make the declaration block-scoped)
 //! - counters:         `C[k]++` in bodies; `R()[k]++` where no body exists yet
 //!   (parameter defaults, class field initializers)
-//! - after each yield: `R.y(yield x, C = R())`, and at the top of catch and
-//!   finally blocks of generators (generators resume in the caller's context,
-//!   also through throw() and return())
+//! - suspension points hand the cache back before suspending:
+//!   `await E.s(x, P, P = void 0)`, `yield E.s(x, P, P = void 0)`; after an
+//!   await an async function re-takes its own context (`E.c = X`), after a
+//!   yield a generator its caller's (`C = R(P = E.c, 1)`), as it does at the
+//!   top of its catch and finally blocks (generators resume in the caller's
+//!   context, also through throw() and return())
 
 use crate::coverage::{fnv1a, Counter};
 
@@ -26,7 +35,16 @@ pub struct Names {
     pub resolver: String,
     /// The per-invocation table variable.
     pub table: String,
+    /// The entry cache's value when the invocation began (restored at exit).
+    pub prev: String,
+    /// An async function's own test context (re-taken after each await).
+    pub context: String,
 }
+
+/// The runtime's entry cache, shared by every instrumented file of the thread
+/// (a property of the runtime global, read as a free identifier so that a
+/// function running before its file's header (ES module cycles) reaches it too).
+pub const ENTRY_CACHE: &str = "__cov_als_native__.h";
 
 /// Identifier prefix for a file: `__cov_` + base-36 hash of its name.
 pub fn names_for(filename: &str) -> Names {
@@ -37,7 +55,12 @@ pub fn names_for(filename: &str) -> Names {
         n /= 36;
     }
     let base: String = digits.into_iter().rev().collect();
-    Names { resolver: format!("__cov_{base}"), table: format!("__cov_{base}_c") }
+    Names {
+        resolver: format!("__cov_{base}"),
+        table: format!("__cov_{base}_c"),
+        prev: format!("__cov_{base}_p"),
+        context: format!("__cov_{base}_x"),
+    }
 }
 
 /// Which runtime the code counts into.
@@ -119,40 +142,120 @@ pub fn function_counter(increment: Option<&str>) -> String {
     increment.map(|inc| format!(" {inc};")).unwrap_or_default()
 }
 
+/// How a function body resolves its table at entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `var C = R();`: a lookup (or a read of the cache) per invocation.
+    Lookup,
+    /// Sets the entry cache for the frames it calls and restores it at exit
+    /// (`try`/`finally` around the body); `is_async`: keeps its own context
+    /// in `X` to re-take after each await.
+    Cached { is_async: bool },
+}
+
 /// Top of a block body: resolve the table once per invocation, then count
 /// the function. `after_directives`: the body has a directive prologue, which
-/// must stay first (the `;` ends its last directive).
-pub fn body_prologue(names: &Names, function_counter: &str, after_directives: bool) -> String {
+/// must stay first (the `;` ends its last directive). A cached entry opens a
+/// `try` that `body_epilogue` closes.
+pub fn body_prologue(names: &Names, entry: Entry, function_counter: &str, after_directives: bool) -> String {
     let lead = if after_directives { ";" } else { "" };
-    format!("{lead}var {} = {}();{function_counter}", names.table, names.resolver)
+    let (r, c) = (&names.resolver, &names.table);
+    match entry {
+        Entry::Lookup => format!("{lead}var {c} = {r}();{function_counter}"),
+        Entry::Cached { is_async } => {
+            let (p, x) = (&names.prev, &names.context);
+            let own = if is_async { format!(", {x} = {ENTRY_CACHE}.c") } else { String::new() };
+            format!("{lead}var {p} = {ENTRY_CACHE}.c; try {{ var {c} = {r}({p}, 1){own};{function_counter}")
+        }
+    }
+}
+
+/// Closes what `body_prologue` opened, before the body's `}`.
+pub fn body_epilogue(names: &Names, entry: Entry) -> String {
+    match entry {
+        Entry::Lookup => String::new(),
+        Entry::Cached { .. } => format!("}} finally {{ {ENTRY_CACHE}.c = {}; }}", names.prev),
+    }
 }
 
 /// Opens an arrow's expression body as a block (`=> expr` becomes
 /// `=> {..; return expr}`, as Istanbul does), counting the return statement.
-/// `EXPRESSION_BODY_CLOSE` closes it.
-pub fn expression_body_open(names: &Names, function_counter: &str, return_increment: &str) -> String {
-    let (r, c) = (&names.resolver, &names.table);
-    format!("{{var {c} = {r}();{function_counter} {return_increment}; return ")
+/// `expression_body_close` closes it.
+pub fn expression_body_open(names: &Names, entry: Entry, function_counter: &str, return_increment: &str) -> String {
+    format!("{{{} {return_increment}; return ", body_prologue(names, entry, function_counter, false))
 }
-pub const EXPRESSION_BODY_CLOSE: &str = "}";
+pub fn expression_body_close(names: &Names, entry: Entry) -> String {
+    format!("{}}}", body_epilogue(names, entry))
+}
 
 /// Top of a class static block: it runs once, in its own context.
 pub fn static_block_prologue(names: &Names) -> String {
     format!("var {} = {}();", names.table, names.resolver)
 }
 
+/// Before a suspension point of a cached body (the operand of `await`,
+/// `yield`, `for await`'s iterable, an async generator's `return`): hand the
+/// cache back to whoever the frame returns to, and forget that value (after
+/// resuming, the frame restores nothing at exit). `suspend_close` ends it.
+pub fn suspend_open() -> String {
+    format!("{ENTRY_CACHE}.s(")
+}
+pub fn suspend_close(names: &Names) -> String {
+    format!(", {p}, {p} = void 0)", p = names.prev)
+}
+/// `yield` and `yield*` without an operand.
+pub fn suspend_nothing(names: &Names) -> String {
+    format!(" {}void 0{}", suspend_open(), suspend_close(names))
+}
+
 /// Re-resolution where a generator resumes: opens `R.y(yield x`, which
-/// `yield_close` ends with `, C = R())`.
+/// `yield_close` ends with `, C = R())` (or, in a cached body, re-takes the
+/// caller's cache: `, C = R(P = E.c, 1))`, and an async generator's own
+/// context: `, X = E.c`).
 pub fn yield_open(names: &Names) -> String {
     format!("{}.y(", names.resolver)
 }
-pub fn yield_close(names: &Names) -> String {
-    format!(", {} = {}())", names.table, names.resolver)
+pub fn yield_close(names: &Names, entry: Entry) -> String {
+    let (r, c) = (&names.resolver, &names.table);
+    match entry {
+        Entry::Lookup => format!(", {c} = {r}())"),
+        Entry::Cached { is_async } => {
+            let own = if is_async { format!(", {} = {ENTRY_CACHE}.c", names.context) } else { String::new() };
+            format!(", {c} = {r}({p} = {ENTRY_CACHE}.c, 1){own})", p = names.prev)
+        }
+    }
 }
 
-/// Re-resolution at the top of a generator's catch and finally blocks.
-pub fn re_resolve(names: &Names) -> String {
-    format!("{} = {}();", names.table, names.resolver)
+/// After an await in a cached async body: `R.y(await E.s(x, ..), E.c = X)`.
+pub fn await_open(names: &Names) -> String {
+    format!("{}.y(", names.resolver)
+}
+pub fn await_close(names: &Names) -> String {
+    format!(", {ENTRY_CACHE}.c = {})", names.context)
+}
+
+/// Inside a cached async body's `for await` loop body: the body runs after a
+/// resumption, with its own context; before the next iteration's await, the
+/// cache is empty. `for_await_body_close` closes it.
+pub fn for_await_body_open(names: &Names) -> String {
+    format!("{ENTRY_CACHE}.c = {}; try {{", names.context)
+}
+pub fn for_await_body_close() -> String {
+    format!("}} finally {{ {ENTRY_CACHE}.c = void 0; }}")
+}
+
+/// At the top of catch and finally blocks of generators and cached async
+/// bodies, which can run right after a resumption (throw(), return(), a
+/// rejected await): `C = R();`, an async generator `C = R(void 0, 1), X = E.c;`,
+/// an async function `E.c = X;`.
+pub fn re_resolve(names: &Names, generator: bool, entry: Entry) -> String {
+    let (r, c, x) = (&names.resolver, &names.table, &names.context);
+    match (generator, entry) {
+        (true, Entry::Cached { is_async: true }) => format!("{c} = {r}(void 0, 1), {x} = {ENTRY_CACHE}.c;"),
+        (true, _) => format!("{c} = {r}();"),
+        (false, Entry::Cached { is_async: true }) => format!("{ENTRY_CACHE}.c = {x};"),
+        (false, _) => String::new(),
+    }
 }
 
 /// What the header reads the runtime from.

@@ -140,3 +140,72 @@ fn browser_form_counts_into_istanbul_objects_not_the_runtime() {
 fn run_at(code: &str, filename: &str) -> Instrumented {
     instrument(code, filename, 0, &InstrumentOptions::default()).unwrap().unwrap()
 }
+
+/// The output parses (as a script, or as a module for `module` code).
+fn assert_parses(code: &str) {
+    let alloc = oxc_allocator::Allocator::default();
+    let ret = oxc_parser::Parser::new(&alloc, code, oxc_span::SourceType::cjs()).parse();
+    assert!(ret.diagnostics.is_empty() && !ret.panicked, "{:?}\n{code}", ret.diagnostics);
+}
+
+#[test]
+fn entry_cache_wraps_bodies_in_try_finally_and_restores_the_entry_value() {
+    let out = run("function f() { return g() }\nconst a = (x) => x\nclass K { m() {} }");
+    let n = names_for("/t/x.js");
+    let (p, r, c) = (&n.prev, &n.resolver, &n.table);
+    let entry = format!("var {p} = {}.c; try {{ var {c} = {r}({p}, 1);", emit::ENTRY_CACHE);
+    let exit = format!("}} finally {{ {}.c = {p}; }}", emit::ENTRY_CACHE);
+    assert_eq!(out.code.matches(&entry).count(), 3, "{}", out.code);
+    assert_eq!(out.code.matches(&exit).count(), 3, "{}", out.code);
+    assert!(emit::ENTRY_CACHE.starts_with(RUNTIME_GLOBAL));
+    assert_parses(&out.code);
+}
+
+#[test]
+fn a_body_declaring_a_function_at_its_top_level_keeps_the_plain_lookup() {
+    // `var g; function g() {}` is legal in a function body, a SyntaxError in a block.
+    let out = run("function f() { var g = 1; function g() {} return g }\nfunction h() { l: function k() {} }");
+    let n = names_for("/t/x.js");
+    for f in ["f", "h"] {
+        let plain = format!("function {f}() {{var {} = {}();", n.table, n.resolver);
+        assert!(out.code.contains(&plain), "{}", out.code);
+    }
+    // The declared functions themselves have no such declarations.
+    assert_eq!(out.code.matches(" try {").count(), 2, "{}", out.code);
+    assert_parses(&out.code);
+}
+
+#[test]
+fn empty_bodies_and_directive_only_bodies_stay_well_formed() {
+    let out = run("function a() {}\nfunction b() {'use strict'}\nconst c = () => {}\nasync function d() { for await (const x of y) {} }");
+    assert_parses(&out.code);
+    assert_eq!(out.code.matches(" try {").count(), 5, "{}", out.code);
+}
+
+#[test]
+fn suspension_points_hand_the_cache_back() {
+    let code = "async function a() { await x; for await (const y of z) w(y); }\nfunction* g() { yield; yield* h(); }\nasync function* ag() { yield 1; return 2 }";
+    let out = run(code);
+    let n = names_for("/t/x.js");
+    let hand_back = format!("{}.s(", emit::ENTRY_CACHE);
+    // await x, for await's iterable, yield (no operand), yield*, yield 1, return 2
+    assert_eq!(out.code.matches(&hand_back).count(), 6, "{}", out.code);
+    // An async body re-takes its own context after the await, at the top of the loop body.
+    assert_eq!(out.code.matches(&format!("{}.c = {}", emit::ENTRY_CACHE, n.context)).count(), 2, "{}", out.code);
+    assert_parses(&out.code);
+}
+
+#[test]
+fn awaits_at_module_top_level_and_in_plain_bodies_are_left_alone() {
+    let opts = InstrumentOptions { mode: ModuleMode::Module, ..Default::default() };
+    let out =
+        instrument("await x;\nfor await (const y of z) {}\nfunction f() {}", "/t/m.mjs", 0, &opts).unwrap().unwrap();
+    assert!(!out.code.contains(&format!("{}.s(", emit::ENTRY_CACHE)), "{}", out.code);
+}
+
+#[test]
+fn the_browser_form_has_no_entry_cache() {
+    let opts = InstrumentOptions { form: Form::Browser, ..Default::default() };
+    let out = instrument("async function f() { await g() }", "/t/b.js", 0, &opts).unwrap().unwrap();
+    assert!(!out.code.contains(emit::ENTRY_CACHE), "{}", out.code);
+}

@@ -12,15 +12,16 @@ use oxc_span::{GetSpan, Span};
 use oxc_syntax::scope::ScopeFlags;
 
 use super::edits::Edits;
-use super::emit::{self, Form, Names, Site};
+use super::emit::{self, Entry, Form, Names, Site};
 use super::hints::{Hint, Hints};
 use crate::coverage::{BranchId, BranchKind, CoverageBuilder, Location};
 use crate::lines::LineIndex;
 
 #[derive(Clone, Copy)]
 enum Scope {
-    /// Counters use the body's table variable.
-    Body { generator: bool },
+    /// Counters use the body's table variable; `entry` says whether the body
+    /// sets the entry cache (and so hands it back at its suspension points).
+    Body { generator: bool, entry: Entry },
     /// No body to hold a variable: resolve at each counter.
     Inline,
 }
@@ -93,7 +94,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             form,
             edits: Edits::default(),
             cov: CoverageBuilder::new(path, report_logic),
-            scopes: vec![Scope::Body { generator: false }],
+            scopes: vec![Scope::Body { generator: false, entry: Entry::Lookup }],
             ignoring: 0,
             depth: 0,
             parents: Vec::new(),
@@ -243,6 +244,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         params: &FormalParameters<'a>,
         body: FunctionBodyRef<'_, 'a>,
         generator: bool,
+        is_async: bool,
         kind: AstKind<'a>,
     ) {
         let node_depth = self.depth + 1;
@@ -271,21 +273,29 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         // Counted in the body, where the table variable is set.
         let inc = slot.map(|s| emit::increment(self.names, Site::Body, self.form, s, self.cov.counter(s)));
         let counter = emit::function_counter(inc.as_deref());
+        let entry = self.entry_for(body, is_async);
 
         self.children(kind, |this| {
             this.scopes.push(Scope::Inline);
             this.visit_formal_parameters(params);
             this.scopes.pop();
 
-            this.scopes.push(Scope::Body { generator });
+            this.scopes.push(Scope::Body { generator, entry });
             match body {
                 FunctionBodyRef::Block(b) => {
                     let at = match b.directives.last() {
                         Some(d) => d.span.end,
                         None => b.span.start + 1,
                     };
-                    let prologue = emit::body_prologue(this.names, &counter, !b.directives.is_empty());
-                    this.edits.open(at, node_depth + 1, prologue);
+                    let prologue = emit::body_prologue(this.names, entry, &counter, !b.directives.is_empty());
+                    let epilogue = emit::body_epilogue(this.names, entry);
+                    // An empty body: one insertion (a close would sort before the open).
+                    if at >= b.span.end - 1 {
+                        this.edits.open(at, node_depth + 1, prologue + &epilogue);
+                    } else {
+                        this.edits.open(at, node_depth + 1, prologue);
+                        this.edits.close(b.span.end - 1, node_depth + 1, epilogue);
+                    }
                     // A hint before the body's `{` ignores the body, not the function.
                     if !this.ignore(Some(b.span.start), |t| t.visit_function_body(b)) {
                         this.visit_function_body(b);
@@ -295,14 +305,57 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                     // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
                     let s = this.new_statement(e.without_parentheses().span());
                     let span = e.span();
-                    let open = emit::expression_body_open(this.names, &counter, &this.inc(s));
+                    let open = emit::expression_body_open(this.names, entry, &counter, &this.inc(s));
                     this.edits.open(span.start, node_depth + 1, open);
-                    this.edits.close(span.end, node_depth + 1, emit::EXPRESSION_BODY_CLOSE);
+                    this.edits.close(span.end, node_depth + 1, emit::expression_body_close(this.names, entry));
                     this.visit_expression(e);
                 }
             }
             this.scopes.pop();
         });
+    }
+
+    /// Whether a function body sets the entry cache (docs/function-entry.md).
+    /// It does on the server, unless a `try` block around the body would
+    /// change its meaning: a function declaration at the body's top level
+    /// would become block-scoped (a `var` of the same name, or a duplicate
+    /// declaration in strict code, would then be a SyntaxError); and an
+    /// `await using` would await at the end of its block, a suspension point
+    /// with no hand-back (looked for in the text: a false hit only costs speed).
+    fn entry_for(&self, body: FunctionBodyRef<'_, '_>, is_async: bool) -> Entry {
+        if self.form != Form::Server {
+            return Entry::Lookup;
+        }
+        if let FunctionBodyRef::Block(b) = body {
+            fn declares_function(s: &Statement<'_>) -> bool {
+                match s {
+                    Statement::FunctionDeclaration(_) => true,
+                    Statement::LabeledStatement(l) => declares_function(&l.body),
+                    _ => false,
+                }
+            }
+            if b.statements.iter().any(declares_function) {
+                return Entry::Lookup;
+            }
+            if is_async && self.source[b.span.start as usize..b.span.end as usize].contains("using") {
+                return Entry::Lookup;
+            }
+        }
+        Entry::Cached { is_async }
+    }
+
+    /// The cached body the code being visited runs in, if any.
+    fn cached(&self) -> Option<(bool, bool)> {
+        match self.scopes.last() {
+            Some(Scope::Body { generator, entry: Entry::Cached { is_async } }) => Some((*generator, *is_async)),
+            _ => None,
+        }
+    }
+
+    /// Wrap a suspension point's operand: `E.s(operand, P, P = void 0)`.
+    fn suspend(&mut self, operand: Span, depth: u32) {
+        self.edits.open(operand.start, depth, emit::suspend_open());
+        self.edits.close(operand.end, depth, emit::suspend_close(self.names));
     }
 
     // ---- branches -----------------------------------------------------------------
@@ -529,6 +582,27 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
     }
 
     fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
+        if it.r#await && self.cached().is_some_and(|(_, is_async)| is_async) {
+            // Each iteration awaits the iterator (a suspension point) before
+            // its body runs, and after it the next one: the body re-takes the
+            // frame's context and empties the cache again at its end.
+            let d = self.depth + 1;
+            self.suspend(it.right.span(), d + 1);
+            let (open, close) = (emit::for_await_body_open(self.names), emit::for_await_body_close());
+            match &it.body {
+                Statement::BlockStatement(b) if b.body.is_empty() => {
+                    self.edits.open(b.span.start + 1, d + 2, open + &close)
+                }
+                Statement::BlockStatement(b) => {
+                    self.edits.open(b.span.start + 1, d + 2, open);
+                    self.edits.close(b.span.end - 1, d + 2, close);
+                }
+                other => {
+                    self.edits.open(other.span().start, d + 2, format!("{{{open}"));
+                    self.edits.close(other.span().end, d + 2, format!("{close}}}"));
+                }
+            }
+        }
         self.loop_body(&it.body, |this| walk::walk_for_of_statement(this, it));
     }
 
@@ -666,12 +740,37 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
 
     fn visit_yield_expression(&mut self, it: &YieldExpression<'a>) {
         // The body resumes in the context of whoever calls next(): resolve again.
-        if let Some(Scope::Body { generator: true }) = self.scopes.last() {
-            let d = self.depth + 1;
+        if let Some(Scope::Body { generator: true, entry }) = self.scopes.last() {
+            let (d, entry) = (self.depth + 1, *entry);
             self.edits.open(it.span.start, d, emit::yield_open(self.names));
-            self.edits.close(it.span.end, d, emit::yield_close(self.names));
+            self.edits.close(it.span.end, d, emit::yield_close(self.names, entry));
+            if entry != Entry::Lookup {
+                match &it.argument {
+                    Some(arg) => self.suspend(arg.span(), d + 1),
+                    None => self.edits.close(it.span.end, d + 1, emit::suspend_nothing(self.names)),
+                }
+            }
         }
         walk::walk_yield_expression(self, it);
+    }
+
+    fn visit_await_expression(&mut self, it: &AwaitExpression<'a>) {
+        // An async function resumes in its own context, which it re-takes.
+        if self.cached().is_some_and(|(_, is_async)| is_async) {
+            let d = self.depth + 1;
+            self.edits.open(it.span.start, d, emit::await_open(self.names));
+            self.edits.close(it.span.end, d, emit::await_close(self.names));
+            self.suspend(it.argument.span(), d + 1);
+        }
+        walk::walk_await_expression(self, it);
+    }
+
+    fn visit_return_statement(&mut self, it: &ReturnStatement<'a>) {
+        // An async generator awaits the value it returns.
+        if let (Some((true, true)), Some(arg)) = (self.cached(), &it.argument) {
+            self.suspend(arg.span(), self.depth + 2);
+        }
+        walk::walk_return_statement(self, it);
     }
 
     fn visit_binding_identifier(&mut self, it: &BindingIdentifier<'a>) {
@@ -684,11 +783,16 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         // generator.throw() and generator.return() resume the body in the
         // caller's context without passing a yield's wrapper; what runs then
         // is a catch or finally block, so those resolve again too.
-        if let Some(Scope::Body { generator: true }) = self.scopes.last() {
-            let d = self.depth + 1;
-            let blocks = it.handler.iter().map(|h| h.body.span).chain(it.finalizer.iter().map(|f| f.span));
-            for span in blocks {
-                self.edits.open(span.start + 1, d + 1, emit::re_resolve(self.names));
+        // A cached async body's catch and finally blocks can run right after
+        // a rejected await: they re-take the frame's own context.
+        if let Some(Scope::Body { generator, entry }) = self.scopes.last() {
+            let again = emit::re_resolve(self.names, *generator, *entry);
+            if !again.is_empty() {
+                let d = self.depth + 1;
+                let blocks = it.handler.iter().map(|h| h.body.span).chain(it.finalizer.iter().map(|f| f.span));
+                for span in blocks {
+                    self.edits.open(span.start + 1, d + 1, again.clone());
+                }
             }
         }
         walk::walk_try_statement(self, it);
@@ -711,7 +815,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
             method_key: method_key.as_deref(),
         };
         let kind = AstKind::Function(self.alloc(it));
-        self.cover_function(site, &it.params, FunctionBodyRef::Block(body), it.generator, kind);
+        self.cover_function(site, &it.params, FunctionBodyRef::Block(body), it.generator, it.r#async, kind);
     }
 
     fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
@@ -721,7 +825,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
             other => FunctionBodyRef::Expression(other.to_expression()),
         };
         let kind = AstKind::ArrowFunctionExpression(self.alloc(it));
-        self.cover_function(site, &it.params, body, false, kind);
+        self.cover_function(site, &it.params, body, false, it.r#async, kind);
     }
 
     fn visit_method_definition(&mut self, it: &MethodDefinition<'a>) {
@@ -786,7 +890,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         }
         let at = self.after_brace(it.span.start);
         self.edits.open(at, self.depth + 1, emit::static_block_prologue(self.names));
-        self.scopes.push(Scope::Body { generator: false });
+        self.scopes.push(Scope::Body { generator: false, entry: Entry::Lookup });
         walk::walk_static_block(self, it);
         self.scopes.pop();
     }
