@@ -6,11 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::params;
 use serde::Serialize;
 
-use super::which::{slot_lines, Kind};
-use super::{sparse, Layout, Result, Store, StoreError};
+use super::which::Kind;
+use super::{sparse, Result, Store};
 
 /// What one test hit on one line, both halves together.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -38,47 +37,33 @@ struct Collected {
 
 impl Store {
     fn collect_line_tests(&self, path: &str) -> Result<Option<Collected>> {
-        let mut units = self.conn.prepare_cached("SELECT hash, maps, layout FROM units WHERE path = ?1")?;
-        let units: Vec<(String, String, String)> =
-            units.query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-        if units.is_empty() {
-            return Ok(None);
-        }
-        let mut hits = self.conn.prepare_cached(
-            "SELECT tests.name, hits.part, hits.counts FROM hits JOIN tests ON tests.id = hits.test WHERE hits.unit = ?1",
-        )?;
         let mut out = Collected { names: Vec::new(), lines: BTreeMap::new() };
         let mut index: HashMap<String, u32> = HashMap::new();
-        for (hash, maps, layout) in units {
-            let layout: Layout = serde_json::from_str(&layout).map_err(|e| StoreError(format!("unit {hash}: {e}")))?;
-            let lines = slot_lines(&maps, &layout)?;
-            let mut rows = hits.query(params![hash])?;
-            while let Some(r) = rows.next()? {
-                let (name, part, counts): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                let half = if part == "browser" { BROWSER } else { SERVER };
-                let test = *index.entry(name).or_insert_with_key(|name| {
-                    out.names.push(name.clone());
-                    out.names.len() as u32 - 1
-                });
-                for (slot, count) in sparse::decode(&counts)? {
-                    let Some(&(kind, line, _)) = lines.get(slot as usize) else { continue };
-                    if count == 0 {
-                        continue;
+        let found = self.for_each_hits_row(path, |lines, name, part, counts| {
+            let half = if part == "browser" { BROWSER } else { SERVER };
+            let test = *index.entry(name).or_insert_with_key(|name| {
+                out.names.push(name.clone());
+                out.names.len() as u32 - 1
+            });
+            for (slot, count) in sparse::decode(counts)? {
+                let Some(&(kind, line, _)) = lines.get(slot as usize) else { continue };
+                if count == 0 {
+                    continue;
+                }
+                let entry = out.lines.entry(line).or_default().entry(test).or_default();
+                entry.halves |= half;
+                match kind {
+                    Kind::Statement => {
+                        entry.statements += 1;
+                        entry.hits += count;
                     }
-                    let entry = out.lines.entry(line).or_default().entry(test).or_default();
-                    entry.halves |= half;
-                    match kind {
-                        Kind::Statement => {
-                            entry.statements += 1;
-                            entry.hits += count;
-                        }
-                        Kind::Function => entry.functions += 1,
-                        Kind::Branch => entry.branches += 1,
-                    }
+                    Kind::Function => entry.functions += 1,
+                    Kind::Branch => entry.branches += 1,
                 }
             }
-        }
-        Ok(Some(out))
+            Ok(())
+        })?;
+        Ok(found.then_some(out))
     }
 
     /// Every line of `path` some test hit, with those tests. None when the

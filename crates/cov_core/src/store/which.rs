@@ -82,56 +82,72 @@ impl Store {
     /// location overlaps the range (what a change inside it touches). None
     /// when the store has no unit for `path`.
     pub fn which(&self, path: &str, from: u32, to: u32, spans: bool) -> Result<Option<Vec<Coverer>>> {
+        let mut by_test: BTreeMap<String, Coverer> = BTreeMap::new();
+        let found = self.for_each_hits_row(path, |lines, name, part, counts| {
+            let mut half = Half::default();
+            for (slot, count) in sparse::decode(counts)? {
+                let Some(&(kind, start, end)) = lines.get(slot as usize) else { continue };
+                let end = if spans { end } else { start };
+                if count == 0 || end < from || start > to {
+                    continue;
+                }
+                let line = start.clamp(from, to);
+                match kind {
+                    Kind::Statement => {
+                        half.statements += 1;
+                        half.hits += count;
+                        half.lines.push(line);
+                    }
+                    Kind::Function => half.functions += 1,
+                    Kind::Branch => half.branches += 1,
+                }
+            }
+            if half.statements + half.functions + half.branches == 0 {
+                return Ok(());
+            }
+            let entry = by_test.entry(name.clone()).or_insert_with(|| Coverer { test: name, ..Default::default() });
+            let slot = if part == "browser" { &mut entry.browser } else { &mut entry.server };
+            let merged = slot.get_or_insert_with(Half::default);
+            merged.statements += half.statements;
+            merged.functions += half.functions;
+            merged.branches += half.branches;
+            merged.hits += half.hits;
+            merged.lines.extend(half.lines);
+            merged.lines.sort_unstable();
+            merged.lines.dedup();
+            Ok(())
+        })?;
+        Ok(found.then(|| by_test.into_values().collect()))
+    }
+
+    /// Calls `row` with each hits row of `path`'s units: the unit's slot
+    /// lines, the test's name, the half and the sparse counts. False when
+    /// the store has no unit for `path`. (`which` and `line_tests` read the
+    /// same rows, through the `path` and `unit` indexes.)
+    pub(super) fn for_each_hits_row(
+        &self,
+        path: &str,
+        mut row: impl FnMut(&[(Kind, u32, u32)], String, &str, &[u8]) -> Result<()>,
+    ) -> Result<bool> {
         let mut units = self.conn.prepare_cached("SELECT hash, maps, layout FROM units WHERE path = ?1")?;
         let units: Vec<(String, String, String)> =
             units.query_map([path], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
         if units.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         let mut hits = self.conn.prepare_cached(
             "SELECT tests.name, hits.part, hits.counts FROM hits JOIN tests ON tests.id = hits.test WHERE hits.unit = ?1",
         )?;
-        let mut by_test: BTreeMap<String, Coverer> = BTreeMap::new();
         for (hash, maps, layout) in units {
             let layout: Layout = serde_json::from_str(&layout).map_err(|e| StoreError(format!("unit {hash}: {e}")))?;
             let lines = slot_lines(&maps, &layout)?;
             let mut rows = hits.query(params![hash])?;
             while let Some(r) = rows.next()? {
                 let (name, part, counts): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                let mut half = Half::default();
-                for (slot, count) in sparse::decode(&counts)? {
-                    let Some(&(kind, start, end)) = lines.get(slot as usize) else { continue };
-                    let end = if spans { end } else { start };
-                    if count == 0 || end < from || start > to {
-                        continue;
-                    }
-                    let line = start.clamp(from, to);
-                    match kind {
-                        Kind::Statement => {
-                            half.statements += 1;
-                            half.hits += count;
-                            half.lines.push(line);
-                        }
-                        Kind::Function => half.functions += 1,
-                        Kind::Branch => half.branches += 1,
-                    }
-                }
-                if half.statements + half.functions + half.branches == 0 {
-                    continue;
-                }
-                let entry = by_test.entry(name.clone()).or_insert_with(|| Coverer { test: name, ..Default::default() });
-                let slot = if part == "browser" { &mut entry.browser } else { &mut entry.server };
-                let merged = slot.get_or_insert_with(Half::default);
-                merged.statements += half.statements;
-                merged.functions += half.functions;
-                merged.branches += half.branches;
-                merged.hits += half.hits;
-                merged.lines.extend(half.lines);
-                merged.lines.sort_unstable();
-                merged.lines.dedup();
+                row(&lines, name, &part, &counts)?;
             }
         }
-        Ok(Some(by_test.into_values().collect()))
+        Ok(true)
     }
 
     /// `which` as JSON text (for the binding).
