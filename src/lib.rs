@@ -120,9 +120,7 @@ pub fn instrument(
             // Registry and arena index in the same order (a reader replays the index).
             let _order = REGISTER_ORDER.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(arena) = TABLES.accepting_arena() {
-                if let Err(e) =
-                    arena.append_file_version(id, &filename, &out.hash, out.counters, &out.files, supersedes)
-                {
+                if let Err(e) = arena.append_file(id, &filename, &out.hash, out.counters, &out.files, supersedes) {
                     TABLES.fail_arena(&format!("cannot write the live arena's index: {e}"));
                 }
             }

@@ -512,20 +512,10 @@ impl Arena {
         w.index.write_all(&encode(record))
     }
 
-    /// Record a file's registration (before any table of it can exist).
+    /// Record a file's registration (before any table of it can exist);
+    /// `supersedes`: the earlier version a hot update replaces
+    /// (`Registry::register_version`).
     pub fn append_file(
-        &self,
-        id: u32,
-        filename: &str,
-        hash: &str,
-        counters: u32,
-        files: &[FileCoverage],
-    ) -> io::Result<()> {
-        self.append_file_version(id, filename, hash, counters, files, None)
-    }
-
-    /// `append_file` for a new version of a module (`Registry::register_version`).
-    pub fn append_file_version(
         &self,
         id: u32,
         filename: &str,
@@ -714,8 +704,8 @@ mod tests {
         let live = tmp("version");
         let arena = Arena::create(&live, "9.9.9").unwrap();
         let f = file_record(0);
-        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files).unwrap();
-        arena.append_file_version(1, &f.filename, "h2", 3, &f.files, Some(0)).unwrap();
+        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files, None).unwrap();
+        arena.append_file(1, &f.filename, "h2", 3, &f.files, Some(0)).unwrap();
         let (_, replay) = ArenaReader::open(&arena.dir, "9.9.9").unwrap();
         assert_eq!(replay.records[0], Record::File(file_record(0)));
         let Record::File(second) = &replay.records[1] else { panic!("expected a file record") };
@@ -727,7 +717,7 @@ mod tests {
         let live = tmp("replay");
         let arena = Arena::create(&live, "9.9.9").unwrap();
         let f = file_record(0);
-        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files).unwrap();
+        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files, None).unwrap();
         let a = arena.alloc("test a", 0, 3).unwrap();
         let b = arena.alloc("test b", 0, 3).unwrap();
         a.mapping.slots(a.offset, 3).unwrap()[2].fetch_add(5, Ordering::Relaxed);
@@ -771,7 +761,7 @@ mod tests {
         };
         let live = tmp("skeleton");
         let arena = Arena::create(&live, "1").unwrap();
-        arena.append_file(4, "/out/a.js", "h", 3, std::slice::from_ref(&fc)).unwrap();
+        arena.append_file(4, "/out/a.js", "h", 3, std::slice::from_ref(&fc), None).unwrap();
         let (_, replay) = ArenaReader::open(&arena.dir, "1").unwrap();
         let want = FileRecord {
             id: 4,
@@ -809,7 +799,7 @@ mod tests {
         let live = tmp("torn");
         let arena = Arena::create(&live, "1").unwrap();
         let f = file_record(0);
-        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files).unwrap();
+        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files, None).unwrap();
         arena.alloc("kept", 0, 3).unwrap();
         arena.alloc("torn", 0, 3).unwrap();
         let index = arena.dir.join(INDEX_FILE);

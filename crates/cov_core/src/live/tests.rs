@@ -40,7 +40,7 @@ impl Process {
         let id = registry.reserve();
         let fc = skeleton();
         registry.register(id, "/src/app.js", "h".into(), 3, std::slice::from_ref(&fc));
-        arena.append_file(id, "/src/app.js", "h", 3, &[fc]).unwrap();
+        arena.append_file(id, "/src/app.js", "h", 3, &[fc], None).unwrap();
         Self { registry, tables, arena }
     }
 
