@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use unit::{flat_counts, Layout, Unit};
 
@@ -64,19 +64,67 @@ fn check_part(part: &str) -> Result<()> {
     }
 }
 
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Run `f` until it is not refused with SQLITE_BUSY (for at most
+/// `BUSY_TIMEOUT`): switching the journal mode does not wait through the
+/// busy handler while another connection opens the same new database.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The store's schema and package version, written when it is new; another
+/// schema or version is an error naming both.
+fn check_versions(tx: &Transaction, shown: &str, package_version: &str) -> Result<()> {
+    let get = |key: &str| -> Result<Option<String>> {
+        Ok(tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    };
+    match (get("schema")?, get("package_version")?) {
+        (None, _) => {
+            tx.execute(
+                "INSERT INTO meta VALUES ('schema', ?1), ('package_version', ?2)",
+                [SCHEMA_VERSION, package_version],
+            )?;
+        }
+        (Some(schema), version) => {
+            let version = version.unwrap_or_default();
+            if schema != SCHEMA_VERSION || version != package_version {
+                return Err(StoreError(format!(
+                    "run store {shown} has schema {schema} (written by cov-als-native {version}); this is schema {SCHEMA_VERSION} (cov-als-native {package_version}): export it with that version or start a new run directory"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Open (creating if needed) the store at `path`, written by package
     /// `package_version`. A store of another schema or package version is an error.
     pub fn open(path: &Path, package_version: &str) -> Result<Self> {
         let shown = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| StoreError(format!("cannot open run store {shown}: {e}")))?;
-        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL: readers never block the writer, and several processes can write in turn.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(
-            "BEGIN IMMEDIATE;
-             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        // Schema and version check in one write transaction: processes opening
+        // a new store at once (cluster workers' first flushes) take turns.
+        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
+            .map_err(|e| StoreError(format!("cannot open run store {shown}: {e}")))?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS units(hash TEXT PRIMARY KEY, path TEXT NOT NULL, part TEXT NOT NULL,
                counters INTEGER NOT NULL, maps TEXT NOT NULL, layout TEXT NOT NULL);
              CREATE INDEX IF NOT EXISTS units_by_path ON units(path);
@@ -87,39 +135,12 @@ impl Store {
              CREATE TABLE IF NOT EXISTS marks(arena TEXT NOT NULL, tbl INTEGER NOT NULL, counts BLOB NOT NULL,
                PRIMARY KEY(arena, tbl)) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS arenas(name TEXT PRIMARY KEY, state TEXT NOT NULL, tables INTEGER NOT NULL,
-               counts INTEGER NOT NULL, problems TEXT NOT NULL);
-             COMMIT;",
+               counts INTEGER NOT NULL, problems TEXT NOT NULL);",
         )
         .map_err(|e| StoreError(format!("cannot open run store {shown}: {e}")))?;
-        let store = Self { conn, path: shown };
-        store.check_versions(package_version)?;
-        Ok(store)
-    }
-
-    fn check_versions(&self, package_version: &str) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        let get = |key: &str| -> Result<Option<String>> {
-            Ok(tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
-        };
-        match (get("schema")?, get("package_version")?) {
-            (None, _) => {
-                tx.execute(
-                    "INSERT INTO meta VALUES ('schema', ?1), ('package_version', ?2)",
-                    [SCHEMA_VERSION, package_version],
-                )?;
-            }
-            (Some(schema), version) => {
-                let version = version.unwrap_or_default();
-                if schema != SCHEMA_VERSION || version != package_version {
-                    return Err(StoreError(format!(
-                        "run store {} has schema {schema} (written by cov-als-native {version}); this is schema {SCHEMA_VERSION} (cov-als-native {package_version}): export it with that version or start a new run directory",
-                        self.path
-                    )));
-                }
-            }
-        }
+        check_versions(&tx, &shown, package_version)?;
         tx.commit()?;
-        Ok(())
+        Ok(Self { conn, path: shown })
     }
 
     pub fn path(&self) -> &str {

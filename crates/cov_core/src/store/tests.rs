@@ -192,3 +192,31 @@ fn redundant_tests_hit_nothing_that_no_other_test_hits() {
     assert_eq!(store.redundant(&[]).unwrap().len(), 4);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn processes_opening_a_new_store_at_once_all_open_it() {
+    // Cluster workers' first flushes open a fresh store together: the schema
+    // and version check must not fail one of them with "database is locked".
+    for round in 0..20 {
+        let dir = std::env::temp_dir().join(format!("cov-store-open-race-{}-{round}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("cov-als.db");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let opened: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, start) = (path.clone(), std::sync::Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    Store::open(&path, "0.0.0-test").map(|_| ())
+                })
+            })
+            .collect();
+        for t in opened {
+            if let Err(e) = t.join().unwrap() {
+                panic!("round {round}: {}", e.0);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
