@@ -20,10 +20,12 @@ const { spawnSync } = require('node:child_process')
 const ROOT = path.resolve(__dirname, '..')
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cov-als-native')
 const LINES = ['22', '24', '26']
-// Core (attribution, worker threads, integrations), module loading, load, browser,
-// and the Vite frameworks (React Router 8 runs on these lines only: it needs Node >= 22.22).
+// Core (attribution, worker threads, integrations, the entry cache: its AsyncLocalStorage
+// differs per line), module loading, load, browser, and the Vite frameworks (React Router 8
+// runs on these lines only: it needs Node >= 22.22).
 const LINE_SUITES = [
   'attribution',
+  'entry',
   'workers',
   'integrations',
   'preload',
