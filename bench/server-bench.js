@@ -179,6 +179,7 @@ const LABELS = {
   istanbul: '(b) istanbul global',
   v8: '(c) NODE_V8_COVERAGE',
   covals: '(d) cov-als-native, 16 ids',
+  'covals-base': '(d0) (d) of the checkout in COV_ALS_BENCH_BASELINE (a before/after pair)',
   'covals-memory': "(d'') (d) with COV_ALS_LIVE=0: tables in process memory (before crash-safe arenas)",
   'covals-cheapbind': "(d') (d) + AsyncResource.bind without util.deprecate (diagnostic for lib/http.js before 00fdfcc, which dropped AsyncResource.bind)",
 }

@@ -185,7 +185,7 @@ impl Store {
     /// One flush: new units and a test's hits, in one transaction.
     pub fn record(&mut self, test: &str, part: &str, units: &[Unit], hits: &[UnitHits]) -> Result<()> {
         check_part(part)?;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         Self::insert_units(&tx, units, part)?;
         let id = Self::test_id(&tx, test)?;
         Self::add_hits(&tx, id, part, hits)?;
@@ -295,7 +295,7 @@ impl Store {
 
     /// Add another store's units, tests and hits into this one (CI shards).
     pub fn merge_from(&mut self, other: &Store) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut units = other.conn.prepare("SELECT hash, path, part, counters, maps, layout FROM units")?;
             let mut put = tx.prepare("INSERT OR IGNORE INTO units VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
