@@ -195,8 +195,10 @@ fn redundant_tests_hit_nothing_that_no_other_test_hits() {
 
 #[test]
 fn processes_opening_a_new_store_at_once_all_open_it() {
-    // Cluster workers' first flushes open a fresh store together: the schema
-    // and version check must not fail one of them with "database is locked".
+    // Cluster workers' first flushes open a fresh store together: neither the
+    // switch to WAL nor the schema and version check may fail one of them with
+    // "database is locked". Threads with a connection each lock the file as
+    // processes do (SQLite's unix locks are shared per inode within a process).
     for round in 0..20 {
         let dir = std::env::temp_dir().join(format!("cov-store-open-race-{}-{round}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
