@@ -21,8 +21,8 @@ const ROOT = path.resolve(__dirname, '..')
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cov-als-native')
 const LINES = ['22', '24', '26']
 // Core (attribution, worker threads, integrations, the entry cache: its AsyncLocalStorage
-// differs per line), module loading, load, browser, and the Vite frameworks (React Router 8
-// runs on these lines only: it needs Node >= 22.22).
+// differs per line), module loading (tsx: its hooks beside ours, about 3 s), load, browser,
+// and the Vite frameworks (React Router 8 runs on these lines only: it needs Node >= 22.22).
 const LINE_SUITES = [
   'attribution',
   'entry',
@@ -31,6 +31,7 @@ const LINE_SUITES = [
   'preload',
   'module-hooks',
   'typescript',
+  'tsx',
   'stress',
   'playwright',
   'next-rsc',

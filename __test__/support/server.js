@@ -8,9 +8,9 @@ const path = require('node:path')
 
 const REPO = path.resolve(__dirname, '../..')
 
-/** Start `script` (cwd `root`); resolves once it prints `{"port": N}`. */
-function startServer(script, { root, env = {}, preload = true } = {}) {
-  const args = preload ? ['--require', path.join(REPO, 'register.js'), script] : [script]
+/** Start `script` (cwd `root`) after `nodeArgs`; resolves once it prints `{"port": N}`. */
+function startServer(script, { root, env = {}, preload = true, nodeArgs = [] } = {}) {
+  const args = [...(preload ? ['--require', path.join(REPO, 'register.js')] : []), ...nodeArgs, script]
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules'), NODE_OPTIONS: '', ...env },
