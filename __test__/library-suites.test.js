@@ -13,6 +13,15 @@
 // suite loads and the tape runner itself). Every TAP assertion line must be
 // the same, and the coverage the preload writes on exit must show the
 // library's files counted.
+//
+// The same suites then run against a minified build of each library: a copy of
+// the package whose source files went through esbuild's transform with
+// minifyWhitespace and minifySyntax (`return!`, `typeof x=="f"`, `a&&b()` for
+// `if`, comma sequences, `!0`: code in which inserted text sits right against
+// source tokens), plain and instrumented as above (the library's directory as
+// the root, with and without reportLogic; 'tree' needs the package under
+// node_modules, so it runs on the original only). Each run must give the
+// unminified plain run's results. All three libraries: it adds about 6 s.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -47,14 +56,31 @@ const TAPE = path.join(path.dirname(require.resolve('tape/package.json', { paths
 
 const NODE_MODULES = path.join(REPO, 'node_modules')
 
+// A copy of the package in a temporary directory, its source files minified by
+// esbuild; the suite resolves tape and the helpers through NODE_PATH.
+function minifiedCopy(dir, lib) {
+  const esbuild = require('esbuild')
+  const copy = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-min-${lib.name}-`)))
+  fs.cpSync(dir, copy, { recursive: true })
+  for (const rel of lib.files) {
+    const file = path.join(copy, rel)
+    const source = fs.readFileSync(file, 'utf8')
+    const { code } = esbuild.transformSync(source, { loader: 'js', minifyWhitespace: true, minifySyntax: true })
+    assert.ok(code.length < source.length * 0.8, `${rel}: esbuild minified it (${source.length} -> ${code.length} bytes)`)
+    fs.writeFileSync(file, code)
+  }
+  return copy
+}
+
 // mode: 'plain'; 'library' (root: the library's directory, so the library and
 // its tests are instrumented); 'logic' (the same with reportLogic, which wraps
 // every logical operand); 'tree' (root: node_modules, so also every dependency
 // the suite loads and the tape runner itself).
-function runSuite(dir, { mode, outDir }) {
+function runSuite(dir, { mode, outDir, nodePath }) {
   const env = { ...process.env, NODE_OPTIONS: '', COV_ALS: '' }
   delete env.COV_ALS_OUT_DIR
   delete env.COV_ALS_CONFIG
+  if (nodePath) env.NODE_PATH = nodePath
   const args = [TAPE, 'test/*.js']
   if (mode !== 'plain') {
     args.unshift('--require', path.join(REPO, 'register.js'))
@@ -104,6 +130,32 @@ function firstDifference(a, b) {
   return 'none'
 }
 
+// A run gives the plain run's results: exit code, test names, every assertion line, plan.
+function assertSameResults(plain, covered) {
+  const why = `\nfirst difference: ${firstDifference(plain.assertions, covered.assertions)}\nstderr:\n${covered.stderr.slice(0, 3000)}`
+  assert.equal(covered.code, plain.code, `exit code${why}`)
+  assert.deepEqual(covered.names, plain.names, `test names${why}`)
+  assert.equal(covered.assertions.length, plain.assertions.length, `assertion count${why}`)
+  assert.deepEqual(covered.assertions, plain.assertions, `every assertion line${why}`)
+  assert.equal(covered.plan, plain.plan)
+}
+
+// The startup coverage the preload wrote on exit names `files` of `dir` (and a test file) with counts.
+function assertCounted(outDir, dir, files) {
+  assert.ok(listTests(outDir).includes('startup'), `startup coverage written on exit; tests: ${listTests(outDir).join(', ')}`)
+  const coverage = readTestCoverage(outDir, 'startup')
+  const counted = (file) => {
+    const fc = coverage[file]
+    return Boolean(fc) && Object.values(fc.s).some((n) => n > 0)
+  }
+  for (const rel of files) assert.ok(counted(path.join(dir, rel)), `${rel} instrumented and counted; report has ${Object.keys(coverage).length} files`)
+  assert.ok(
+    Object.keys(coverage).some((k) => k.startsWith(path.join(dir, 'test') + path.sep) && counted(k)),
+    'its test files too',
+  )
+  return { coverage, counted }
+}
+
 for (const lib of LIBRARIES) {
   test(`${lib.name}@${lib.version}: its own suite gives the same results instrumented`, { timeout: 600000 }, async (t) => {
     const dir = libraryDir(lib.name, lib.version)
@@ -124,28 +176,12 @@ for (const lib of LIBRARIES) {
             `${lib.name}@${lib.version} [${mode}]: ${plain.assertions.length} assertions in ${plain.names.length} tests; ` +
               `plain ${plain.pass} pass / ${plain.fail} fail (exit ${plain.code}), instrumented ${covered.pass} pass / ${covered.fail} fail (exit ${covered.code})`,
           )
-          const why = `\nfirst difference: ${firstDifference(plain.assertions, covered.assertions)}\ninstrumented stderr:\n${covered.stderr.slice(0, 3000)}`
-          assert.equal(covered.code, plain.code, `exit code${why}`)
-          assert.deepEqual(covered.names, plain.names, `test names${why}`)
-          assert.equal(covered.assertions.length, plain.assertions.length, `assertion count${why}`)
-          assert.deepEqual(covered.assertions, plain.assertions, `every assertion line${why}`)
-          assert.equal(covered.plan, plain.plan)
+          assertSameResults(plain, covered)
           assert.doesNotMatch(covered.stderr, /uninstrumented/, 'every file loaded was instrumented')
 
           // The preload really instrumented the library: its startup coverage
           // (written on exit) names the library's files with counts.
-          assert.ok(listTests(outDir).includes('startup'), `startup coverage written on exit; tests: ${listTests(outDir).join(', ')}`)
-          const coverage = readTestCoverage(outDir, 'startup')
-          const counted = (file) => {
-            const fc = coverage[file]
-            return Boolean(fc) && Object.values(fc.s).some((n) => n > 0)
-          }
-          for (const rel of lib.files)
-            assert.ok(counted(path.join(dir, rel)), `${rel} instrumented and counted; report has ${Object.keys(coverage).length} files`)
-          assert.ok(
-            Object.keys(coverage).some((k) => k.startsWith(path.join(dir, 'test') + path.sep) && counted(k)),
-            'its test files too',
-          )
+          const { coverage, counted } = assertCounted(outDir, dir, lib.files)
           if (mode === 'tree') {
             assert.ok(counted(path.join(path.dirname(path.dirname(TAPE)), 'lib', 'test.js')), "tape's own lib/test.js too")
             console.log(`${lib.name}@${lib.version} [tree]: ${Object.keys(coverage).length} files instrumented`)
@@ -155,6 +191,28 @@ for (const lib of LIBRARIES) {
         }
       })
     }
+
+    await t.test('minified by esbuild: plain, then instrumented with and without reportLogic', async () => {
+      const copy = minifiedCopy(dir, lib)
+      try {
+        const minified = await runSuite(copy, { mode: 'plain', nodePath: NODE_MODULES })
+        assertSameResults(plain, minified)
+        for (const mode of ['library', 'logic']) {
+          const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-lib-${lib.name}-`))
+          try {
+            const covered = await runSuite(copy, { mode, outDir, nodePath: NODE_MODULES })
+            console.log(`${lib.name}@${lib.version} [minified, ${mode}]: instrumented ${covered.pass} pass / ${covered.fail} fail (exit ${covered.code})`)
+            assertSameResults(plain, covered)
+            assert.doesNotMatch(covered.stderr, /uninstrumented/, 'every file loaded was instrumented')
+            assertCounted(outDir, copy, lib.files)
+          } finally {
+            fs.rmSync(outDir, { recursive: true, force: true })
+          }
+        }
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true })
+      }
+    })
   })
 }
 
