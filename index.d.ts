@@ -55,6 +55,12 @@ export interface InstrumentOptions {
    * maps agree, and otherwise replaced by it (its old counts drop out).
    */
   supersedes?: number
+  /**
+   * Check that the output keeps every token of `code`, unchanged and in order
+   * (inserted code only adds tokens); a change throws an `InstrumentError`
+   * with code `COV_ALS_TOKEN_CHANGED`. Costs two more parses. Default false.
+   */
+  checkTokens?: boolean
 }
 
 export interface InstrumentResult {
@@ -65,11 +71,15 @@ export interface InstrumentResult {
   fileId: number | null
 }
 
-/** Thrown by `instrument` for input that does not parse. */
+/**
+ * Thrown by `instrument`: `COV_ALS_PARSE_ERROR` for input that does not parse,
+ * `COV_ALS_SOURCE_MAP_ERROR` for an unusable `inputSourceMap`,
+ * `COV_ALS_TOKEN_CHANGED` when `checkTokens` finds the output would change a token.
+ */
 export declare class InstrumentError extends SyntaxError {
-  readonly code: 'COV_ALS_PARSE_ERROR'
+  readonly code: 'COV_ALS_PARSE_ERROR' | 'COV_ALS_SOURCE_MAP_ERROR' | 'COV_ALS_TOKEN_CHANGED'
   readonly file: string
-  /** 1-based line and 0-based column of the first syntax error. */
+  /** 1-based line and 0-based column of the first syntax error or changed token. */
   readonly line: number
   readonly column: number
   readonly reason: string

@@ -9,9 +9,10 @@ const vm = require('node:vm')
 
 class InstrumentError extends SyntaxError {
   constructor(file, line, column, reason, code = 'COV_ALS_PARSE_ERROR') {
-    super(code === 'COV_ALS_PARSE_ERROR' ? `${file}:${line}:${column}: ${reason}` : `${file}: ${reason}`)
+    super(code === 'COV_ALS_SOURCE_MAP_ERROR' ? `${file}: ${reason}` : `${file}:${line}:${column}: ${reason}`)
     this.name = 'InstrumentError'
-    // COV_ALS_PARSE_ERROR: the code does not parse; COV_ALS_SOURCE_MAP_ERROR: the input map is unusable.
+    // COV_ALS_PARSE_ERROR: the code does not parse; COV_ALS_SOURCE_MAP_ERROR: the input map is unusable;
+    // COV_ALS_TOKEN_CHANGED: checkTokens found that the output would not keep every input token (our bug).
     this.code = code
     this.file = file
     this.line = line
@@ -65,7 +66,11 @@ const OPTION_TYPES = {
   sourceMap: (v) => typeof v === 'boolean' || 'a boolean',
   browser: (v) => typeof v === 'boolean' || 'a boolean',
   supersedes: (v) => (Number.isInteger(v) && v >= 0) || 'a file id from an earlier instrument() (a non-negative integer)',
+  checkTokens: (v) => typeof v === 'boolean' || 'a boolean',
 }
+
+// The native error kinds, as InstrumentError codes.
+const ERROR_CODES = { parse: 'COV_ALS_PARSE_ERROR', sourceMap: 'COV_ALS_SOURCE_MAP_ERROR', tokenChanged: 'COV_ALS_TOKEN_CHANGED' }
 
 function checkOptions(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('cov-als-native: options must be an object')
@@ -235,9 +240,10 @@ function createRuntime(native) {
       sourceMap: options.sourceMap,
       browser: options.browser,
       supersedes: options.supersedes,
+      checkTokens: options.checkTokens,
     })
     if (result.error) {
-      const code = result.error.kind === 'sourceMap' ? 'COV_ALS_SOURCE_MAP_ERROR' : 'COV_ALS_PARSE_ERROR'
+      const code = ERROR_CODES[result.error.kind] || 'COV_ALS_PARSE_ERROR'
       throw new InstrumentError(filename, result.error.line, result.error.column, result.error.message, code)
     }
     return {

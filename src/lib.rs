@@ -49,11 +49,15 @@ pub struct NativeInstrumentOptions {
     /// The file id of an earlier version of the same module (a dev server's
     /// hot update): see `Registry::register`.
     pub supersedes: Option<u32>,
+    /// Check that the output keeps every input token; a change is an
+    /// error of kind "tokenChanged". Default false.
+    pub check_tokens: Option<bool>,
 }
 
 #[napi(object)]
 pub struct NativeInstrumentError {
-    /// "parse" (the code) or "sourceMap" (the input source map).
+    /// "parse" (the code), "sourceMap" (the input source map) or
+    /// "tokenChanged" (checkTokens found the output would change the code).
     pub kind: String,
     pub message: String,
     pub line: u32,
@@ -87,6 +91,7 @@ impl TryFrom<NativeInstrumentOptions> for InstrumentOptions {
             compose_source_map: o.compose_source_map.unwrap_or(true),
             source_map: o.source_map.unwrap_or(false),
             form: if o.browser.unwrap_or(false) { Form::Browser } else { Form::Server },
+            check_tokens: o.check_tokens.unwrap_or(false),
         })
     }
 }
@@ -263,7 +268,13 @@ pub fn store_flush(db: String, test_id: String, touched_only: bool) -> NativeSto
     } else {
         REGISTRY.coverage_json(&counts)
     };
-    NativeStoreFlush { coverage, units: None, error: written.err().map(|e| e.reason.clone()), warning: None }
+    let unaccounted = REGISTRY.unaccounted(&counts);
+    NativeStoreFlush {
+        coverage,
+        units: None,
+        error: written.err().map(|e| e.reason.clone()),
+        warning: (!unaccounted.is_empty()).then(|| format!("test {test_id:?}: {}", unaccounted.join("; "))),
+    }
 }
 
 /// Record an Istanbul coverage map (JSON) as one half ("server" or "browser") of a test.
@@ -488,14 +499,15 @@ impl From<live::Recovered> for NativeRecovered {
     }
 }
 
-/// This process exits cleanly: report what its arena still holds, record it
-/// closed and delete its files. Null without an arena.
+/// This process exits cleanly: report what it still holds (its own tables
+/// only, never other processes'), record its arena closed and delete its
+/// files. Null outside a live run.
 #[napi]
 pub fn live_close() -> Result<Option<NativeRecovered>> {
     let mut run = live_run();
     let Some(run) = run.as_mut() else { return Ok(None) };
     let db = run.db.clone();
-    with_store(&db, |s| run.live.close(&mut s.store, &mut s.known, &TABLES, &REGISTRY)).map(|r| r.map(Into::into))
+    with_store(&db, |s| run.live.close(&mut s.store, &mut s.known, &TABLES, &REGISTRY)).map(|r| Some(r.into()))
 }
 
 /// Recover the arenas of dead processes under `<out_dir>/live/` (all with

@@ -2,6 +2,7 @@
 //! text, so the output keeps every original byte and a source map back to the
 //! input is exact at each copied chunk.
 
+use super::tokens::Shifts;
 use crate::lines::LineIndex;
 
 struct Edit {
@@ -36,8 +37,9 @@ impl Edits {
     }
 
     /// Apply the edits; with `map_to`, also build a source map of the output
-    /// pointing at `source` under that name.
-    pub fn apply<'s>(mut self, source: &'s str, map_to: Option<&'s str>) -> (String, Option<String>) {
+    /// pointing at `source` under that name. Also says how many bytes went
+    /// in before each source offset (what the token check follows).
+    pub fn apply<'s>(mut self, source: &'s str, map_to: Option<&'s str>) -> (String, Option<String>, Shifts) {
         self.edits.sort_by(|a, b| {
             a.offset.cmp(&b.offset).then_with(|| match (a.close, b.close) {
                 (true, false) => std::cmp::Ordering::Less,
@@ -46,27 +48,79 @@ impl Edits {
                 (false, false) => a.depth.cmp(&b.depth).then(a.seq.cmp(&b.seq)),
             })
         });
-        let added: usize = self.edits.iter().map(|e| e.text.len()).sum();
+        let added: usize = self.edits.iter().map(|e| e.text.len() + 1).sum();
         let mut out = String::with_capacity(source.len() + added);
         let mut map = map_to.map(|name| OutputMap::new(source, name));
         let mut copied = 0usize;
-        for e in &self.edits {
+        let mut shifts = Shifts::default();
+        // Whether the output so far ends with inserted text: a source chunk
+        // that follows it may need a separator too.
+        let mut after_insertion = false;
+        for e in self.edits.iter().filter(|e| !e.text.is_empty()) {
             let at = e.offset as usize;
+            let written = out.len();
             if at > copied {
-                if let Some(m) = map.as_mut() {
-                    m.copy(&out, copied as u32, &source[copied..at]);
-                }
-                out.push_str(&source[copied..at]);
+                copy_source(&mut out, map.as_mut(), source, copied, at, after_insertion);
+                shifts.add(copied as u32, (out.len() - written - (at - copied)) as u32);
                 copied = at;
             }
+            let written = out.len();
+            separate(&mut out, &e.text);
             out.push_str(&e.text);
+            shifts.add(at as u32, (out.len() - written) as u32);
+            after_insertion = true;
         }
-        if let Some(m) = map.as_mut() {
-            m.copy(&out, copied as u32, &source[copied..]);
-        }
-        out.push_str(&source[copied..]);
-        (out, map.map(OutputMap::finish))
+        let written = out.len();
+        copy_source(&mut out, map.as_mut(), source, copied, source.len(), after_insertion);
+        shifts.add(copied as u32, (out.len() - written - (source.len() - copied)) as u32);
+        (out, map.map(OutputMap::finish), shifts)
     }
+}
+
+/// Copy `source[from..to]` to the output (and its map), separated from
+/// inserted text just before it where they would fuse.
+fn copy_source(
+    out: &mut String,
+    map: Option<&mut OutputMap<'_>>,
+    source: &str,
+    from: usize,
+    to: usize,
+    after_insertion: bool,
+) {
+    let chunk = &source[from..to];
+    if after_insertion {
+        separate(out, chunk);
+    }
+    if let Some(m) = map {
+        m.copy(out, from as u32, chunk);
+    }
+    out.push_str(chunk);
+}
+
+/// Insertions sit between whole tokens, never inside one; but text written
+/// against a token can lex as one token with it: `await` + `E.s(..)` is the
+/// identifier `awaitE`, `1` + `.y` a number, `+` + `+x` an increment. A space
+/// where two tokens meet changes nothing else (it is not a line terminator),
+/// so one goes wherever the last character written and the next could fuse.
+fn separate(out: &mut String, next: &str) {
+    if let (Some(before), Some(after)) = (out.chars().next_back(), next.chars().next()) {
+        if fuses(before, after) {
+            out.push(' ');
+        }
+    }
+}
+
+/// Whether `before` and `after`, side by side, may belong to one token.
+fn fuses(before: char, after: char) -> bool {
+    // Identifier parts (escapes and any non-ASCII letter included), keywords, numbers, regex flags.
+    let word =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '\\') || (!c.is_ascii() && !c.is_whitespace());
+    // Characters that form longer punctuators or comments together (`++`, `=>`, `//`, `?.`, `...`).
+    let punct =
+        |c: char| matches!(c, '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '!' | '<' | '>' | '=' | '?' | '.');
+    (word(before) && (word(after) || after == '`' || (before.is_ascii_digit() && after == '.')))
+        || (before == '.' && after.is_ascii_digit())
+        || (punct(before) && punct(after))
 }
 
 /// Maps each copied chunk (and each line inside it) of the output back to the input.
@@ -135,7 +189,41 @@ mod tests {
         e.close(1, 2, "b)");
         e.close(1, 1, "a)");
         e.open(1, 1, "[");
-        let (out, _) = e.apply("xy", None);
-        assert_eq!(out, "(a(bxb)a)[y");
+        let (out, ..) = e.apply("xy", None);
+        assert_eq!(out, "(a(b x b)a)[y");
+    }
+
+    fn insert(source: &str, at: u32, text: &str) -> String {
+        let mut e = Edits::default();
+        e.open(at, 0, text);
+        e.apply(source, None).0
+    }
+
+    #[test]
+    fn inserted_text_never_fuses_with_the_token_before_or_after() {
+        assert_eq!(insert("await(g)()", 5, "E.s("), "await E.s((g)()");
+        assert_eq!(insert("yield(0,h.x)()", 5, "C[1]++;"), "yield C[1]++;(0,h.x)()");
+        assert_eq!(insert("return x", 7, "y"), "return y x");
+        assert_eq!(insert("a+b", 2, "+c"), "a+ +c b");
+        assert_eq!(insert("/re/g", 5, "in"), "/re/g in");
+        assert_eq!(insert("x = 1", 5, ".y"), "x = 1 .y");
+        assert_eq!(insert(r"\u0061b", 0, "x"), r"x \u0061b");
+        assert_eq!(insert("é", 0, "a"), "a é");
+        // Only where they meet: punctuation and spaces stay as they are.
+        assert_eq!(insert("f(a)", 2, "(C, "), "f((C, a)");
+        assert_eq!(insert("a ;", 2, "b"), "a b;");
+        // Two source characters around an empty insertion are not separated.
+        assert_eq!(insert("ab", 1, ""), "ab");
+    }
+
+    #[test]
+    fn the_output_map_counts_the_separators() {
+        let mut e = Edits::default();
+        e.open(5, 0, "E");
+        let (out, map, _) = e.apply("await(g)\nx", Some("a.js"));
+        assert_eq!(out, "await E(g)\nx");
+        let map: serde_json::Value = serde_json::from_str(&map.expect("map")).expect("json");
+        // `(g)` starts at generated column 7 and maps back to column 5.
+        assert!(map["mappings"].as_str().expect("mappings").starts_with("AAAA,OAAK"), "{map}");
     }
 }

@@ -4,6 +4,7 @@
 mod edits;
 pub mod emit;
 mod hints;
+pub mod tokens;
 mod visitor;
 
 use oxc_allocator::Allocator;
@@ -59,6 +60,9 @@ pub struct InstrumentOptions {
     /// Count into the Node runtime or into the page's `__coverage__`. The
     /// browser form carries an input map on the coverage (never composes).
     pub form: Form,
+    /// Check that the output keeps every input token (`tokens::check`); a
+    /// change is an `ErrorKind::TokenChanged` error.
+    pub check_tokens: bool,
 }
 
 impl Default for InstrumentOptions {
@@ -71,6 +75,7 @@ impl Default for InstrumentOptions {
             compose_source_map: true,
             source_map: false,
             form: Form::Server,
+            check_tokens: false,
         }
     }
 }
@@ -96,6 +101,9 @@ pub enum ErrorKind {
     Parse,
     /// The input source map is unusable.
     SourceMap,
+    /// The instrumented code would not keep every token of the input
+    /// (found by `check_tokens`): a bug of ours, never of the input.
+    TokenChanged,
 }
 
 impl ErrorKind {
@@ -104,6 +112,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Parse => "parse",
             ErrorKind::SourceMap => "sourceMap",
+            ErrorKind::TokenChanged => "tokenChanged",
         }
     }
 }
@@ -146,13 +155,14 @@ pub fn instrument(
     options: &InstrumentOptions,
 ) -> Result<Option<Instrumented>, InstrumentError> {
     let allocator = Allocator::default();
+    let source_type = source_type(filename, options.mode);
     let parse_options = ParseOptions {
         // As istanbul's autoWrap: CommonJS bodies may `return` at top level.
         allow_return_outside_function: matches!(options.mode, ModuleMode::CommonJs | ModuleMode::Unambiguous),
         preserve_parens: true,
         ..ParseOptions::default()
     };
-    let ret = Parser::new(&allocator, code, source_type(filename, options.mode)).with_options(parse_options).parse();
+    let ret = Parser::new(&allocator, code, source_type).with_options(parse_options).parse();
     if ret.panicked || ret.diagnostics.has_errors() {
         let first = ret.diagnostics.errors().next();
         let offset = first.and_then(|e| e.labels.first()).map(|l| l.offset()).unwrap_or(0);
@@ -221,7 +231,19 @@ pub fn instrument(
         if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;
     edits.open(header_at, 0, header);
-    let (out, map) = edits.apply(code, options.source_map.then_some(filename));
+    let (out, map, shifts) = edits.apply(code, options.source_map.then_some(filename));
+    if options.check_tokens {
+        if let Err(change) = tokens::check(code, &out, &shifts, source_type, parse_options) {
+            let pos = LineIndex::new(code).position(change.offset);
+            return Err(InstrumentError {
+                kind: ErrorKind::TokenChanged,
+                filename: filename.to_string(),
+                message: format!("cov-als-native bug: instrumenting would change this file's code: {change}"),
+                line: pos.line,
+                column: pos.column,
+            });
+        }
+    }
     Ok(Some(Instrumented { code: out, map, files, counters, hash }))
 }
 

@@ -209,3 +209,28 @@ fn the_browser_form_has_no_entry_cache() {
     let out = instrument("async function f() { await g() }", "/t/b.js", 0, &opts).unwrap().unwrap();
     assert!(!out.code.contains(emit::ENTRY_CACHE), "{}", out.code);
 }
+
+fn run_checked(code: &str) -> Result<Option<Instrumented>, InstrumentError> {
+    instrument(code, "/t/x.mjs", 0, &InstrumentOptions { check_tokens: true, ..InstrumentOptions::default() })
+}
+
+#[test]
+fn inserted_code_is_separated_from_await_and_yield() {
+    for code in ["async function f(){ await(g)(); }", "function* g(){ yield(0,h.x)(); }", "async()=>await(1)"] {
+        let out = run_checked(code).expect("keeps every token").expect("not ignored");
+        assert!(!out.code.contains("await__") && !out.code.contains("yield__"), "{}", out.code);
+    }
+}
+
+#[test]
+fn a_for_await_body_that_is_an_if_without_else_keeps_its_else_counter_inside() {
+    // esbuild writes loop bodies without braces: the implicit else's counter
+    // closes before the body's context wrapper does.
+    for code in [
+        "async function f(b){ for await (const c of b) if (c) g(); }",
+        "async function f(b){ for await (const c of b) if (c) if (d) g(); }",
+        "async function f(b){ for await (const c of b) { if (c) g() } }",
+    ] {
+        run_checked(code).expect("the output parses and keeps every token");
+    }
+}
