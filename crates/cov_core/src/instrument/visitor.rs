@@ -597,9 +597,12 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
                     self.edits.open(b.span.start + 1, d + 2, open);
                     self.edits.close(b.span.end - 1, d + 2, close);
                 }
+                // Around the body statement, at its depth: outside the block
+                // `loop_body` makes of it, and closed after whatever the body
+                // closes where it ends (an `if`'s implicit else).
                 other => {
-                    self.edits.open(other.span().start, d + 2, format!("{{{open}"));
-                    self.edits.close(other.span().end, d + 2, format!("{close}}}"));
+                    self.edits.open(other.span().start, d + 1, format!("{{{open}"));
+                    self.edits.close(other.span().end, d + 1, format!("{close}}}"));
                 }
             }
         }
