@@ -15,6 +15,7 @@ if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
   if (config.live) require('./lib/live').open(cov, config)
   const { createFileInstrumenter } = require('./lib/instrument-file')
   const files = createFileInstrumenter(cov, config)
+  let esmOffThread = false
   require('./lib/cjs-hook').install(files)
   if (config.esm) {
     const mod = require('node:module')
@@ -23,8 +24,11 @@ if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
     if (!require('./lib/module-hooks').installSyncHooks(mod, files) && typeof mod.register === 'function') {
       const { pathToFileURL } = require('node:url')
       mod.register('./lib/esm-hooks.mjs', pathToFileURL(__filename), { data: { config } })
+      esmOffThread = true
     }
   }
+  // An uncaught error thrown in an instrumented file names us and the file on stderr.
+  require('./lib/crash-note').install((file) => files.wasInstrumented(file) || (esmOffThread && files.isReported(file)))
   if (config.http) {
     const { scopeFor } = require('./lib/integration')
     require('./lib/http').patchServers(scopeFor().scope)

@@ -25,6 +25,9 @@ const OPTIONS = {
   // Build-time or runtime path prefixes -> the reporting host's.
   pathMap: ['COV_ALS_PATH_MAP', [], parsePathMap],
   reportLogic: ['COV_ALS_REPORT_LOGIC', false, parseBool],
+  // Check each file's instrumented code keeps every token of the original
+  // (two more parses a file); a file that would change loads uninstrumented, with a warning.
+  checkTokens: ['COV_ALS_CHECK_TOKENS', false, parseBool],
   esm: ['COV_ALS_ESM', true, parseBool],
   http: ['COV_ALS_HTTP', true, parseBool],
   writeOnExit: ['COV_ALS_WRITE_ON_EXIT', true, parseBool],

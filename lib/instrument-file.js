@@ -33,6 +33,8 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   const reportRoot = mapPath(config.root)
   const warned = new Set()
   const missingMapped = []
+  // Files (as loaded) given instrumented code: lib/crash-note.js names them.
+  const instrumented = new Set()
 
   function warnOnce(key, message) {
     if (warned.has(key)) return
@@ -119,16 +121,20 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     if (!direct && (rel === null || /(^|\/)node_modules\//.test(rel))) return code
     const inputSourceMap = config.sourceMaps ? readMap(code, filename) : undefined
     if (inputSourceMap ? !namesReportedSource(inputSourceMap) && !direct : !direct) return code
-    const options = { sourceType, reportLogic: config.reportLogic }
+    const options = { sourceType, reportLogic: config.reportLogic, checkTokens: config.checkTokens }
     try {
-      return cov.instrument(code, key, { ...options, inputSourceMap }).code
+      const out = cov.instrument(code, key, { ...options, inputSourceMap }).code
+      instrumented.add(filename)
+      return out
     } catch (err) {
       if (inputSourceMap && err.code === 'COV_ALS_SOURCE_MAP_ERROR') {
         // A map we cannot use must not cost the file its coverage.
         warnOnce(`${filename}#map`, `ignoring the source map of ${filename}: ${err.message}`)
         if (direct) {
           try {
-            return cov.instrument(code, key, options).code
+            const out = cov.instrument(code, key, options).code
+            instrumented.add(filename)
+            return out
           } catch {}
         }
       }
@@ -137,7 +143,14 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     }
   }
 
-  return { shouldInstrument, instrument }
+  return {
+    shouldInstrument,
+    instrument,
+    wasInstrumented: (filename) => instrumented.has(filename),
+    // Whether a loaded file is one that reports name (what the hooks thread,
+    // whose instrumented set this thread cannot see, instruments).
+    isReported: (filename) => !isOwnFile(filename) && isReportedPath(mapPath(filename)),
+  }
 }
 
 module.exports = { createFileInstrumenter }

@@ -158,6 +158,7 @@ function covAlsVite(options = {}) {
       out = cov.instrument(code, file, {
         sourceType: 'module',
         reportLogic: sel.config.reportLogic,
+        checkTokens: sel.config.checkTokens,
         sourceMap: true,
         browser: !server,
         ...(inputSourceMap && { inputSourceMap }),
