@@ -4,9 +4,10 @@
 // token of the input, unchanged and in order (instrument()'s checkTokens,
 // with oxc's tokens). Each file of node_modules is checked as written and as
 // minified by esbuild (whitespace + syntax, what tsx, tsup and Vite's SSR
-// transform emit) and by terser (compress + mangle).
+// transform emit), lowered by esbuild to ES2015 (async functions as
+// generators), and minified by terser (compress + mangle).
 //
-//   node scripts/token-sweep.js [--forms written,esbuild,terser] [--sample N] [--browser]
+//   node scripts/token-sweep.js [--forms written,esbuild,es2015,terser] [--sample N] [--browser]
 //
 // --sample N   every k-th file so that N files are checked (default: all)
 // --browser    the browser form too (window.__coverage__ counters)
@@ -53,6 +54,15 @@ const FORMS = {
   esbuild: async (code) => {
     try {
       return require('esbuild').transformSync(code, { loader: 'js', minifyWhitespace: true, minifySyntax: true }).code
+    } catch {
+      return null
+    }
+  },
+  // Lowered to ES2015 as TypeScript's and esbuild's older targets emit it:
+  // every async function a generator, every await a `yield(`.
+  es2015: async (code) => {
+    try {
+      return require('esbuild').transformSync(code, { loader: 'js', target: 'es2015', minifyWhitespace: true }).code
     } catch {
       return null
     }
@@ -132,7 +142,7 @@ async function main(argv) {
     if (a === '--forms') opts.forms = argv[++i].split(',').filter(Boolean)
     else if (a === '--sample') opts.sample = Number(argv[++i])
     else if (a === '--browser') opts.browser = true
-    else throw new Error(`unknown argument ${a} (usage: node scripts/token-sweep.js [--forms written,esbuild,terser] [--sample N] [--browser])`)
+    else throw new Error(`unknown argument ${a} (usage: node scripts/token-sweep.js [--forms written,esbuild,es2015,terser] [--sample N] [--browser])`)
   }
   for (const f of opts.forms) if (!FORMS[f]) throw new Error(`unknown form ${f}; known: ${Object.keys(FORMS).join(', ')}`)
   if (!Number.isInteger(opts.sample) || opts.sample < 0) throw new Error('--sample takes a whole number of files')
