@@ -15,6 +15,9 @@ const cov = require('..')
 const { loadCases } = require('./support/conformance-cases')
 const { corpus } = require('./support/parity-corpus')
 const { nodeModulesFiles, spread, sweep, summary, check } = require('../scripts/token-sweep')
+const fc = require('fast-check')
+const esbuild = require('esbuild')
+const { program } = require('./support/random-programs')
 
 // Programs in the shape esbuild, tsx and terser emit: a word-like token
 // right before or after a place where the instrumenter inserts code.
@@ -125,3 +128,30 @@ test(
     console.log(summary(terser))
   },
 )
+
+// Random programs (fast-check, a fixed seed): the instrumented program, as
+// written and minified by esbuild, resolves to the trace the same program
+// gives uninstrumented, and keeps every token.
+test('random programs: instrumented, as written and minified, they do what they do uninstrumented', { timeout: 300_000 }, async () => {
+  let n = 0
+  const runAs = async (code) => {
+    vm.runInThisContext(code)
+    const fn = globalThis.__covAlsProgram
+    delete globalThis.__covAlsProgram
+    return cov.run('random program', () => fn())
+  }
+  await fc.assert(
+    fc.asyncProperty(program, async (body) => {
+      const source = `globalThis.__covAlsProgram = async function () {${body}};`
+      // Nested statements may draw one label twice: not a program, skip it.
+      fc.pre(!/\bl(\d+):\{[^]*\bl\1:\{/.test(body))
+      for (const code of [source, esbuild.transformSync(source, { loader: 'js', minifyWhitespace: true, minifySyntax: true }).code]) {
+        const plain = await runAs(code)
+        const { code: instrumented } = cov.instrument(code, `/random/${n++}.js`, { sourceType: 'script', checkTokens: true })
+        assert.equal(await runAs(instrumented), plain, code)
+      }
+    }),
+    { seed: 2112, numRuns: 1000, maxSkipsPerRun: 10 },
+  )
+  assert.ok(n >= 500, `${n / 2} programs ran`)
+})
