@@ -1,5 +1,5 @@
 'use strict'
-// `npm run bench [-- --quick] [-- --only=instrument,server,hot,flush,scale,store,client-build] [-- --build-oxc]
+// `npm run bench [-- --quick] [-- --only=instrument,linearity,server,hot,flush,scale,store,client-build] [-- --build-oxc]
 //   [-- --node-lines=24,26]`
 // Runs every section, prints the tables and writes bench/results/latest.{md,json}.
 // Every figure is a ratio measured side by side in the same run. The server
@@ -35,7 +35,7 @@ if (sys && sys !== fs.realpathSync(process.execPath) && !process.env.COV_ALS_BEN
 
 const quick = process.argv.includes('--quick')
 const onlyArg = (process.argv.find((a) => a.startsWith('--only=')) || '').slice(7)
-const only = onlyArg ? onlyArg.split(',') : ['instrument', 'server', 'hot', 'flush', 'scale', 'store', 'client-build']
+const only = onlyArg ? onlyArg.split(',') : ['instrument', 'linearity', 'server', 'hot', 'flush', 'scale', 'store', 'client-build']
 const linesArg = (process.argv.find((a) => a.startsWith('--node-lines=')) || '--node-lines=24,26').slice('--node-lines='.length)
 const lineMajors = linesArg === 'none' ? [] : linesArg.split(',').filter(Boolean)
 for (const major of lineMajors) if (!/^\d+$/.test(major)) throw new Error(`--node-lines takes majors such as 24,26 (or none), not ${major}`)
@@ -118,6 +118,7 @@ async function main() {
   }
   if (only.includes('instrument')) m.oxcBench = oxcBinary()
   await section('instrument', '1. Instrumentation speed and peak memory', './instrument')
+  await section('linearity', '1b. Instrumentation time grows linearly: the 50 largest files of node_modules', './linearity')
   await section('server', `2. Server overhead (SSR, Node ${process.version}, the machine's)`, './server-bench')
   // The other lines: both scenarios, 2 rounds each (bounded: ~2 min per line).
   for (const [i, line] of lines.entries()) {
