@@ -1,12 +1,20 @@
 'use strict'
-// Nothing lost at shutdown: on normal exit, SIGINT and SIGTERM every test
-// with unflushed counts (the startup bucket too) is flushed into the run
+// Nothing lost at shutdown: on normal exit, SIGINT and SIGTERM this process's
+// unflushed counts of every test (the startup bucket too) go into the run
 // store in outDir, the live arena (if any) is closed and its files removed,
 // then the signal's own behaviour goes on.
 
 const { flushTestCoverage } = require('./store')
 
+// In a live run (arenas), what this process still holds goes into the store
+// with its arena's closing: its own tables only. Not a flush of every test
+// `cov.tests()` lists: there that is every process of the run, and an exiting
+// process (a cluster worker, the short-lived workers `next dev` starts for
+// dynamic routes) would take the counts a live server is still counting for
+// its tests, which that server's flush then answers without (issue 22).
+// Without arenas, every test with counts in this process is flushed.
 function writePending(cov, outDir) {
+  if (cov.live.active) return closeLive(cov)
   const written = []
   for (const testId of cov.tests()) {
     let result
@@ -18,18 +26,21 @@ function writePending(cov, outDir) {
     if (result.error) process.emitWarning(`cov-als-native: could not write pending coverage to ${outDir}: ${result.error}`, 'CovAlsWarning')
     else written.push(testId)
   }
-  closeLive(cov)
   return written
 }
 
-// After the write-on-exit: what the arena still holds goes into the store
-// with the arena's closing, then its files go.
+// Report this process's unflushed counts, record its arena closed, remove its files.
 function closeLive(cov) {
-  if (!cov.live.active) return
   try {
-    cov.live.close()
+    const closed = cov.live.close()
+    if (closed && closed.problems.length) process.emitWarning(`cov-als-native: on exit: ${closed.problems.join('; ')}`, 'CovAlsWarning')
+    return closed
   } catch (err) {
-    process.emitWarning(`cov-als-native: could not close the live arena (recover it with cov-als recover): ${err.message}`, 'CovAlsWarning')
+    process.emitWarning(
+      `cov-als-native: could not write pending coverage nor close the live arena (recover it with cov-als recover): ${err.message}`,
+      'CovAlsWarning',
+    )
+    return null
   }
 }
 

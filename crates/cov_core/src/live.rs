@@ -37,9 +37,29 @@ struct Other {
     registry: Registry,
     tables: Vec<TableRecord>,
     by_test: HashMap<String, Vec<usize>>,
+    /// Why its index cannot be read past some record (a corrupt record: the
+    /// tables after it are never seen), named in every flush's warnings.
+    stuck: Option<String>,
 }
 
 impl Other {
+    fn new(reader: ArenaReader) -> Self {
+        Self { reader, registry: Registry::default(), tables: Vec::new(), by_test: HashMap::new(), stuck: None }
+    }
+
+    /// Take what a replay found; a torn tail is its writer's record in the
+    /// making (read again next time), anything else stops the index there.
+    fn take(&mut self, replay: crate::arena::Replay) {
+        if let Some(p) = replay.problem.filter(|p| !p.starts_with("torn record")) {
+            self.stuck = Some(format!(
+                "live arena {}: {p}: counts of the tables it records after that are not gathered \
+                 (cov-als recover names them once its process is gone)",
+                self.reader.name
+            ));
+        }
+        self.apply(replay.records);
+    }
+
     fn apply(&mut self, records: Vec<Record>) {
         for r in records {
             match r {
@@ -146,16 +166,18 @@ impl Live {
                 continue;
             }
             if let Some(other) = self.others.get_mut(&name) {
-                if let Ok(replay) = other.reader.refresh() {
-                    other.apply(replay.records);
+                match other.reader.refresh() {
+                    Ok(replay) => other.take(replay),
+                    // Its files went away: a clean close (then the arena is done) or a recovery.
+                    Err(e) if dir.join(arena::INDEX_FILE).exists() => other.stuck = Some(e),
+                    Err(_) => {}
                 }
                 continue;
             }
             match ArenaReader::open(&dir, &self.package_version) {
                 Ok((reader, replay)) => {
-                    let mut other =
-                        Other { reader, registry: Registry::default(), tables: Vec::new(), by_test: HashMap::new() };
-                    other.apply(replay.records);
+                    let mut other = Other::new(reader);
+                    other.take(replay);
                     self.others.insert(name, other);
                 }
                 // An index being created right now has no header yet: look again next time.
@@ -208,6 +230,7 @@ impl Live {
             if done.contains(name) {
                 continue;
             }
+            out.problems.extend(other.stuck.clone());
             let mut counts = Counts::new();
             for &i in other.by_test.get(test).into_iter().flatten() {
                 let t = &other.tables[i];
@@ -230,6 +253,13 @@ impl Live {
             if counts.is_empty() {
                 continue;
             }
+            out.problems.extend(
+                other
+                    .registry
+                    .unaccounted(&counts)
+                    .into_iter()
+                    .map(|p| format!("live arena {name}, test {test:?}: {p}")),
+            );
             if mode == Mode::Flush {
                 units.extend(other.registry.units(&|h| known.contains(h)));
             }
@@ -244,6 +274,7 @@ impl Live {
                 }
             }
         }
+        out.problems.extend(registry.unaccounted(&out.own).into_iter().map(|p| format!("test {test:?}: {p}")));
         if mode == Mode::Flush {
             units.extend(registry.units(&|h| known.contains(h)));
             units.sort_by(|a, b| a.hash.cmp(&b.hash));
@@ -316,30 +347,50 @@ impl Live {
         Ok(ids)
     }
 
-    /// This process is exiting cleanly: report what its arena still holds,
-    /// record the arena closed (dropping its marks) in one transaction, then
-    /// delete its files. Tables keep counting in memory afterwards.
+    /// This process is exiting cleanly: report what it still holds, its
+    /// own tables only (in its arena, and in memory after the arena stopped
+    /// growing or when there was none), then record its arena closed
+    /// (dropping its marks) in the same transaction and delete its files.
+    /// Tables keep counting in memory afterwards.
+    ///
+    /// Never other processes' counts: a process of the run that exits (a
+    /// cluster worker, a dev server's short-lived worker) must not take the
+    /// counts a live server is still counting for a test; that server's own
+    /// flush reports them, and recovery those of a dead process.
     pub fn close(
         &mut self,
         store: &mut Store,
         known: &mut HashSet<String>,
         tables: &Tables,
         registry: &Registry,
-    ) -> Result<Option<Recovered>, StoreError> {
-        let Some(arena) = tables.arena() else { return Ok(None) };
+    ) -> Result<Recovered, StoreError> {
+        let arena = tables.arena();
         let tx = store.live_write()?;
-        let mut rec = Recovered { arena: arena.name.clone(), ..Default::default() };
+        let mut rec =
+            Recovered { arena: arena.as_ref().map(|a| a.name.clone()).unwrap_or_default(), ..Default::default() };
         let mut reported: Vec<(Arc<Table>, Vec<u32>)> = Vec::new();
-        let done = tx.done_arenas()?.contains(&arena.name);
-        let units: Vec<Unit> = if done { Vec::new() } else { registry.units(&|h| known.contains(h)) };
-        for test in tables.test_ids() {
+        // Recovered already (`recover --force` while it ran): its arena's counts up to then are in the store.
+        let done = match &arena {
+            Some(a) => tx.done_arenas()?.contains(&a.name),
+            None => false,
+        };
+        let units: Vec<Unit> = registry.units(&|h| known.contains(h));
+        let mut ids = tables.test_ids();
+        ids.sort();
+        for test in ids {
             let mut counts = Counts::new();
             for t in tables.of(&test) {
-                let Some(no) = t.live else { continue };
-                rec.tables += 1;
                 let now = t.snapshot();
-                if !done {
-                    let base = newest(tx.mark(&arena.name, no)?, t.reported());
+                let base = match (&arena, t.live) {
+                    (Some(_), Some(_)) if done => None,
+                    (Some(a), Some(no)) => Some(newest(tx.mark(&a.name, no)?, t.reported())),
+                    // In memory: nobody else can see it, what this process reported is the truth.
+                    _ => Some(t.reported()),
+                };
+                if t.live.is_some() {
+                    rec.tables += 1;
+                }
+                if let Some(base) = base {
                     let (delta, any) = subtract(&now, Some(&base));
                     if any {
                         rec.counts += delta.iter().sum::<u64>();
@@ -350,6 +401,7 @@ impl Live {
             }
             if !counts.is_empty() {
                 rec.tests += 1;
+                rec.problems.extend(registry.unaccounted(&counts).into_iter().map(|p| format!("test {test:?}: {p}")));
                 let touched = registry.touched(&counts);
                 let hits: Vec<UnitHits> =
                     touched.iter().map(|t| UnitHits { unit: &t.unit, counts: &t.counts }).collect();
@@ -357,18 +409,20 @@ impl Live {
             }
         }
         tx.record_units(&units)?;
-        if !done {
-            tx.finish_arena(&arena.name, "closed", rec.tables, rec.counts, &[])?;
+        if let Some(a) = arena.as_ref().filter(|_| !done) {
+            tx.finish_arena(&a.name, "closed", rec.tables, rec.counts, &rec.problems)?;
         }
         tx.commit()?;
         known.extend(units.into_iter().map(|u| u.hash));
         for (t, now) in reported {
             t.set_reported(&now);
         }
-        tables.set_arena(None);
-        let _ = fs::remove_dir_all(&arena.dir);
-        let _ = fs::remove_dir(&self.live_dir);
-        Ok(Some(rec))
+        if let Some(a) = arena {
+            tables.set_arena(None);
+            let _ = fs::remove_dir_all(&a.dir);
+            let _ = fs::remove_dir(&self.live_dir);
+        }
+        Ok(rec)
     }
 }
 
@@ -404,7 +458,7 @@ fn recover_one(store: &mut Store, dir: &Path, package_version: &str, force: bool
         rec.skipped = Some(format!("its process (pid {}) still runs", reader.meta.pid));
         return Ok(rec);
     }
-    let mut other = Other { reader, registry: Registry::default(), tables: Vec::new(), by_test: HashMap::new() };
+    let mut other = Other::new(reader);
     if let Some(p) = replay.problem {
         rec.problems.push(format!("live arena {name}: {p}"));
     }
@@ -439,6 +493,7 @@ fn recover_one(store: &mut Store, dir: &Path, package_version: &str, force: bool
         if counts.is_empty() {
             continue;
         }
+        rec.problems.extend(other.registry.unaccounted(&counts).into_iter().map(|p| format!("test {test:?}: {p}")));
         rec.tests += 1;
         let touched = other.registry.touched(&counts);
         let hits: Vec<UnitHits> = touched.iter().map(|t| UnitHits { unit: &t.unit, counts: &t.counts }).collect();

@@ -5,7 +5,7 @@
 //! original file compiled into several chunks feeds one report from all of
 //! them: entries at the same location merge and their counts add up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use once_cell::sync::OnceCell;
@@ -175,6 +175,27 @@ struct Reports {
     by_path: HashMap<String, Report>,
     /// The paths each file id feeds, so a flush visits only what a test touched.
     by_file: HashMap<u32, Vec<String>>,
+    /// Reports replaced by a new version whose maps differ (a hot update that
+    /// moved code), and the retired reports each file id fed: counts made by
+    /// those versions are in no report any more, and a flush says so.
+    retired: Vec<Retired>,
+    retired_by_file: HashMap<u32, Vec<usize>>,
+}
+
+/// What a replaced report fed on: enough to tell how many counts it would have taken.
+struct Retired {
+    path: String,
+    sources: Vec<Vec<(u32, u32)>>,
+}
+
+impl Retired {
+    fn total(&self, counts: &Counts) -> u64 {
+        self.sources
+            .iter()
+            .flatten()
+            .map(|(file, s)| counts.get(file).and_then(|c| c.get(*s as usize)).copied().unwrap_or(0))
+            .sum()
+    }
 }
 
 impl Reports {
@@ -185,13 +206,19 @@ impl Reports {
         if !fed_by_old || report.same_maps(fc) {
             return;
         }
-        let feeders: Vec<u32> = report.sources.iter().flatten().map(|(file, _)| *file).collect();
+        let mut feeders: Vec<u32> = report.sources.iter().flatten().map(|(file, _)| *file).collect();
+        feeders.sort_unstable();
+        feeders.dedup();
+        let n = self.retired.len();
         for file in feeders {
             if let Some(paths) = self.by_file.get_mut(&file) {
                 paths.retain(|p| p != &fc.path);
             }
+            self.retired_by_file.entry(file).or_default().push(n);
         }
-        self.by_path.insert(fc.path.clone(), Report::new(&fc.path));
+        if let Some(old) = self.by_path.insert(fc.path.clone(), Report::new(&fc.path)) {
+            self.retired.push(Retired { path: old.cov.path, sources: old.sources });
+        }
     }
 }
 
@@ -237,9 +264,11 @@ impl Registry {
     ) {
         {
             let mut files = self.files.write();
-            if let Some(slot) = files.get_mut(id as usize) {
-                *slot = Some(Arc::new(RegisteredFile { filename: filename.to_string(), hash, counters }));
+            // A reader replaying another process's arena registers ids it never reserved.
+            if files.len() <= id as usize {
+                files.resize(id as usize + 1, None);
             }
+            files[id as usize] = Some(Arc::new(RegisteredFile { filename: filename.to_string(), hash, counters }));
         }
         let mut reports = self.reports.write();
         for fc in skeletons {
@@ -352,6 +381,45 @@ impl Registry {
             .collect()
     }
 
+    /// What no report takes of `counts`, one line per file: counts of a file
+    /// id this registry does not know, or of an earlier version whose report
+    /// a hot update replaced. Empty when every count lands in a report.
+    pub fn unaccounted(&self, counts: &Counts) -> Vec<String> {
+        let reports = self.reports.read();
+        let files = self.files.read();
+        let mut ids: Vec<u32> = counts.iter().filter(|(_, c)| c.iter().any(|n| *n != 0)).map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        let mut out = Vec::new();
+        let mut seen: HashSet<usize> = HashSet::new();
+        for id in ids {
+            let name = files.get(id as usize).cloned().flatten();
+            let retired = reports.retired_by_file.get(&id);
+            for &r in retired.into_iter().flatten() {
+                if !seen.insert(r) {
+                    continue;
+                }
+                let report = &reports.retired[r];
+                let lost = report.total(counts);
+                if lost > 0 {
+                    out.push(format!(
+                        "{lost} count(s) of {} are in no report: they were made by an earlier version of it \
+                         that a hot update replaced with code that moved (reports keep the newest version)",
+                        report.path
+                    ));
+                }
+            }
+            let feeds = reports.by_file.get(&id).is_some_and(|paths| !paths.is_empty());
+            if !feeds && retired.is_none() {
+                let total: u64 = counts[&id].iter().sum();
+                out.push(match name {
+                    Some(f) => format!("{total} count(s) of {} (file id {id}) are in no report", f.filename),
+                    None => format!("{total} count(s) of file id {id} are in no report: no such file was registered"),
+                });
+            }
+        }
+        out
+    }
+
     /// The run-store units of every report whose unit `known` does not know.
     pub fn units(&self, known: &dyn Fn(&str) -> bool) -> Vec<Unit> {
         let reports = self.reports.read();
@@ -433,5 +501,41 @@ mod tests {
         let mut old_only = Counts::new();
         old_only.insert(v1, vec![7, 7]);
         assert!(reg.touched(&old_only).is_empty());
+        // ...and a flush says what it drops, instead of losing it silently.
+        let dropped = reg.unaccounted(&counts);
+        assert_eq!(dropped.len(), 1, "{dropped:?}");
+        assert!(dropped[0].starts_with("14 count(s) of /src/route.tsx are in no report"), "{}", dropped[0]);
+        assert!(dropped[0].contains("earlier version"), "{}", dropped[0]);
+        let mut new_only = Counts::new();
+        new_only.insert(v2, vec![1, 0, 2]);
+        assert!(reg.unaccounted(&new_only).is_empty());
+    }
+
+    #[test]
+    fn counts_of_a_file_no_report_takes_are_named() {
+        let reg = Registry::default();
+        let id = reg.reserve();
+        reg.register(id, "/src/a.js", "h".into(), 2, &[module(&[1, 2])]);
+        let mut counts = Counts::new();
+        counts.insert(id, vec![1, 1]);
+        assert!(reg.unaccounted(&counts).is_empty(), "every count lands in a report");
+        counts.insert(9, vec![0, 3]);
+        assert_eq!(
+            reg.unaccounted(&counts),
+            vec!["3 count(s) of file id 9 are in no report: no such file was registered"]
+        );
+        // A registration without skeletons (nothing of it is reported).
+        let bare = reg.reserve();
+        reg.register(bare, "/src/bare.js", "h".into(), 1, &[]);
+        counts.remove(&9);
+        counts.insert(bare, vec![2]);
+        assert_eq!(
+            reg.unaccounted(&counts),
+            vec![format!("2 count(s) of /src/bare.js (file id {bare}) are in no report")]
+        );
+        // A reader's registry (replaying another process's index) knows ids it never reserved.
+        let reader = Registry::default();
+        reader.register(5, "/src/b.js", "h".into(), 2, &[module(&[1, 2])]);
+        assert_eq!(reader.file(5).map(|f| f.filename.clone()).as_deref(), Some("/src/b.js"));
     }
 }

@@ -171,7 +171,7 @@ fn a_clean_close_reports_the_rest_and_removes_the_files() {
     let mut known = HashSet::new();
     live.flush(&mut store, &mut known, &p.tables, &p.registry, Some(&p.arena.name), "t", Mode::Flush).unwrap();
     t.increment(1);
-    let closed = live.close(&mut store, &mut known, &p.tables, &p.registry).unwrap().unwrap();
+    let closed = live.close(&mut store, &mut known, &p.tables, &p.registry).unwrap();
     assert_eq!((closed.tests, closed.counts), (1, 1));
     assert!(!p.arena.dir.exists());
     assert_eq!(statements(&store, "t"), vec![1, 1, 0]);
@@ -204,5 +204,134 @@ fn an_arena_that_stops_growing_keeps_its_marks_and_new_tables_go_to_memory() {
         live_a.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
     assert_eq!(g.own[&0], vec![0, 1, 1], "B's report of A's table is not repeated");
     assert_eq!(statements(&store, "t"), vec![2, 1, 1]);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+/// Issue 22: `next dev` ends a short-lived worker process (with the preload)
+/// while the server still counts tests. Its exit used to flush every test
+/// pending anywhere in the run, so the server's own flush of those tests
+/// answered without the counts it had made. An exit reports its own tables only.
+#[test]
+fn an_exiting_process_reports_only_its_own_tables() {
+    let out = tmp("exit-own");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let (server, worker) = (Process::start(&out), Process::start(&out));
+    let _t = server.hit("t", &[0, 1]);
+    let _s = server.hit("startup", &[2]);
+    let _w = worker.hit("startup", &[0]);
+    let mut known = HashSet::new();
+    let mut live_w = Live::new(&out, VERSION);
+    // The run-wide view (GET /__cov/tests) lists the server's test...
+    let pending = live_w.pending(&mut store, &worker.tables, Some(&worker.arena.name)).unwrap();
+    assert_eq!(pending, vec!["startup".to_string(), "t".to_string()]);
+    // ...but the worker's exit takes only what the worker counted.
+    let closed = live_w.close(&mut store, &mut known, &worker.tables, &worker.registry).unwrap();
+    assert_eq!((closed.tests, closed.counts, closed.problems.len()), (1, 1, 0), "{closed:?}");
+    assert!(statements(&store, "t").is_empty(), "nothing of the server's test");
+    assert_eq!(statements(&store, "startup"), vec![1, 0, 0], "the worker's startup only");
+    // The server's flush answers all of its test, and of its startup.
+    let mut live_s = Live::new(&out, VERSION);
+    let g = live_s
+        .flush(&mut store, &mut known, &server.tables, &server.registry, Some(&server.arena.name), "t", Mode::Flush)
+        .unwrap();
+    assert_eq!((g.own[&0].clone(), g.others.len()), (vec![1, 1, 0], 0));
+    let g = live_s
+        .flush(
+            &mut store,
+            &mut known,
+            &server.tables,
+            &server.registry,
+            Some(&server.arena.name),
+            "startup",
+            Mode::Flush,
+        )
+        .unwrap();
+    assert_eq!(g.own[&0], vec![0, 0, 1]);
+    assert_eq!(statements(&store, "t"), vec![1, 1, 0]);
+    assert_eq!(statements(&store, "startup"), vec![1, 0, 1]);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_close_reports_tables_in_memory_too() {
+    let out = tmp("close-heap");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let p = Process::start(&out);
+    let _mapped = p.hit("t", &[0]);
+    p.tables.fail_arena("disk full");
+    let _heap = p.hit("t", &[2, 2]);
+    let mut known = HashSet::new();
+    let mut live = Live::new(&out, VERSION);
+    let closed = live.close(&mut store, &mut known, &p.tables, &p.registry).unwrap();
+    assert_eq!((closed.tests, closed.counts), (1, 3));
+    assert_eq!(statements(&store, "t"), vec![1, 0, 2], "the arena's table and the one in memory");
+
+    // A live run whose arena could not be created at all: its tables are in memory.
+    let out2 = tmp("close-none");
+    let mut store2 = Store::open(&out2.join("cov-als.db"), VERSION).unwrap();
+    let q = Process::start(&out2);
+    q.tables.set_arena(None);
+    let _t = q.hit("u", &[1]);
+    let mut live2 = Live::new(&out2, VERSION);
+    let closed = live2.close(&mut store2, &mut HashSet::new(), &q.tables, &q.registry).unwrap();
+    assert_eq!((closed.tests, closed.counts), (1, 1));
+    assert_eq!(statements(&store2, "u"), vec![0, 1, 0]);
+    fs::remove_dir_all(&out).unwrap();
+    fs::remove_dir_all(&out2).unwrap();
+}
+
+#[test]
+fn a_gather_names_the_counts_it_cannot_place() {
+    let out = tmp("unplaced");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let (a, b) = (Process::start(&out), Process::start(&out));
+    // B counts into a table of a file its index never recorded.
+    let slots = b.arena.alloc("t", 7, 2).unwrap();
+    slots.mapping.slots(slots.offset, 2).unwrap()[1].fetch_add(4, std::sync::atomic::Ordering::Relaxed);
+    let _own = a.hit("t", &[0]);
+    let mut live = Live::new(&out, VERSION);
+    let g = live
+        .flush(&mut store, &mut HashSet::new(), &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush)
+        .unwrap();
+    assert_eq!(g.own[&0], vec![1, 0, 0]);
+    assert_eq!(g.problems.len(), 1, "{:?}", g.problems);
+    let p = &g.problems[0];
+    assert!(p.contains(&b.arena.name) && p.contains("\"t\"") && p.contains("4 count(s) of file id 7"), "{p}");
+
+    // A corrupt record in a live peer's index: what follows it is named, not read as nothing.
+    let index = b.arena.dir.join(crate::arena::INDEX_FILE);
+    let len = fs::read(&index).unwrap().len();
+    b.hit("u", &[1]);
+    let mut bytes = fs::read(&index).unwrap();
+    bytes[len + 9] ^= 0xff;
+    fs::write(&index, &bytes).unwrap();
+    let g = live
+        .flush(&mut store, &mut HashSet::new(), &a.tables, &a.registry, Some(&a.arena.name), "u", Mode::Peek)
+        .unwrap();
+    assert!(g.problems.iter().any(|p| p.contains("bad checksum") && p.contains(&b.arena.name)), "{:?}", g.problems);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_hot_update_that_moves_code_names_the_old_versions_counts() {
+    let out = tmp("moved");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let p = Process::start(&out);
+    let _old = p.hit("t", &[0, 1]);
+    // Version 2 of /src/app.js: other statements (the code moved).
+    let v2 = p.registry.reserve();
+    let mut moved = skeleton();
+    moved.statements[2].loc.start.line = 9;
+    p.arena.append_file(v2, "/src/app.js", "h2", 3, std::slice::from_ref(&moved), Some(0)).unwrap();
+    p.registry.register_version(v2, "/src/app.js", "h2".into(), 3, &[moved], Some(0));
+    let new = p.tables.create("t", v2, 3);
+    new.increment(2);
+    let mut live = Live::new(&out, VERSION);
+    let g = live
+        .flush(&mut store, &mut HashSet::new(), &p.tables, &p.registry, Some(&p.arena.name), "t", Mode::Flush)
+        .unwrap();
+    assert_eq!(statements(&store, "t"), vec![0, 0, 1], "the newest version only");
+    assert_eq!(g.problems.len(), 1, "{:?}", g.problems);
+    assert!(g.problems[0].starts_with("test \"t\": 2 count(s) of /src/app.js are in no report"), "{}", g.problems[0]);
     fs::remove_dir_all(&out).unwrap();
 }
