@@ -76,5 +76,26 @@ module.exports = function covAlsLoader(source, inputMap) {
   this.callback(null, out.code, map)
 }
 
+/**
+ * `next dev --webpack` runs server code inside `eval()` strings (Next's
+ * eval-source-map plugin), which no module hook sees: with server coverage
+ * on (COV_ALS=1 or a COV_ALS_OUT_DIR, as for the preload), give the dev
+ * server compilations source-map files instead, so the preload instruments
+ * their chunks through the maps as it does `next build`'s. Call it from
+ * next.config's `webpack(config, ctx)`; it changes nothing otherwise (a
+ * build, the client compilation, coverage off). Returns `webpackConfig`.
+ */
+function serverDevSourceMaps(webpackConfig, ctx, env = process.env) {
+  if (!ctx || !ctx.dev || !ctx.isServer || !config.load(env).enabled) return webpackConfig
+  const plugins = webpackConfig.plugins || []
+  const at = plugins.findIndex((p) => p && p.constructor && p.constructor.name === 'EvalSourceMapDevToolPlugin')
+  if (at < 0) return webpackConfig
+  const { SourceMapDevToolPlugin } = ctx.webpack
+  const output = webpackConfig.output || {}
+  plugins.splice(at, 1, new SourceMapDevToolPlugin({ filename: '[file].map', moduleFilenameTemplate: output.devtoolModuleFilenameTemplate }))
+  return webpackConfig
+}
+
 module.exports.clientCoverageOn = clientCoverageOn
+module.exports.serverDevSourceMaps = serverDevSourceMaps
 module.exports.CLIENT_ENV = CLIENT_ENV

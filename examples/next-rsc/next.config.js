@@ -5,12 +5,14 @@
 // NEXT_OUTPUT=standalone builds the self-contained server (docs/standalone.md).
 // COV_ALS_CLIENT=1 instruments client modules for the browser
 // (window.__coverage__), with either bundler; see docs/client-coverage.md.
+// `next dev` (either bundler) works with the preload too: docs/next-dev.md.
 
 const path = require('node:path')
 
 // In an app: require.resolve('cov-als-native/loader').
 const COV_LOADER = path.join(__dirname, '../../loader.js')
-const client = require(COV_LOADER).clientCoverageOn()
+const cov = require(COV_LOADER)
+const client = cov.clientCoverageOn()
 
 /** @type {import('next').NextConfig} */
 module.exports = {
@@ -27,19 +29,22 @@ module.exports = {
     // Readable server chunks: function names survive into the reports.
     serverMinification: false,
   },
-  // Only with the switch: Next 16 refuses a Turbopack build that has a
-  // webpack() config and no turbopack config.
-  ...(client && {
-    // Turbopack: browser modules of the app only (not node_modules).
-    turbopack: {
-      rules: Object.fromEntries(
-        ['*.js', '*.jsx', '*.ts', '*.tsx'].map((glob) => [glob, { condition: { all: ['browser', { not: 'foreign' }] }, loaders: [COV_LOADER] }]),
-      ),
-    },
-    // webpack: the client compilation only, before Next's own transform.
-    webpack(config, { isServer }) {
-      if (!isServer) config.module.rules.push({ test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre', use: [COV_LOADER] })
-      return config
-    },
-  }),
+  // Turbopack: with the switch, browser modules of the app only (not
+  // node_modules). Always there: Next 16 refuses a Turbopack build that has
+  // a webpack() config and no turbopack config.
+  turbopack: client
+    ? {
+        rules: Object.fromEntries(
+          ['*.js', '*.jsx', '*.ts', '*.tsx'].map((glob) => [glob, { condition: { all: ['browser', { not: 'foreign' }] }, loaders: [COV_LOADER] }]),
+        ),
+      }
+    : {},
+  webpack(config, ctx) {
+    // `next dev --webpack`: server chunks with source-map files instead of
+    // eval() strings, when coverage is on (docs/next-dev.md).
+    cov.serverDevSourceMaps(config, ctx)
+    // With the switch: the client compilation only, before Next's own transform.
+    if (client && !ctx.isServer) config.module.rules.push({ test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre', use: [COV_LOADER] })
+    return config
+  },
 }
