@@ -27,24 +27,11 @@ const { REPO, freePort } = require('./support/server')
 const { send, runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
 const { fnHits } = require('./support/coverage')
 const { recover } = require('../lib/live')
+const { CONCURRENT_TESTS: TESTS, WARM_UP } = require('./support/next-app')
 
 const APP = path.join(REPO, 'examples/next-rsc')
 const NEXT_BIN = path.join(REPO, 'node_modules/next/dist/bin/next')
 const DIST_DIR = { turbopack: '.next-dev', webpack: '.next-dev-webpack' }
-
-// Two requests per test, over every dynamic kind of route: pages (sync and
-// async server components, params, search params, notFound(), a streamed
-// <Suspense>), a route handler, a page with a client component.
-const PAIRS = [
-  ['/', '/products/shoes'],
-  ['/?sort=price', '/api/stock/shoes'],
-  ['/products/hat', '/search?q=so'],
-  ['/products/nope', '/cart'],
-  ['/api/stock/nope', '/search?q='],
-  ['/about', '/products/socks'],
-]
-const TESTS = Array.from({ length: 12 }, (_, i) => ({ id: `dev ${i}: ${PAIRS[i % PAIRS.length].join(' + ')}`, requests: PAIRS[i % PAIRS.length] }))
-const WARM_UP = [...new Set(PAIRS.flat())]
 
 /** `next dev` with the preload; its process group is stopped with SIGTERM (write-on-exit in each process). */
 async function startDev(builder, outDir, extraEnv) {

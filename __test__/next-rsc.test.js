@@ -23,6 +23,8 @@ const { REPO, freePort } = require('./support/server')
 const { fnHits, lineHits } = require('./support/coverage')
 const { listTests, readTestCoverage } = require('../lib/store')
 const libCoverage = require('istanbul-lib-coverage')
+const { startApp, CONCURRENT_TESTS, WARM_UP } = require('./support/next-app')
+const { runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
 
 const APP = path.join(REPO, 'examples/next-rsc')
 const RUN = path.join(APP, 'run.js')
@@ -435,6 +437,37 @@ function checkQuestions(result) {
   }
 }
 
+// Issue 22's differential on `next start` of the same build: 12 tests at
+// once (two requests each, then a flush each) against one server, then each
+// alone; with the tables in live arenas, then in memory (COV_ALS_LIVE=0).
+// Each test's answer equals the test alone, and every exported report is
+// byte-identical between the two runs. (`next dev`: next-dev.test.js.)
+async function checkLiveDifferential(builder, distDir, st) {
+  const runs = {}
+  for (const [mode, extra] of Object.entries({ arenas: {}, memory: { COV_ALS_LIVE: '0' } })) {
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-next-start-${builder}-${mode}-`))
+    const t0 = Date.now()
+    const server = await startApp({ mode: 'start', distDir, env: { COV_ALS: '1', COV_ALS_OUT_DIR: outDir, ...extra } })
+    try {
+      runs[mode] = await runTests(server.url, CONCURRENT_TESTS, { warmUp: WARM_UP })
+    } finally {
+      await server.stop()
+    }
+    runs[mode].exports = exportsOf(outDir)
+    assert.doesNotMatch(server.output(), /CovAlsWarning/, `${builder} (${mode}): a warning`)
+    const live = path.join(outDir, 'live')
+    assert.deepEqual(fs.existsSync(live) ? fs.readdirSync(live) : [], [], `${builder} (${mode}): arenas closed`)
+    fs.rmSync(outDir, { recursive: true, force: true })
+    st.diagnostic(`${builder}: next start, ${mode}: ${Math.round((Date.now() - t0) / 1000)} s`)
+  }
+  for (const [mode, run] of Object.entries(runs)) {
+    assert.equal(assertExact(`${builder}, next start (${mode})`, run), CONCURRENT_TESTS.length)
+    for (const t of CONCURRENT_TESTS) assert.ok(calls(run.concurrent[t.id]) > 0, `${builder} (${mode}): "${t.id}" counted`)
+    assert.equal(fnHits(run.concurrent[CONCURRENT_TESTS[0].id][path.join(APP, 'app/page.tsx')], 'HomePage'), 1, `${builder} (${mode}): one render of /`)
+  }
+  assertSameExports(`${builder}, next start: arenas vs COV_ALS_LIVE=0`, runs.arenas.exports, runs.memory.exports)
+}
+
 for (const builder of ['turbopack', 'webpack']) {
   test(
     `Next.js example (${builder} build): per-test reports from one next start and a parallel Playwright suite, then from the standalone server`,
@@ -472,6 +505,11 @@ for (const builder of ['turbopack', 'webpack']) {
           checkBrowserHalf(builder, standalone)
           fs.rmSync(standalone.out, { recursive: true, force: true })
         },
+      )
+      await t.test(
+        '12 concurrent tests against next start: each equals the test alone, and every exported report is the same with arenas and with COV_ALS_LIVE=0',
+        { skip: REUSE_BUILD && 'COV_ALS_NEXT_REUSE_BUILD=1: the differential runs with `npm test` only' },
+        (st) => checkLiveDifferential(builder, distDir, st),
       )
     },
   )

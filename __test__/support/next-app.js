@@ -128,4 +128,18 @@ function actionRequest(distDir, page, exportedName, args) {
   }
 }
 
-module.exports = { APP, REPO, DIST_DIR, buildStandalone, standaloneServer, startApp, send, actionRequest }
+// Issue 22's measure: 12 tests of two page or route requests each, over every
+// dynamic kind of route (pages with params, search params, notFound(), a
+// streamed <Suspense>, a route handler, a page with a client component).
+const PAIRS = [
+  ['/', '/products/shoes'],
+  ['/?sort=price', '/api/stock/shoes'],
+  ['/products/hat', '/search?q=so'],
+  ['/products/nope', '/cart'],
+  ['/api/stock/nope', '/search?q='],
+  ['/about', '/products/socks'],
+]
+const CONCURRENT_TESTS = Array.from({ length: 12 }, (_, i) => ({ id: `test ${i}: ${PAIRS[i % PAIRS.length].join(' + ')}`, requests: PAIRS[i % PAIRS.length] }))
+const WARM_UP = [...new Set(PAIRS.flat())]
+
+module.exports = { APP, REPO, DIST_DIR, buildStandalone, standaloneServer, startApp, send, actionRequest, CONCURRENT_TESTS, WARM_UP }
