@@ -9,17 +9,20 @@
 // Each test asserts its own report in the specs (covPeek, window.__coverage__).
 // Here: the suite in parallel (3 workers) must give every test exactly the
 // report, server and browser halves, that the same test gives run alone (one
-// worker: one test at a time against the server).
+// worker: one test at a time against the server). In dev, app/lib/cart.ts
+// (the action's and the browser's) gets a hot update once a test is in
+// flight, in either run (issue 22): a new version of the module, whose counts
+// add up with the old one's (the same statements).
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { spawnSync } = require('node:child_process')
 const { REPO, freePort } = require('./support/server')
 const { fnHits } = require('./support/coverage')
 const { listTests, readTestCoverage } = require('../lib/store')
+const { spawnCollect, hotUpdate } = require('./support/hot-update')
 
 const APP = path.join(REPO, 'examples/react-router')
 const PLAYWRIGHT_CLI = path.join(REPO, 'node_modules/@playwright/test/cli.js')
@@ -42,15 +45,18 @@ const TEST_IDS = [
 ]
 const BUILD_DIR = 'build-test'
 
+const CART = path.join(APP, 'app/lib/cart.ts')
+
 async function runSuite(mode, workers) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-rr-${mode}-${workers}-`))
+  const port = await freePort()
   const env = {
     ...process.env,
     NODE_OPTIONS: '',
     RR_MODE: mode,
     RR_BUILD_DIR: BUILD_DIR,
     COV_OUT: out,
-    PORT: String(await freePort()),
+    PORT: String(port),
     PW_WORKERS: String(workers),
     PW_JSON_REPORT: path.join(out, 'playwright.json'),
     PW_OUTPUT_DIR: path.join(out, 'pw-results'),
@@ -58,15 +64,22 @@ async function runSuite(mode, workers) {
     PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
   }
   for (const k of Object.keys(env)) if (k.startsWith('COV_ALS')) delete env[k]
-  const run = spawnSync(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', path.join(APP, 'playwright.config.js')], {
-    cwd: REPO,
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 5 * 60 * 1000,
-  })
-  const output = `${run.stdout}\n${run.stderr}`
-  assert.equal(run.status, 0, `playwright (${mode}, ${workers} workers) failed:\n${output.slice(-20000)}`)
+  // In dev, the plugin says when a hot update supersedes a module.
+  if (mode === 'dev') env.COV_ALS_DEBUG = '1'
+  const run = spawnCollect(process.execPath, [PLAYWRIGHT_CLI, 'test', '-c', path.join(APP, 'playwright.config.js')], { cwd: REPO, env, timeout: 5 * 60 * 1000 })
+  const original = fs.readFileSync(CART, 'utf8')
+  let update
+  try {
+    // A comment of the same length: the same statements, the same behaviour, a new version.
+    if (mode === 'dev')
+      update = await hotUpdate(run, { base: `http://127.0.0.1:${port}`, file: CART, edit: (t) => t.replace('/** Shared by', '/** Shored by'), touch: '/cart' })
+  } finally {
+    const { status, output } = await run.done
+    fs.writeFileSync(CART, original)
+    assert.equal(status, 0, `playwright (${mode}, ${workers} workers) failed:\n${output.slice(-20000)}`)
+  }
+  if (update)
+    assert.ok(update.superseded, `${mode}, ${workers} workers: the hot update of cart.ts was loaded while the suite ran (in flight: ${update.inFlight})`)
   const pw = JSON.parse(fs.readFileSync(env.PW_JSON_REPORT, 'utf8'))
   assert.equal(pw.stats.expected, TEST_IDS.length, `${mode}: every test passed, each asserting its own report`)
   const dir = path.join(out, 'tests')

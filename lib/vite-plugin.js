@@ -170,6 +170,8 @@ function covAlsVite(options = {}) {
       return null
     }
     const result = { code: out.code, map: out.map }
+    if (sel.config.debug && server && last && last.fileId !== null && out.fileId !== null)
+      warn(`cov-als-native/vite: ${file}: a new version (file id ${out.fileId}) supersedes file id ${last.fileId}`)
     state.versions.set(key, { code, result, fileId: out.fileId })
     return result
   }

@@ -10,7 +10,8 @@ export default defineConfig({
   // Maps for the production server bundle (the preload reads them) and the
   // client bundles (the browser half through V8).
   build: { sourcemap: true },
-  // The suite edits nothing: no HMR websocket per page.
+  // No HMR websocket per page: the hot update the tests make in the middle of
+  // a run (__test__/support/hot-update.js) must not reload the pages under test.
   server: { host: '127.0.0.1', strictPort: true, hmr: false },
   logLevel: 'warn',
   clearScreen: false,

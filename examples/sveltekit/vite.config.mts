@@ -7,7 +7,8 @@ export default defineConfig({
   // modules with their own positions and .svelte components through the
   // compiler's source map; client .ts modules into window.__coverage__ (COV_ALS_CLIENT=1).
   plugins: [covAls(), sveltekit()],
-  // The suite edits nothing: no HMR websocket per page.
+  // No HMR websocket per page: the hot update the tests make in the middle of
+  // a run (__test__/support/hot-update.js) must not reload the pages under test.
   server: { host: '127.0.0.1', strictPort: true, hmr: false },
   logLevel: 'warn',
   clearScreen: false,
