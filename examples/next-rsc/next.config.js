@@ -22,6 +22,10 @@ module.exports = {
   // Source maps of the client bundles, so that the browser half (V8 coverage)
   // maps back to app/**/*.tsx (bundles without maps are dropped).
   productionBrowserSourceMaps: true,
+  // next dev --webpack disposes a page unused for a minute (60 s by default)
+  // and compiles it again on its next request, whose test would then count its
+  // module initialisation: keep them for the length of a test run.
+  onDemandEntries: { maxInactiveAge: 60 * 60 * 1000 },
   experimental: {
     // Source maps for the server chunks (webpack; Turbopack writes them
     // anyway), so reports name app/**/*.tsx and lib/*.ts, not chunks.
