@@ -42,7 +42,11 @@ for (const [kind, dir] of [
     assert.match(without.stderr, /Error: no port configured/)
     assert.match(withPreload.stderr, /Error: no port configured/, 'the error itself still prints')
     const lib = path.join(dir, 'lib.js')
-    const throwLine = fs.readFileSync(lib, 'utf8').split('\n').findIndex((l) => l.includes('throw')) + 1
+    const throwLine =
+      fs
+        .readFileSync(lib, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('throw')) + 1
     const note = withPreload.stderr.split('\n').find((l) => l.startsWith('cov-als-native: this process is dying'))
     assert.ok(note, withPreload.stderr)
     assert.ok(note.includes(`(Error: no port configured) thrown in ${lib}:${throwLine}:`), note)
