@@ -103,8 +103,8 @@ impl<'s> LineIndex<'s> {
         let column = if self.ascii[line] {
             offset - start
         } else {
-            let marks = self.line_checkpoints(line);
-            let (from, units) = marks[marks.partition_point(|(b, _)| *b <= offset).saturating_sub(1)];
+            // The line's start is a checkpoint: the last one at or before `offset` is on this line.
+            let (from, units) = self.checkpoints[self.checkpoints.partition_point(|(b, _)| *b <= offset) - 1];
             units + utf16_len(&self.source.as_bytes()[from as usize..offset as usize])
         };
         Position { line: line as u32 + 1, column }

@@ -58,27 +58,24 @@ impl Edits {
         let mut after_insertion = false;
         for e in self.edits.iter().filter(|e| !e.text.is_empty()) {
             let at = e.offset as usize;
-            let written = out.len();
             if at > copied {
-                copy_source(&mut out, map.as_mut(), source, copied, at, after_insertion);
-                shifts.add(copied as u32, (out.len() - written - (at - copied)) as u32);
+                let separator = copy_source(&mut out, map.as_mut(), source, copied, at, after_insertion);
+                shifts.add(copied as u32, separator);
                 copied = at;
             }
-            let written = out.len();
-            separate(&mut out, &e.text);
+            let separator = separate(&mut out, &e.text);
             out.push_str(&e.text);
-            shifts.add(at as u32, (out.len() - written) as u32);
+            shifts.add(at as u32, separator + e.text.len() as u32);
             after_insertion = true;
         }
-        let written = out.len();
-        copy_source(&mut out, map.as_mut(), source, copied, source.len(), after_insertion);
-        shifts.add(copied as u32, (out.len() - written - (source.len() - copied)) as u32);
+        let separator = copy_source(&mut out, map.as_mut(), source, copied, source.len(), after_insertion);
+        shifts.add(copied as u32, separator);
         (out, map.map(OutputMap::finish), shifts)
     }
 }
 
 /// Copy `source[from..to]` to the output (and its map), separated from
-/// inserted text just before it where they would fuse.
+/// inserted text just before it where they would fuse; the separator's length.
 fn copy_source(
     out: &mut String,
     map: Option<&mut OutputMap<'_>>,
@@ -86,15 +83,14 @@ fn copy_source(
     from: usize,
     to: usize,
     after_insertion: bool,
-) {
+) -> u32 {
     let chunk = &source[from..to];
-    if after_insertion {
-        separate(out, chunk);
-    }
+    let separator = if after_insertion { separate(out, chunk) } else { 0 };
     if let Some(m) = map {
         m.copy(out, from as u32, chunk);
     }
     out.push_str(chunk);
+    separator
 }
 
 /// Insertions sit between whole tokens, never inside one; but text written
@@ -102,11 +98,14 @@ fn copy_source(
 /// identifier `awaitE`, `1` + `.y` a number, `+` + `+x` an increment. A space
 /// where two tokens meet changes nothing else (it is not a line terminator),
 /// so one goes wherever the last character written and the next could fuse.
-fn separate(out: &mut String, next: &str) {
-    if let (Some(before), Some(after)) = (out.chars().next_back(), next.chars().next()) {
-        if fuses(before, after) {
+/// Returns the bytes it wrote.
+fn separate(out: &mut String, next: &str) -> u32 {
+    match (out.chars().next_back(), next.chars().next()) {
+        (Some(before), Some(after)) if fuses(before, after) => {
             out.push(' ');
+            1
         }
+        _ => 0,
     }
 }
 

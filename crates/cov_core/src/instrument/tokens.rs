@@ -25,25 +25,28 @@ impl std::fmt::Display for TokenChange {
     }
 }
 
-/// Bytes inserted before each source offset: `(offset, bytes)`, ascending,
-/// one entry per offset. Edits at an offset come before the source byte
-/// there, so the byte at `offset` moves by everything inserted at or before it.
+/// Bytes inserted before source offsets: `(offset, total)`, ascending, one
+/// entry per offset, `total` counting everything inserted at or before it.
+/// Edits at an offset come before the source byte there, so that byte moves
+/// by the total at its offset.
 #[derive(Debug, Default)]
-pub struct Shifts(pub Vec<(u32, u32)>);
+pub struct Shifts(Vec<(u32, u32)>);
 
 impl Shifts {
+    /// `bytes` more inserted at `offset` (offsets come in ascending order).
     pub fn add(&mut self, offset: u32, bytes: u32) {
+        let total = self.0.last().map_or(0, |e| e.1);
         match self.0.last_mut() {
             _ if bytes == 0 => {}
             Some((at, n)) if *at == offset => *n += bytes,
-            _ => self.0.push((offset, bytes)),
+            _ => self.0.push((offset, total + bytes)),
         }
     }
 
-    /// Inserted bytes at offsets `<= offset` (`inclusive`) or `< offset`.
-    fn before(&self, offset: u32, inclusive: bool, prefix: &[u32]) -> u32 {
+    /// Bytes inserted at offsets `<= offset` (`inclusive`) or `< offset`.
+    fn before(&self, offset: u32, inclusive: bool) -> u32 {
         let i = self.0.partition_point(|(at, _)| if inclusive { *at <= offset } else { *at < offset });
-        prefix[i]
+        i.checked_sub(1).map_or(0, |i| self.0[i].1)
     }
 }
 
@@ -79,16 +82,14 @@ pub fn check(
         Err(at) => {
             // Name the input token nearest to where the output stops parsing.
             let found = output.get(at as usize..).unwrap_or("").chars().take(40).collect();
-            let prefix = prefix_sums(shifts);
-            let t = before.iter().rev().find(|t| t.start() + shifts.before(t.start(), true, &prefix) <= at);
+            let t = before.iter().rev().find(|t| t.start() + shifts.before(t.start(), true) <= at);
             let (offset, expected) = t.map_or((0, String::new()), |t| (t.start(), text(input, t).to_string()));
             return Err(TokenChange { offset, expected, found });
         }
     };
-    let prefix = prefix_sums(shifts);
     for t in &before {
-        let start = t.start() + shifts.before(t.start(), true, &prefix);
-        let end = t.end() + shifts.before(t.end(), false, &prefix);
+        let start = t.start() + shifts.before(t.start(), true);
+        let end = t.end() + shifts.before(t.end(), false);
         let i = after.partition_point(|o| o.start() < start);
         let kept = after.get(i).filter(|o| {
             o.start() == start && o.end() == end && o.kind() == t.kind() && text(output, o) == text(input, t)
@@ -101,17 +102,6 @@ pub fn check(
     Ok(())
 }
 
-fn prefix_sums(shifts: &Shifts) -> Vec<u32> {
-    let mut sums = Vec::with_capacity(shifts.0.len() + 1);
-    let mut total = 0;
-    sums.push(0);
-    for (_, n) in &shifts.0 {
-        total += n;
-        sums.push(total);
-    }
-    sums
-}
-
 fn text<'s>(code: &'s str, t: &Token) -> &'s str {
     code.get(t.start() as usize..t.end() as usize).unwrap_or("")
 }
@@ -121,7 +111,11 @@ mod tests {
     use super::*;
 
     fn check_js(input: &str, output: &str, shifts: &[(u32, u32)]) -> Result<(), TokenChange> {
-        check(input, output, &Shifts(shifts.to_vec()), SourceType::mjs(), ParseOptions::default())
+        let mut s = Shifts::default();
+        for &(at, bytes) in shifts {
+            s.add(at, bytes);
+        }
+        check(input, output, &s, SourceType::mjs(), ParseOptions::default())
     }
 
     #[test]
