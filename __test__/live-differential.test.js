@@ -14,13 +14,12 @@
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { startServer, freePort, REPO } = require('./support/server')
 const { planFor } = require('./support/plans')
-const { SOLO, send, runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
+const { SOLO, send, startServing, runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
 const { fnHits } = require('./support/coverage')
 
 let root
@@ -113,34 +112,20 @@ async function startVite(env) {
   const base = `http://127.0.0.1:${port}`
   const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin/vite.js')
   const childEnv = { ...process.env, ...env, NODE_OPTIONS: `--require ${path.join(REPO, 'register.js')}`, COV_ALS_ROOT: SVELTEKIT }
-  const child = spawn(process.execPath, [vite, 'dev', '--port', String(port), '--strictPort'], {
-    cwd: SVELTEKIT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const deadline = Date.now() + 60000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`vite dev exited with ${child.exitCode}:\n${output}`)
-    try {
-      if ((await send(base, { path: '/__cov/tests' })).status === 200) break
-    } catch {}
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`vite dev did not come up at ${base}:\n${output}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const server = await startServing(
+    'vite dev',
+    base,
+    [vite, 'dev', '--port', String(port), '--strictPort'],
+    { cwd: SVELTEKIT, env: childEnv },
+    { timeoutMs: 60000 },
+  )
   return {
     base,
-    output: () => output,
+    output: server.output,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15000)
-      await exited
+      server.kill('SIGTERM')
+      const timer = setTimeout(() => server.kill('SIGKILL'), 15000)
+      await server.exited
       clearTimeout(timer)
     },
   }

@@ -19,12 +19,11 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { REPO, freePort } = require('./support/server')
-const { send, runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
+const { startServing, runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
 const { fnHits } = require('./support/coverage')
 const { recover } = require('../lib/live')
 const { CONCURRENT_TESTS: TESTS, WARM_UP } = require('./support/next-app')
@@ -41,35 +40,14 @@ async function startDev(builder, outDir, extraEnv) {
   for (const k of Object.keys(env)) if (k.startsWith('COV_ALS')) delete env[k]
   Object.assign(env, { NODE_OPTIONS: `--require ${path.join(REPO, 'register.js')}`, COV_ALS: '1', COV_ALS_OUT_DIR: outDir, ...extraEnv })
   const args = [NEXT_BIN, 'dev', ...(builder === 'webpack' ? ['--webpack'] : []), '-p', String(port), '-H', '127.0.0.1']
-  const child = spawn(process.execPath, args, { cwd: APP, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  const kill = (signal) => {
-    try {
-      process.kill(-child.pid, signal)
-    } catch {}
-  }
-  const deadline = Date.now() + 90000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next dev exited with ${child.exitCode}:\n${output}`)
-    try {
-      if ((await send(base, { path: '/__cov/tests' })).status === 200) break
-    } catch {}
-    if (Date.now() > deadline) {
-      kill('SIGKILL')
-      throw new Error(`next dev did not come up at ${base}:\n${output}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const server = await startServing('next dev', base, args, { cwd: APP, env }, { timeoutMs: 90000, group: true })
   return {
     base,
-    output: () => output,
+    output: server.output,
     async stop() {
-      kill('SIGTERM')
-      const timer = setTimeout(() => kill('SIGKILL'), 20000)
-      await exited
+      server.kill('SIGTERM')
+      const timer = setTimeout(() => server.kill('SIGKILL'), 20000)
+      await server.exited
       // The group's other processes (the server, jest workers) close their
       // arenas too, and so does the detached telemetry flush next dev starts
       // on its way out (its own process group): until live/ stays empty.
@@ -80,7 +58,7 @@ async function startDev(builder, outDir, extraEnv) {
         await new Promise((r) => setTimeout(r, 200))
       }
       clearTimeout(timer)
-      kill('SIGKILL')
+      server.kill('SIGKILL')
     },
   }
 }

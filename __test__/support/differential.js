@@ -13,32 +13,51 @@
 // so two runs compare byte for byte.
 
 const assert = require('node:assert/strict')
-const http = require('node:http')
+const { spawn } = require('node:child_process')
+const { request } = require('./server')
 const { exportCoverage, stableStringify } = require('../../lib/cli/export')
 const { listTests } = require('../../lib/store')
 
 const SOLO = (id) => `${id} (solo)`
 
-/** One request to `base` (http://host:port), in test `testId` when given: { status, body }. */
+/** One request to `base` (http://127.0.0.1:port), in test `testId` when given: { status, body }. */
 function send(base, { path, method = 'GET', headers = {}, body } = {}, testId) {
-  const url = new URL(path, base)
-  const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  const all = {
-    ...(data !== undefined && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
-    ...headers,
-    ...(testId !== undefined && { 'x-cov-test-id': encodeURIComponent(testId) }),
+  const withId = { ...headers, ...(testId !== undefined && { 'x-cov-test-id': encodeURIComponent(testId) }) }
+  return request(Number(new URL(base).port), { method, path, headers: withId, body, agent: false, timeoutMs: 120000 })
+}
+
+/**
+ * `node <args>`: a dev server that answers the control protocol at `base`.
+ * Resolves once `/__cov/tests` answers: { output(), exited, kill(signal) }
+ * (`group`: the server runs in a process group of its own, and kill ends the
+ * group). A server that exits, or does not answer within `timeoutMs`, fails
+ * with its output.
+ */
+async function startServing(name, base, args, options, { timeoutMs, group = false }) {
+  const child = spawn(process.execPath, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const kill = (signal) => {
+    try {
+      if (group) process.kill(-child.pid, signal)
+      else if (child.exitCode === null) child.kill(signal)
+    } catch {}
   }
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: all, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c) => (text += c))
-      res.on('end', () => resolve({ status: res.statusCode, body: text }))
-    })
-    req.on('error', reject)
-    req.setTimeout(120000, () => req.destroy(new Error(`timeout: ${method} ${url}`)))
-    req.end(data)
-  })
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`)
+    try {
+      if ((await send(base, { path: '/__cov/tests' })).status === 200) break
+    } catch {}
+    if (Date.now() > deadline) {
+      kill('SIGKILL')
+      throw new Error(`${name} did not come up at ${base}:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return { output: () => output, exited, kill }
 }
 
 /** Flush `testId` (every file, as the protocol answers by default): its Istanbul coverage map. */
@@ -127,4 +146,4 @@ function assertSameExports(label, a, b, { except = [] } = {}) {
   }
 }
 
-module.exports = { SOLO, send, flush, runTests, exportsOf, firstDifference, calls, assertExact, assertSameExports }
+module.exports = { SOLO, send, startServing, flush, runTests, exportsOf, firstDifference, calls, assertExact, assertSameExports }

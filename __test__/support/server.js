@@ -46,8 +46,8 @@ function stop(child) {
   })
 }
 
-/** One HTTP request; resolves `{ status, body, json }`. */
-function request(port, { method = 'GET', path: p = '/', headers = {}, body, agent } = {}) {
+/** One HTTP request; resolves `{ status, body, json }` (fails after `timeoutMs` when given). */
+function request(port, { method = 'GET', path: p = '/', headers = {}, body, agent, timeoutMs } = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
     const req = http.request(
@@ -73,6 +73,7 @@ function request(port, { method = 'GET', path: p = '/', headers = {}, body, agen
       },
     )
     req.on('error', reject)
+    if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout: ${method} ${p}`)))
     if (data) req.write(data)
     req.end()
   })
