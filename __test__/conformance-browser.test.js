@@ -10,7 +10,7 @@ const assert = require('node:assert/strict')
 const vm = require('node:vm')
 const cov = require('..')
 
-const { loadCases, assertCounts } = require('./support/conformance-cases')
+const { loadCases, assertCounts, sourceTypeOf } = require('./support/conformance-cases')
 const KNOWN_FAILURES = require('./conformance-known-failures.json')
 
 // As conformance.test.js, plus the form.
@@ -20,7 +20,7 @@ function instrumentCase({ file, index, doc }, form) {
   let inputSourceMap = doc.inputSourceMap
   if (inputSourceMap && doc.inputSourceMapClass) inputSourceMap = Object.assign(Object.create({ constructor() {} }), inputSourceMap)
   const out = cov.instrument(doc.code, filename, {
-    sourceType: o.esModules || (doc.opts && doc.opts.isAsync) ? 'module' : o.autoWrap ? 'commonjs' : 'script',
+    sourceType: sourceTypeOf(doc),
     reportLogic: o.reportLogic,
     ignoreClassMethods: o.ignoreClassMethods,
     inputSourceMap,

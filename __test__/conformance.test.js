@@ -8,7 +8,7 @@ const { test, after } = require('node:test')
 const assert = require('node:assert/strict')
 const cov = require('..')
 
-const { loadCases, assertCounts } = require('./support/conformance-cases')
+const { loadCases, assertCounts, sourceTypeOf } = require('./support/conformance-cases')
 const KNOWN_FAILURES = require('./conformance-known-failures.json')
 const AsyncFunction = (async () => {}).constructor
 
@@ -21,9 +21,7 @@ function instrumentCase({ file, index, doc }) {
     inputSourceMap = Object.assign(Object.create({ constructor() {} }), inputSourceMap)
   }
   const out = cov.instrument(doc.code, filename, {
-    // autoWrap allows a top-level return (our CommonJS mode); an async case
-    // awaits at top level, which only a module allows.
-    sourceType: o.esModules || (doc.opts && doc.opts.isAsync) ? 'module' : o.autoWrap ? 'commonjs' : 'script',
+    sourceType: sourceTypeOf(doc),
     reportLogic: o.reportLogic,
     ignoreClassMethods: o.ignoreClassMethods,
     inputSourceMap,

@@ -78,10 +78,10 @@ const FORMS = {
 }
 
 /** Instrument `code` with the check on: 'kept', 'changed' (with the error), or 'unparsed'. */
-function check(cov, code, file, { browser = false } = {}) {
+function check(cov, code, file, { browser = false, sourceType = sourceTypeOf(file) } = {}) {
   try {
     // A fresh name per call: one name instrumented again merges into its report.
-    cov.instrument(code, file, { sourceType: sourceTypeOf(file), checkTokens: true, browser })
+    cov.instrument(code, file, { sourceType, checkTokens: true, browser })
     return { status: 'kept' }
   } catch (err) {
     if (err.code === 'COV_ALS_TOKEN_CHANGED') return { status: 'changed', error: err }

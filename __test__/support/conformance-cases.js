@@ -23,6 +23,13 @@ function loadCases() {
   return cases
 }
 
+/** Our sourceType for a case: autoWrap allows a top-level return (our CommonJS
+ * mode); an async case awaits at top level, which only a module allows. */
+function sourceTypeOf(doc) {
+  const o = doc.instrumentOpts || {}
+  return o.esModules || (doc.opts && doc.opts.isAsync) ? 'module' : o.autoWrap ? 'commonjs' : 'script'
+}
+
 const asStrings = (o) => JSON.parse(JSON.stringify(o || {}))
 
 /** The counts a case's test expects (lines, statements, functions, branches, bT, inputSourceMap) against `fc`. */
@@ -38,4 +45,4 @@ function assertCounts(assert, fc, t, where) {
   else assert.equal(fc.inputSourceMap, undefined, `no inputSourceMap: ${where}`)
 }
 
-module.exports = { loadCases, assertCounts, asStrings, SPEC_DIR }
+module.exports = { sourceTypeOf, loadCases, assertCounts, asStrings, SPEC_DIR }
