@@ -33,7 +33,7 @@
 // of the same test runs: a flush would take that one's counts too).
 
 const path = require('node:path')
-const { test: base, expect } = require('@playwright/test')
+const { test: base, expect } = require('./lib/user-playwright').requireUserPlaywright()
 const { parseServerURLs } = require('./lib/playwright-run')
 
 function testIdOf(testInfo, includeProject) {
