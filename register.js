@@ -31,7 +31,8 @@ if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
   require('./lib/crash-note').install((file) => files.wasInstrumented(file) || (esmOffThread && files.isReported(file)))
   if (config.http) {
     const { scopeFor } = require('./lib/integration')
-    require('./lib/http').patchServers(scopeFor().scope)
+    const { scope, scopeUpgrade, scopeStream } = scopeFor()
+    require('./lib/http').patchServers(scope, scopeUpgrade, scopeStream)
   }
   if (config.propagate) require('./lib/propagation').install(cov, config)
   if (config.writeOnExit) require('./lib/lifecycle').install(cov, config)

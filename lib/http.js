@@ -2,13 +2,15 @@
 // HTTP test scoping: every request runs inside the test context its header
 // names, and control requests (flush, list) are answered here, never reaching
 // the app. Used by the preload (patching http/https servers), by the Express
-// middleware, the Fastify plugin and `wrap(handler)`.
+// middleware, the Fastify plugin and `wrap(handler)`. Connections that outlive
+// a request (an `upgrade` to a WebSocket, an HTTP/2 stream and what runs on
+// it, gRPC) are scoped the same way, once per connection (docs/transports.md).
 
 const http = require('node:http')
 const https = require('node:https')
 const crypto = require('node:crypto')
 const { flushTestCoverage } = require('./store')
-const { testIdFromBaggage, warner } = require('./propagation')
+const { testIdFromBaggage, warner, BAGGAGE_KEY } = require('./propagation')
 
 const MAX_TEST_ID_LENGTH = 1024
 const MAX_CONTROL_BODY = 64 * 1024
@@ -45,8 +47,12 @@ function createScope(cov, config) {
   // Our header, else our member of W3C `baggage` (set by an upstream
   // instrumented service, lib/propagation.js).
   function testIdOf(req) {
-    const raw = headerValue(req, config.header)
-    if (typeof raw !== 'string' || raw.trim() === '') return testIdFromBaggage(req.headers.baggage, warnBaggage, MAX_TEST_ID_LENGTH)
+    return testIdOfHeaders(req.headers)
+  }
+
+  function testIdOfHeaders(headers) {
+    const raw = Array.isArray(headers[config.header]) ? headers[config.header][0] : headers[config.header]
+    if (typeof raw !== 'string' || raw.trim() === '') return testIdFromBaggage(headerText(headers.baggage), warnBaggage, MAX_TEST_ID_LENGTH)
     // The limit is on the id, not on its (up to 9x longer) percent-encoding.
     const testId = decodeTestId(raw.trim())
     if (testId.length > MAX_TEST_ID_LENGTH) {
@@ -166,22 +172,119 @@ function createScope(cov, config) {
     return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
   }
 
-  return { scope, isControl, answerControl, testIdOf }
+  // A handshake's id: as a request's, else our cookie (a browser's
+  // `new WebSocket()` cannot set headers; the Playwright fixture sets both).
+  function testIdOfHandshake(req) {
+    const fromHeaders = testIdOf(req)
+    if (fromHeaders !== undefined) return fromHeaders
+    const cookie = headerText(req.headers.cookie)
+    return cookie === undefined ? undefined : testIdFromCookie(cookie, warnBaggage)
+  }
+
+  /**
+   * Run `next` for an `upgrade` request in its test's context, with every
+   * later event of its socket (each WebSocket message, close, errors) bound
+   * to that context once: no work per message beyond the bound emit.
+   */
+  function scopeUpgrade(req, socket, next) {
+    if (req[SCOPED]) return next()
+    req[SCOPED] = true
+    const testId = testIdOfHandshake(req)
+    const inContext = () => {
+      req.emit = cov.bind(req.emit)
+      socket.emit = cov.bind(socket.emit)
+      return next()
+    }
+    return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
+  }
+
+  /** Run `next` for an HTTP/2 stream in its test's context, its events bound to it. */
+  function scopeStream(stream, headers, next) {
+    if (stream[SCOPED]) return next()
+    stream[SCOPED] = true
+    const testId = headers && typeof headers === 'object' ? testIdOfHeaders(headers) : undefined
+    const inContext = () => {
+      stream.emit = cov.bind(stream.emit)
+      return next()
+    }
+    return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
+  }
+
+  return { scope, scopeUpgrade, scopeStream, isControl, answerControl, testIdOf }
 }
 
-/** Patch http and https servers so every 'request' goes through `scope`. */
-function patchServers(scope) {
+function headerText(value) {
+  if (value === undefined) return undefined
+  return Array.isArray(value) ? value.join(',') : String(value)
+}
+
+// The cookie the fixture sets for browsers' WebSocket handshakes: the same
+// name as the baggage member, its value percent-encoded.
+const COOKIE = BAGGAGE_KEY
+
+function testIdFromCookie(cookieHeader, warn) {
+  for (const pair of cookieHeader.split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq < 0 || pair.slice(0, eq).trim() !== COOKIE) continue
+    let id
+    try {
+      id = decodeURIComponent(pair.slice(eq + 1).trim())
+    } catch {
+      warn('cookie-malformed', `ignoring a malformed ${COOKIE} cookie (bad percent-encoding)`)
+      return undefined
+    }
+    if (id === '') return undefined
+    if (id.length > MAX_TEST_ID_LENGTH) {
+      warn('cookie-long-id', `ignoring a ${COOKIE} cookie longer than ${MAX_TEST_ID_LENGTH} characters`)
+      return undefined
+    }
+    return id
+  }
+  return undefined
+}
+
+/**
+ * Patch http and https servers so every 'request' goes through `scope` and
+ * every 'upgrade' through `scopeUpgrade`; and HTTP/2 servers (plain and
+ * secure, gRPC's too) so every 'stream' goes through `scopeStream`.
+ */
+function patchServers(scope, scopeUpgrade, scopeStream) {
   for (const proto of [http.Server.prototype, https.Server.prototype]) {
     if (proto.emit[PATCHED]) continue
     const emit = proto.emit
     const patched = function (event, req, res) {
-      if (event !== 'request') return emit.apply(this, arguments)
+      if (event === 'request') {
+        const args = arguments
+        return scope(req, res, () => emit.apply(this, args))
+      }
+      if (event === 'upgrade' && scopeUpgrade) {
+        const args = arguments
+        return scopeUpgrade(req, res, () => emit.apply(this, args))
+      }
+      return emit.apply(this, arguments)
+    }
+    patched[PATCHED] = true
+    proto.emit = patched
+  }
+  if (scopeStream) patchHttp2Servers(scopeStream)
+}
+
+// Http2Server and Http2SecureServer are not exported: their prototypes are
+// reached through an instance that never listens.
+function patchHttp2Servers(scopeStream) {
+  const http2 = require('node:http2')
+  for (const create of [http2.createServer, http2.createSecureServer]) {
+    const proto = Object.getPrototypeOf(create())
+    if (Object.prototype.hasOwnProperty.call(proto, 'emit') && proto.emit[PATCHED]) continue
+    const emit = proto.emit
+    const patched = function (event, stream, headers) {
+      if (event !== 'stream') return emit.apply(this, arguments)
       const args = arguments
-      return scope(req, res, () => emit.apply(this, args))
+      return scopeStream(stream, headers, () => emit.apply(this, args))
     }
     patched[PATCHED] = true
     proto.emit = patched
   }
 }
 
-module.exports = { createScope, patchServers, isLoopback, decodeTestId, MAX_TEST_ID_LENGTH }
+module.exports = { createScope, patchServers, isLoopback, decodeTestId, testIdFromCookie, COOKIE, MAX_TEST_ID_LENGTH }

@@ -15,7 +15,11 @@
 //   - http/https on Node 20, which has no such channel (its
 //     `http.client.request.start` comes after the headers are stored): the
 //     same handler, called by thin wrappers of `request`/`get` right after the
-//     ClientRequest is constructed (the one place with the same timing).
+//     ClientRequest is constructed (the one place with the same timing);
+//   - http2 (and gRPC, which runs on it): `http2.connect` is wrapped to note
+//     each session's host, and the client session's `request` adds the id to
+//     the headers it is given (no diagnostics channel comes before the
+//     headers are sent on every Node line).
 // We do not go through OpenTelemetry's propagation API even when it is
 // active: its propagators inject baggage into every outgoing request, with no
 // per-host filter, which is the leak the allow-list exists to prevent.
@@ -228,7 +232,27 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
     if (!hasBaggageKey(baggage) && baggageFits(baggage, member)) request.addHeader('baggage', member)
   }
 
+  // An http2 client stream's headers, before `request` sends them: a copy
+  // with the id added (the caller's object is left alone).
+  function http2Headers(host, headers) {
+    if (!allowed(host)) return headers
+    const value = idToSend()
+    if (value === undefined) return headers
+    if (Array.isArray(headers)) return headers
+    const out = { ...headers }
+    const names = Object.keys(out).map((k) => k.toLowerCase())
+    if (!names.includes(header)) out[header] = value
+    const existing = names.includes('baggage') ? out[Object.keys(out)[names.indexOf('baggage')]] : undefined
+    const member = `${BAGGAGE_KEY}=${value}`
+    if (!hasBaggageKey(existing) && baggageFits(existing, member)) {
+      if (existing === undefined) out.baggage = member
+      else out[Object.keys(out)[names.indexOf('baggage')]] = [].concat(existing, member).join(',')
+    }
+    return out
+  }
+
   dc.subscribe('undici:request:create', onUndiciRequest)
+  const uninstallHttp2 = wrapHttp2(http2Headers)
   let uninstallHttp
   if (hasChannelCreated()) {
     const onCreated = ({ request }) => onClientRequest(request)
@@ -241,9 +265,11 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
     // The handlers, for the bench (bench/propagation.js).
     onClientRequest,
     onUndiciRequest,
+    http2Headers,
     uninstall() {
       dc.unsubscribe('undici:request:create', onUndiciRequest)
       uninstallHttp()
+      uninstallHttp2()
       delete globalThis[INSTALLED]
     },
   }
@@ -293,6 +319,39 @@ function wrapClients(onRequest) {
   require('node:module').syncBuiltinESMExports()
   return () => {
     for (const r of restore) r()
+    require('node:module').syncBuiltinESMExports()
+  }
+}
+
+// http2.connect notes the session's host; the client session prototype's
+// `request` (found on the first session, shared by all) passes its headers
+// through `addId(host, headers)`.
+const SESSION_HOST = Symbol('cov-als-native.http2-host')
+function wrapHttp2(addId) {
+  const http2 = require('node:http2')
+  const { connect } = http2
+  let proto = null
+  let request = null
+  http2.connect = function connect_(authority, ...rest) {
+    const session = connect.call(this, authority, ...rest)
+    try {
+      session[SESSION_HOST] = (typeof authority === 'string' ? new URL(authority) : authority).hostname
+    } catch {
+      session[SESSION_HOST] = ''
+    }
+    if (proto === null) {
+      proto = Object.getPrototypeOf(session)
+      request = proto.request
+      proto.request = function request_(headers, ...more) {
+        return request.call(this, addId(this[SESSION_HOST], headers || {}), ...more)
+      }
+    }
+    return session
+  }
+  require('node:module').syncBuiltinESMExports()
+  return () => {
+    http2.connect = connect
+    if (proto) proto.request = request
     require('node:module').syncBuiltinESMExports()
   }
 }

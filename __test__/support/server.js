@@ -28,6 +28,8 @@ function startServer(script, { root, env = {}, preload = true, nodeArgs = [] } =
         clearTimeout(timer)
         resolve({
           port: JSON.parse(line).port,
+          // Everything else the server printed on that line (more ports).
+          info: JSON.parse(line),
           child,
           stderr: () => stderr,
           stop: () => stop(child),

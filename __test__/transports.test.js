@@ -1,0 +1,323 @@
+'use strict'
+// Issue 23: every transport a test touches counts for it. One preloaded
+// server (fixtures/transports/server.js) serves raw ws, socket.io (WebSocket,
+// long-polling, and polling upgraded to WebSocket mid-session), SSE, a
+// streamed response, HTTP/2 and gRPC, and relays calls out over HTTP/2 and
+// gRPC. Each session is run as a test alone, then all of them at once as
+// concurrent tests: each test's counts of the handlers equal its counts
+// alone, and `startup` holds none of the handlers' work.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const http = require('node:http')
+const http2 = require('node:http2')
+const WebSocket = require('ws')
+const { io } = require('socket.io-client')
+const grpc = require('@grpc/grpc-js')
+const { startServer, request, flush } = require('./support/server')
+const { entryFor, fnHits } = require('./support/coverage')
+const { BAGGAGE_KEY } = require('../lib/propagation')
+
+const FIXTURE = path.join(__dirname, 'fixtures/transports')
+const HANDLERS = ['onOpen', 'onMessage', 'step', 'settle', 'onClose', 'nextEvent']
+let tmp, server, ports
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-transports-'))
+  server = await startServer(path.join(FIXTURE, 'server.js'), {
+    root: FIXTURE,
+    env: { COV_ALS: '1', COV_ALS_OUT_DIR: tmp, COV_ALS_INCLUDE: 'lib/**' },
+  })
+  ports = server.info
+})
+
+after(async () => {
+  if (server) await server.stop()
+  fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+const idHeader = (id) => ({ 'x-cov-test-id': encodeURIComponent(id) })
+const baggageHeader = (id) => ({ baggage: `other=1, ${BAGGAGE_KEY}=${encodeURIComponent(id)}` })
+const cookieHeader = (id) => ({ cookie: `session=abc; ${BAGGAGE_KEY}=${encodeURIComponent(id)}` })
+
+// The server has seen the connection named `key` close (its close handler ran).
+async function closed(key) {
+  const r = await request(server.port, { path: `/closed?key=${encodeURIComponent(key)}`, timeoutMs: 30000 })
+  assert.equal(r.body, 'closed')
+}
+
+function nextMessage(ws) {
+  return new Promise((resolve, reject) => {
+    ws.once('message', (data) => resolve(String(data)))
+    ws.once('error', reject)
+  })
+}
+
+// A raw ws session: open, one message per entry of `rounds` (each answered), close.
+async function wsSession(key, headers, rounds) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?key=${encodeURIComponent(key)}`, { headers })
+  assert.equal(await nextMessage(ws), 'raw')
+  const answers = []
+  for (const n of rounds) {
+    ws.send(String(n))
+    answers.push(await nextMessage(ws))
+  }
+  ws.close()
+  await closed(key)
+  return answers
+}
+
+// A socket.io session over `transports`; with `upgradeAfter`, the first
+// messages go over long-polling and the rest after the upgrade to WebSocket.
+async function ioSession(key, headers, rounds, { transports, upgradeAfter } = {}) {
+  const socket = io(`http://127.0.0.1:${server.port}`, {
+    transports,
+    upgrade: upgradeAfter !== undefined,
+    extraHeaders: headers,
+    query: { key },
+    forceNew: true,
+    reconnection: false,
+  })
+  const hello = await new Promise((resolve, reject) => {
+    socket.once('hello', resolve)
+    socket.once('connect_error', reject)
+  })
+  const answers = [hello]
+  for (const [i, n] of rounds.entries()) {
+    if (i === upgradeAfter && socket.io.engine.transport.name !== 'websocket') await new Promise((resolve) => socket.io.engine.once('upgrade', resolve))
+    answers.push(await socket.emitWithAck('work', String(n)))
+  }
+  if (upgradeAfter !== undefined) assert.equal(socket.io.engine.transport.name, 'websocket', 'the session ends on WebSocket')
+  socket.disconnect()
+  await closed(key)
+  return answers
+}
+
+// An SSE or streamed response: `counts` events let out in turn, each batch read before the next.
+function openStream(kind, key, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: server.port, path: `/${kind}?key=${encodeURIComponent(key)}`, headers }, (res) => {
+      res.setEncoding('utf8')
+      let buffered = ''
+      const waiting = []
+      res.on('data', (chunk) => {
+        buffered += chunk
+        for (const w of waiting.splice(0)) w()
+      })
+      const events = () => buffered.split('\n').filter((l) => /^(data: )?t[io]ck \d+$/.test(l)).length
+      const stream = {
+        async release(n) {
+          const target = events() + n
+          const r = await request(ports.controlPort, { method: 'POST', path: `/more?key=${encodeURIComponent(key)}&n=${n}` })
+          assert.equal(r.status, 200)
+          while (events() < target) await new Promise((w) => waiting.push(w))
+        },
+        events,
+        close: () => req.destroy(),
+      }
+      res.once('data', () => resolve(stream))
+    })
+    req.on('error', reject)
+  })
+}
+
+async function streamSession(kind, key, headers, batches) {
+  const stream = await openStream(kind, key, headers)
+  for (const n of batches) await stream.release(n)
+  const seen = stream.events()
+  stream.close()
+  await closed(key)
+  return seen
+}
+
+function h2Post(headers, body) {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${ports.h2Port}`)
+    session.on('error', reject)
+    const req = session.request({ ':method': 'POST', ':path': '/work', ...headers })
+    let text = ''
+    req.setEncoding('utf8')
+    req.on('data', (c) => (text += c))
+    req.on('end', () => {
+      session.close()
+      resolve(text)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function h2Session(headers, rounds) {
+  const answers = []
+  for (const n of rounds) answers.push(await h2Post(headers, String(n)))
+  return answers
+}
+
+const json = { serialize: (v) => Buffer.from(JSON.stringify(v)), deserialize: (b) => JSON.parse(b.toString('utf8')) }
+const grpcMethod = (p, responseStream) => ({
+  path: p,
+  requestStream: false,
+  responseStream,
+  requestSerialize: json.serialize,
+  requestDeserialize: json.deserialize,
+  responseSerialize: json.serialize,
+  responseDeserialize: json.deserialize,
+})
+const GrpcClient = grpc.makeGenericClientConstructor(
+  { work: grpcMethod('/transports.Work/Work', false), ticks: grpcMethod('/transports.Work/Ticks', true) },
+  'Work',
+)
+
+async function grpcSession(headers, rounds, { ticks = 0 } = {}) {
+  const client = new GrpcClient(`127.0.0.1:${ports.grpcPort}`, grpc.credentials.createInsecure())
+  const metadata = new grpc.Metadata()
+  for (const [k, v] of Object.entries(headers)) metadata.set(k, v)
+  try {
+    const answers = []
+    for (const n of rounds) {
+      const reply = await new Promise((resolve, reject) => client.work({ n }, metadata, (err, r) => (err ? reject(err) : resolve(r))))
+      answers.push(reply.answer)
+    }
+    if (ticks) {
+      const texts = []
+      await new Promise((resolve, reject) => {
+        const call = client.ticks({ n: ticks }, metadata)
+        call.on('data', (m) => texts.push(m.text))
+        call.on('end', resolve)
+        call.on('error', reject)
+      })
+      answers.push(texts.length)
+    }
+    return answers
+  } finally {
+    client.close()
+  }
+}
+
+// The server calls out (HTTP/2 or gRPC) without naming the test: propagation must.
+async function relaySession(kind, headers, rounds) {
+  const answers = []
+  for (const n of rounds) {
+    const r = await request(server.port, { path: `/relay-${kind}?n=${n}`, headers })
+    assert.equal(r.status, 200, r.body)
+    answers.push(r.json)
+  }
+  return answers
+}
+
+// Every session, by name: (test id, key for its connections, rounds) => answers.
+// Each gets its own rounds, so counts leaking between tests would show.
+const SESSIONS = {
+  'ws, header': (id, key, rounds) => wsSession(key, idHeader(id), rounds),
+  'ws, baggage': (id, key, rounds) => wsSession(key, baggageHeader(id), rounds),
+  'ws, cookie (browsers)': (id, key, rounds) => wsSession(key, cookieHeader(id), rounds),
+  'socket.io, WebSocket': (id, key, rounds) => ioSession(key, idHeader(id), rounds, { transports: ['websocket'] }),
+  'socket.io, long-polling': (id, key, rounds) => ioSession(key, idHeader(id), rounds, { transports: ['polling'] }),
+  'socket.io, polling upgraded to WebSocket': (id, key, rounds) =>
+    ioSession(key, idHeader(id), rounds, { transports: ['polling', 'websocket'], upgradeAfter: 1 }),
+  SSE: (id, key, rounds) => streamSession('sse', key, idHeader(id), rounds),
+  'streamed response': (id, key, rounds) => streamSession('stream', key, idHeader(id), rounds),
+  'HTTP/2, header': (id, key, rounds) => h2Session(idHeader(id), rounds),
+  'HTTP/2, baggage': (id, key, rounds) => h2Session(baggageHeader(id), rounds),
+  'gRPC, metadata header': (id, key, rounds) => grpcSession(idHeader(id), rounds, { ticks: rounds[0] }),
+  'gRPC, metadata baggage': (id, key, rounds) => grpcSession(baggageHeader(id), rounds),
+  'outgoing HTTP/2 from a test': (id, key, rounds) => relaySession('h2', idHeader(id), rounds),
+  'outgoing gRPC from a test': (id, key, rounds) => relaySession('grpc', idHeader(id), rounds),
+}
+const NAMES = Object.keys(SESSIONS)
+const roundsOf = (name) => {
+  const i = NAMES.indexOf(name)
+  return [i + 1, 2 * i + 5, 3]
+}
+
+async function handlerCounts(testId) {
+  const map = (await flush(server.port, testId)).coverage
+  const entry = entryFor(map, 'lib/handlers.js')
+  assert.ok(entry, `${testId}: the handlers were not reported`)
+  return { s: entry.s, f: entry.f, b: entry.b, fn: Object.fromEntries(HANDLERS.map((h) => [h, fnHits(entry, h)])) }
+}
+
+const alone = {}
+
+test('each transport alone: its test counts every handler it ran', async () => {
+  for (const name of NAMES) {
+    const id = `alone › ${name}`
+    const answers = await SESSIONS[name](id, id, roundsOf(name))
+    alone[name] = await handlerCounts(id)
+    const { fn } = alone[name]
+    const sum = roundsOf(name).reduce((a, b) => a + b)
+    // A stream answers the number of events it read; the others one answer per message.
+    if (typeof answers === 'number') assert.deepEqual([answers, fn.nextEvent], [sum, sum], `${name}: one nextEvent per event`)
+    else assert.deepEqual([fn.onMessage, fn.step], [roundsOf(name).length, sum], `${name}: every message ran in the test`)
+    if (name.startsWith('ws') || name.startsWith('socket.io')) assert.equal(fn.onClose, 1, `${name}: the close handler counted in the test`)
+  }
+  // The relayed calls show the id reached the other side.
+  const relayed = await relaySession('h2', idHeader('relay check'), [2])
+  assert.equal(relayed[0].seen, encodeURIComponent('relay check'))
+  await handlerCounts('relay check')
+})
+
+test('all transports at once, as concurrent tests: each test counts exactly what it counted alone', async () => {
+  await Promise.all(NAMES.map((name) => SESSIONS[name](`together › ${name}`, `together › ${name}`, roundsOf(name))))
+  for (const name of NAMES) {
+    const together = await handlerCounts(`together › ${name}`)
+    assert.deepEqual(together, alone[name], `${name}: counts with every other transport running equal the test alone`)
+  }
+})
+
+test('startup holds none of the handlers’ work', async () => {
+  const { fn } = await handlerCounts('startup')
+  assert.deepEqual(fn, Object.fromEntries(HANDLERS.map((h) => [h, 0])))
+})
+
+test('a connection whose test was flushed keeps counting into that test’s next flush (ws, SSE, streamed response)', async () => {
+  const id = 'flushed mid-connection'
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?key=late-ws`, { headers: idHeader(id) })
+  assert.equal(await nextMessage(ws), 'raw')
+  ws.send('4')
+  await nextMessage(ws)
+  let counts = await handlerCounts(id)
+  assert.deepEqual([counts.fn.onOpen, counts.fn.onMessage, counts.fn.step, counts.fn.onClose], [1, 1, 4, 0])
+  ws.send('6')
+  await nextMessage(ws)
+  ws.send('2')
+  await nextMessage(ws)
+  ws.close()
+  await closed('late-ws')
+  counts = await handlerCounts(id)
+  assert.deepEqual([counts.fn.onOpen, counts.fn.onMessage, counts.fn.step, counts.fn.onClose], [0, 2, 8, 1])
+
+  for (const kind of ['sse', 'stream']) {
+    const sid = `flushed mid-${kind}`
+    const stream = await openStream(kind, `late-${kind}`, idHeader(sid))
+    await stream.release(2)
+    assert.equal((await handlerCounts(sid)).fn.nextEvent, 2)
+    await stream.release(3)
+    assert.equal((await handlerCounts(sid)).fn.nextEvent, 3, `${kind}: events after the flush go to the next flush`)
+    stream.close()
+    await closed(`late-${kind}`)
+  }
+  assert.equal((await handlerCounts('startup')).fn.nextEvent, 0)
+})
+
+test('a connection without an id counts in startup; a malformed id is ignored with one warning', async () => {
+  await wsSession('no id', {}, [3])
+  let startup = await handlerCounts('startup')
+  assert.deepEqual([startup.fn.onMessage, startup.fn.step, startup.fn.onClose], [1, 3, 1])
+
+  const long = 'x'.repeat(1025)
+  await wsSession('long id 1', { 'x-cov-test-id': long }, [2])
+  await wsSession('long id 2', { 'x-cov-test-id': long }, [2])
+  await wsSession('bad cookie 1', { cookie: `${BAGGAGE_KEY}=%E0%A4%A` }, [1])
+  await wsSession('bad cookie 2', { cookie: `${BAGGAGE_KEY}=%E0%A4%A` }, [1])
+  startup = await handlerCounts('startup')
+  assert.deepEqual([startup.fn.onMessage, startup.fn.step, startup.fn.onClose], [4, 6, 4], 'the four sessions counted in startup')
+  const tests = (await request(server.port, { path: '/__cov/tests' })).json.tests
+  assert.ok(!tests.includes(long), 'no test was made of the long id')
+  const warnings = server.stderr().split('\n')
+  assert.equal(warnings.filter((l) => l.includes('test id longer than 1024')).length, 1, server.stderr())
+  assert.equal(warnings.filter((l) => l.includes('malformed cov-als-test-id cookie')).length, 1, server.stderr())
+})
