@@ -254,6 +254,61 @@ test('a server flushing into the store: export equals the flush; touched-only an
   assert.match(cli('redundant', outDir).stdout, /^2 of 4 tests add no coverage of their own:\n/)
 })
 
+test('which: a called function counts on the line it is declared on, where no statement starts (issue 25)', () => {
+  const cov = require('../index.js')
+  const Module = require('node:module')
+  const dir = path.join(root, 'which-arrow')
+  const file = path.join(dir, 'list.js')
+  // As in Next's pages: `items.map((p) =>` on line 5, its body on line 6,
+  // and the statement around them starting on line 3.
+  const source = [
+    "'use strict'",
+    'function render(items) {',
+    '  return [',
+    "    '<ul>',",
+    '    ...items.map((p) =>',
+    '      `<li>${p}</li>`,',
+    '    ),',
+    "  ].join('')",
+    '}',
+    'module.exports = { render }',
+  ].join('\n')
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(file, source)
+  const mod = new Module(file)
+  mod.filename = file
+  mod._compile(cov.instrument(source, file).code, file)
+  cov.run('three items', () => mod.exports.render(['a', 'b', 'c']))
+  cov.run('no items', () => mod.exports.render([]))
+  for (const id of ['three items', 'no items']) assert.equal(store.flushTestCoverage(cov, dir, id).error, null)
+  const fn = Object.values(store.readTestCoverage(dir, 'three items')[file].fnMap).find((f) => f.name !== 'render')
+  assert.deepEqual([fn.decl.start.line, fn.loc.start.line], [5, 6], 'the arrow is declared on 5, its body starts on 6')
+
+  const cli = (...args) => spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'cov-als.js'), ...args], { encoding: 'utf8' })
+  const which = (line) => {
+    const r = cli('which', `which-arrow/list.js:${line}`, dir, '--json')
+    assert.equal(r.status, 0, r.stderr)
+    return JSON.parse(r.stdout).tests.map((t) => [t.test, t.server.functions])
+  }
+  assert.deepEqual(which(5), [['three items', 1]], 'line 5: the arrow, called by one test')
+  assert.deepEqual(which(6), [['three items', 1]], 'line 6: where its body starts')
+  assert.deepEqual(which(3), [
+    ['no items', 0],
+    ['three items', 0],
+  ])
+  const text = cli('which', `which-arrow/list.js:5`, dir)
+  assert.match(text.stdout, /list\.js:5: 1 test\n {2}"three items" {2}server: 0 statements, 1 function\n/)
+  // The HTML report's per-line lists follow the same rule.
+  const perLine = store.lineTests(dir, file)
+  const line5 = perLine.lines.find(([line]) => line === 5)
+  assert.ok(line5, 'line 5 has a list')
+  assert.deepEqual(
+    line5[1].map(([i]) => perLine.tests[i]),
+    ['three items'],
+  )
+  store.closeStore(dir)
+})
+
 test('impact helpers: diff lines on the old side, Playwright arguments of exact titles', () => {
   const { changesFromDiff, changesFromSpecs, playwrightArgs } = require('../lib/cli/impact')
   const diff = [

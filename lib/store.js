@@ -105,9 +105,11 @@ function storedPaths(outDir) {
 
 /** The tests that hit `file` (a stored path) on lines from..to: [{ test,
  * server?, browser? }] with { statements, branches, functions, lines, hits }
- * per half; null when the store does not know the file. Entries count on
- * their start line, or with `spans` wherever they overlap the range (a
- * change inside a called function touches it). */
+ * per half; null when the store does not know the file. Statements and
+ * branch arms count on their start line, functions on the lines from their
+ * declaration to the start of their body; with `spans`, entries count
+ * wherever they overlap the range (a change inside a called function
+ * touches it). */
 function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } = {}) {
   if (!hasStore(outDir)) return null
   return native().which(storePath(outDir), file, from, to, spans)

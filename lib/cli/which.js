@@ -10,8 +10,9 @@ const HELP = `Usage: cov-als which <file>[:<line>[-<line>]] <dir...> [options]
 
 Lists the tests whose coverage (in the run stores of <dir...>) hits <file> on
 the given lines: a statement starting on one of them ran, a branch arm on one
-of them was taken, or a function declared on one of them was called. Without
-lines, the whole file. <file> is a path as reported (absolute, or relative to
+of them was taken, or a function declared on one of them (from its name or
+parameters to the start of its body) was called. Without lines, the whole
+file. <file> is a path as reported (absolute, or relative to
 the current directory), or a unique suffix of one.
 
 For each test: the statements, branch arms and functions hit, the lines, and

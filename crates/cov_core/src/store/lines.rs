@@ -1,14 +1,15 @@
 //! Who covers each line of a file: for every line, the tests whose
 //! statement, branch arm or function counters hit there, the data of the
 //! merged HTML report's per-line test lists. The same rule as `which` on one
-//! line (an entry counts on its start line), computed for all lines of a path
-//! in one pass over that path's hits rows.
+//! line (a statement or arm counts on its start line, a function on the lines
+//! from its declaration to the start of its body), computed for all lines of
+//! a path in one pass over that path's hits rows.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::which::Kind;
+use super::which::{Kind, SlotLines};
 use super::{sparse, Result, Store};
 
 /// What one test hit on one line, both halves together.
@@ -46,19 +47,21 @@ impl Store {
                 out.names.len() as u32 - 1
             });
             for (slot, count) in sparse::decode(counts)? {
-                let Some(&(kind, line, _)) = lines.get(slot as usize) else { continue };
+                let Some(&SlotLines { kind, start, on_end, .. }) = lines.get(slot as usize) else { continue };
                 if count == 0 {
                     continue;
                 }
-                let entry = out.lines.entry(line).or_default().entry(test).or_default();
-                entry.halves |= half;
-                match kind {
-                    Kind::Statement => {
-                        entry.statements += 1;
-                        entry.hits += count;
+                for line in start..=on_end {
+                    let entry = out.lines.entry(line).or_default().entry(test).or_default();
+                    entry.halves |= half;
+                    match kind {
+                        Kind::Statement => {
+                            entry.statements += 1;
+                            entry.hits += count;
+                        }
+                        Kind::Function => entry.functions += 1,
+                        Kind::Branch => entry.branches += 1,
                     }
-                    Kind::Function => entry.functions += 1,
-                    Kind::Branch => entry.branches += 1,
                 }
             }
             Ok(())
@@ -211,6 +214,52 @@ mod tests {
         // Line 4: b's and c's statement and function, in the browser, by sorted index.
         assert_eq!(lines[3], json!([4, [[1, 2, 1, 0, 1, 3], [2, 2, 1, 0, 1, 1]]]));
         assert!(store.line_tests("/nope.js").unwrap().is_none());
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// `{products.map((p) => (` on line 18 of a JSX return (the statement
+    /// starts on line 13), the arrow's body on lines 19-21: the arrow is
+    /// declared on 18, where no statement starts.
+    fn arrow(s: [u64; 2], f: u64) -> Value {
+        let at = |l: u32, c: u32| json!({"line": l, "column": c});
+        let span = |a: (u32, u32), b: (u32, u32)| json!({"start": at(a.0, a.1), "end": at(b.0, b.1)});
+        json!({"/p.tsx": {"path": "/p.tsx",
+            "statementMap": {"0": span((13, 2), (27, 3)), "1": span((19, 10), (21, 15))},
+            "fnMap": {"0": {"name": "(anonymous_0)", "decl": span((18, 23), (18, 24)), "loc": span((19, 10), (21, 15)), "line": 18}},
+            "branchMap": {}, "s": {"0": s[0], "1": s[1]}, "f": {"0": f}, "b": {}}})
+    }
+
+    #[test]
+    fn a_called_function_is_on_its_declaration_line_and_where_its_body_starts() {
+        let dir = std::env::temp_dir().join(format!("cov-store-arrow-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut store = Store::open(&dir.join("cov-als.db"), "0.0.0-test").unwrap();
+        store.record_istanbul("render", "server", &arrow([1, 3], 3).to_string()).unwrap();
+        store.record_istanbul("empty list", "server", &arrow([1, 0], 0).to_string()).unwrap();
+        let which = |from: u32, to: u32, spans: bool| -> Vec<(String, u32)> {
+            let found = store.which("/p.tsx", from, to, spans).unwrap().unwrap();
+            found.into_iter().map(|c| (c.test, c.server.unwrap().functions)).collect()
+        };
+        // Line 18: the arrow's declaration only; only the test that called it.
+        assert_eq!(which(18, 18, false), vec![("render".to_string(), 1)]);
+        assert_eq!(which(19, 19, false), vec![("render".to_string(), 1)], "where its body starts");
+        assert!(which(20, 20, false).is_empty(), "inside the body, no entry starts");
+        // A change inside it touches it (and the return statement around it).
+        assert_eq!(which(20, 20, true), vec![("empty list".to_string(), 0), ("render".to_string(), 1)]);
+        assert_eq!(which(13, 13, false), vec![("empty list".to_string(), 0), ("render".to_string(), 0)]);
+        let lines = store.line_tests("/p.tsx").unwrap().unwrap();
+        assert_eq!(
+            lines[&18].get("render"),
+            Some(&LineTest { halves: SERVER, statements: 0, branches: 0, functions: 1, hits: 0 })
+        );
+        assert_eq!(lines[&18].len(), 1);
+        assert_eq!(
+            lines[&19]["render"],
+            LineTest { halves: SERVER, statements: 1, branches: 0, functions: 1, hits: 3 }
+        );
+        assert_eq!(lines.keys().copied().collect::<Vec<_>>(), vec![13, 18, 19]);
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
     }

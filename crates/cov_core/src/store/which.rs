@@ -40,29 +40,53 @@ pub(super) enum Kind {
     Branch,
 }
 
-/// The lines each flat slot of a unit spans (start, end), and its kind.
-pub(super) fn slot_lines(maps: &str, layout: &Layout) -> std::result::Result<Vec<(Kind, u32, u32)>, String> {
+/// Where one flat slot of a unit is, in lines.
+#[derive(Clone, Copy)]
+pub(super) struct SlotLines {
+    pub kind: Kind,
+    /// Its first line.
+    pub start: u32,
+    /// The last line it is "on": a statement or branch arm is on its start
+    /// line (Istanbul's line coverage); a function on the lines from its
+    /// declaration to where its body starts (`(p) => (` on one line and the
+    /// body on the next is on both).
+    pub on_end: u32,
+    /// Its last line (what a change inside it touches).
+    pub end: u32,
+}
+
+/// The lines of each flat slot of a unit, and its kind.
+pub(super) fn slot_lines(maps: &str, layout: &Layout) -> std::result::Result<Vec<SlotLines>, String> {
     let v: Value = serde_json::from_str(maps).map_err(|e| format!("unit maps: {e}"))?;
-    let line_of = |loc: Option<&Value>| {
-        let at = |end: &str| loc.and_then(|l| l[end]["line"].as_u64()).unwrap_or(0) as u32;
-        (at("start"), at("end").max(at("start")))
+    let line = |loc: Option<&Value>, end: &str| loc.and_then(|l| l[end]["line"].as_u64()).map(|n| n as u32);
+    let span = |kind: Kind, loc: Option<&Value>| {
+        let start = line(loc, "start").unwrap_or(0);
+        SlotLines { kind, start, on_end: start, end: line(loc, "end").unwrap_or(0).max(start) }
     };
-    let span = |kind: Kind, (start, end): (u32, u32)| (kind, start, end);
     let mut out = Vec::with_capacity(layout.counters());
     for k in &layout.s {
-        out.push(span(Kind::Statement, line_of(v["statementMap"].get(k))));
+        out.push(span(Kind::Statement, v["statementMap"].get(k)));
     }
     for k in &layout.f {
         let f = &v["fnMap"][k];
-        // Its body: a changed line inside a called function touches it.
-        out.push(span(Kind::Function, line_of(f.get("loc").or(f.get("decl")))));
+        let (decl, body) = (f.get("decl"), f.get("loc"));
+        let mut s = span(Kind::Function, body.or(decl));
+        // Istanbul's `decl` is the name (or the function's first character),
+        // `loc` the body: the function is declared from the one to the other.
+        if let Some(d) = line(decl, "start").filter(|d| *d > 0) {
+            let body_start = s.start;
+            s.start = s.start.min(d);
+            s.on_end = body_start.max(d);
+            s.end = s.end.max(s.on_end);
+        }
+        out.push(s);
     }
     for (k, n) in &layout.b {
         let b = &v["branchMap"][k];
         for i in 0..*n as usize {
             // An arm without a location (the implicit else) counts on the branch's line.
             let arm = b["locations"].get(i).filter(|l| l["start"]["line"].is_u64());
-            out.push(span(Kind::Branch, line_of(arm.or(b.get("loc")))));
+            out.push(span(Kind::Branch, arm.or(b.get("loc"))));
         }
     }
     Ok(out)
@@ -77,17 +101,18 @@ impl Store {
     }
 
     /// The tests that hit something of `path` on lines `from..=to`, sorted by
-    /// name. An entry is on a line where it starts (Istanbul's line coverage,
-    /// and a function's declaration line); with `spans`, wherever its
-    /// location overlaps the range (what a change inside it touches). None
-    /// when the store has no unit for `path`.
+    /// name. A statement or branch arm is on the line where it starts
+    /// (Istanbul's line coverage), a function on the lines from its
+    /// declaration to the start of its body (`SlotLines::on_end`); with
+    /// `spans`, an entry is wherever its location overlaps the range (what a
+    /// change inside it touches). None when the store has no unit for `path`.
     pub fn which(&self, path: &str, from: u32, to: u32, spans: bool) -> Result<Option<Vec<Coverer>>> {
         let mut by_test: BTreeMap<String, Coverer> = BTreeMap::new();
         let found = self.for_each_hits_row(path, |lines, name, part, counts| {
             let mut half = Half::default();
             for (slot, count) in sparse::decode(counts)? {
-                let Some(&(kind, start, end)) = lines.get(slot as usize) else { continue };
-                let end = if spans { end } else { start };
+                let Some(&SlotLines { kind, start, on_end, end }) = lines.get(slot as usize) else { continue };
+                let end = if spans { end } else { on_end };
                 if count == 0 || end < from || start > to {
                     continue;
                 }
@@ -127,7 +152,7 @@ impl Store {
     pub(super) fn for_each_hits_row(
         &self,
         path: &str,
-        mut row: impl FnMut(&[(Kind, u32, u32)], String, &str, &[u8]) -> Result<()>,
+        mut row: impl FnMut(&[SlotLines], String, &str, &[u8]) -> Result<()>,
     ) -> Result<bool> {
         let mut units = self.conn.prepare_cached("SELECT hash, maps, layout FROM units WHERE path = ?1")?;
         let units: Vec<(String, String, String)> =
