@@ -22,6 +22,8 @@ function isMusl() {
 function platformTriple() {
   const { platform, arch } = process
   if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`
+  // Official Node for Windows is an MSVC build; napi-rs names its binaries so.
+  if (platform === 'win32') return `win32-${arch}-msvc`
   return `${platform}-${arch}`
 }
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+'use strict'
+// npm run pack:local: installable tarballs of the main package and of this
+// machine's platform package, in dist/npm/. The platform package takes the
+// cross build of this platform when there is one (npm run build:all: the
+// oldest glibc it can), else the local build (npm run build).
+//   npm install dist/npm/cov-als-native-0.1.0.tgz dist/npm/cov-als-native-linux-x64-gnu-0.1.0.tgz
+
+const fs = require('node:fs')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+
+const ROOT = path.join(__dirname, '..')
+const DIST = path.join(ROOT, 'dist', 'npm')
+
+// The same platform name index.js looks for.
+function platformName() {
+  const { platform, arch } = process
+  if (platform === 'linux') return `linux-${arch}-${process.report.getReport().header.glibcVersionRuntime ? 'gnu' : 'musl'}`
+  if (platform === 'win32') return `win32-${arch}-msvc`
+  return `${platform}-${arch}`
+}
+
+function npmPack(dir) {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', DIST], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' })
+  return path.join(DIST, JSON.parse(out)[0].filename)
+}
+
+function main() {
+  const platform = platformName()
+  const binary = `cov-als-native.${platform}.node`
+  const packageDir = path.join(ROOT, 'npm', platform)
+  if (!fs.existsSync(path.join(packageDir, 'package.json'))) throw new Error(`pack:local: no platform package npm/${platform} for this machine`)
+  const candidates = [path.join(ROOT, '.xbuild', 'dist', binary), path.join(ROOT, binary)]
+  const source = candidates.find((file) => fs.existsSync(file))
+  if (!source) throw new Error(`pack:local: no ${binary}: run npm run build (or npm run build:all) first`)
+  fs.mkdirSync(DIST, { recursive: true })
+  // A staging copy, so that npm/<platform> keeps only what git tracks.
+  const stage = fs.mkdtempSync(path.join(DIST, `.stage-${platform}-`))
+  try {
+    for (const file of ['package.json', 'README.md']) fs.copyFileSync(path.join(packageDir, file), path.join(stage, file))
+    fs.copyFileSync(source, path.join(stage, binary))
+    const platformTarball = npmPack(stage)
+    const mainTarball = npmPack(ROOT)
+    console.log(`binary: ${path.relative(ROOT, source)}`)
+    console.log(path.relative(ROOT, mainTarball))
+    console.log(path.relative(ROOT, platformTarball))
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true })
+  }
+}
+
+try {
+  main()
+} catch (err) {
+  console.error(err.message)
+  process.exit(1)
+}
