@@ -45,8 +45,8 @@ function testIdOf(testInfo, includeProject) {
 
 /** The server URLs to flush: covServerURL (a URL, a list, or comma-separated), else baseURL. */
 function serversOf(covServerURL, baseURL) {
-  const servers = parseServerURLs(covServerURL)
-  if (servers.length === 0 && baseURL) servers.push(baseURL)
+  let servers = parseServerURLs(covServerURL, 'covServerURL')
+  if (servers.length === 0 && baseURL) servers = parseServerURLs(baseURL, 'baseURL')
   if (servers.length === 0) throw new Error('cov-als-native/playwright: set covServerURL or baseURL so the fixture knows where to flush coverage')
   return servers
 }

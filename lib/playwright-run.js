@@ -10,28 +10,93 @@
 // Options come from the config's `use` (of the first project): covServerURL
 // (a URL or a list; COV_ALS_SERVER_URLS / COV_ALS_SERVER_URL win; else
 // baseURL, else the webServer's url), covToken, covOutDir (emptied of an earlier run's per-test
-// files first), and covWarmUp: { routes: ['/', ...], actions:
-// [{ page: '/cart', exportedName: 'getQuote', args: [...], manifest:
-// '.next/server/server-reference-manifest.json' }] }.
+// files first), and covWarmUp: { run: async ({ request, baseURL }) => {...}, routes: ['/', ...],
+// actions: [{ page: '/cart', exportedName: 'getQuote', args: [...], manifest:
+// '.next/server/server-reference-manifest.json' }] }. The warm-up sends what the tests'
+// requests send (use.storageState, extraHTTPHeaders, httpCredentials), so it gets past a login.
 
 const fs = require('node:fs')
 const path = require('node:path')
 
+/**
+ * A server URL as Playwright takes it: `localhost:9001` (no scheme, which
+ * Playwright's navigation accepts) means http://localhost:9001. Throws for
+ * anything that is still no URL, naming `option`.
+ */
+function serverURL(value, option = 'the server URL') {
+  const text = String(value).trim()
+  const withScheme = /^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `http://${text}`
+  let url
+  try {
+    url = new URL(withScheme)
+    if (!url.host) throw new Error('no host')
+  } catch {
+    throw new Error(`cov-als-native: ${option} ${JSON.stringify(text)} is not a URL (e.g. http://127.0.0.1:3000)`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`cov-als-native: ${option} ${JSON.stringify(text)} is not an http(s) URL`)
+  return withScheme
+}
+
 /** Server URLs from an option: a URL, a list, or a comma-separated string; deduplicated. */
-function parseServerURLs(value) {
+function parseServerURLs(value, option) {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : value ? [value] : []
-  return [...new Set(list.map((u) => String(u).trim()).filter(Boolean))]
+  const urls = list.map((u) => String(u).trim()).filter(Boolean)
+  return [...new Set(urls.map((u) => serverURL(u, option)))]
+}
+
+// What the fixture and the warm-up read from a project's `use`: a misspelt
+// `cov*` key would otherwise be ignored without a word.
+const FIXTURE_OPTIONS = [
+  'covServerURL',
+  'covHeader',
+  'covToken',
+  'covIncludeProject',
+  'covAttach',
+  'covBrowser',
+  'covV8',
+  'covOutDir',
+  'covRoot',
+  'covStrict',
+  'covWarmUp',
+]
+const WARM_UP_OPTIONS = ['run', 'routes', 'actions']
+
+/** Throws for a `cov*` key of a project's `use` that no fixture option has, or an unknown covWarmUp key. */
+function checkUseOptions(config) {
+  const uses = [config.use, ...(config.projects || []).map((p) => p.use)].filter(Boolean)
+  for (const use of uses) {
+    for (const key of Object.keys(use)) {
+      if (/^cov[A-Z_]/.test(key) && !FIXTURE_OPTIONS.includes(key)) {
+        throw new Error(`cov-als-native: unknown option use.${key} (the options are ${FIXTURE_OPTIONS.join(', ')})`)
+      }
+    }
+    const warm = use.covWarmUp
+    if (warm === undefined) continue
+    if (!warm || typeof warm !== 'object' || Array.isArray(warm))
+      throw new Error(`cov-als-native: use.covWarmUp must be an object with ${WARM_UP_OPTIONS.join(', ')}`)
+    for (const key of Object.keys(warm)) {
+      if (!WARM_UP_OPTIONS.includes(key)) throw new Error(`cov-als-native: unknown option use.covWarmUp.${key} (the options are ${WARM_UP_OPTIONS.join(', ')})`)
+    }
+    if (warm.run !== undefined && typeof warm.run !== 'function')
+      throw new Error('cov-als-native: use.covWarmUp.run must be a function ({ request, baseURL }) => ...')
+  }
 }
 
 function optionsOf(config) {
   const use = { ...(config.projects && config.projects[0] ? config.projects[0].use : {}) }
-  let servers = parseServerURLs(process.env.COV_ALS_SERVER_URLS || process.env.COV_ALS_SERVER_URL || use.covServerURL)
-  if (servers.length === 0) servers = parseServerURLs(use.baseURL || (config.webServer && config.webServer.url))
+  const fromEnv = process.env.COV_ALS_SERVER_URLS ? 'COV_ALS_SERVER_URLS' : process.env.COV_ALS_SERVER_URL ? 'COV_ALS_SERVER_URL' : 'use.covServerURL'
+  let servers = parseServerURLs(process.env.COV_ALS_SERVER_URLS || process.env.COV_ALS_SERVER_URL || use.covServerURL, fromEnv)
+  if (servers.length === 0) servers = parseServerURLs(use.baseURL || (config.webServer && config.webServer.url), use.baseURL ? 'use.baseURL' : 'webServer.url')
   const token = use.covToken || process.env.COV_ALS_TOKEN || ''
   const configDir = config.configFile ? path.dirname(config.configFile) : config.rootDir || process.cwd()
   const outDir = use.covOutDir ? path.resolve(configDir, use.covOutDir) : null
   // `server`: the first, where the warm-up goes (absolute warm-up URLs reach the others).
-  return { server: servers[0], servers, token, warmUp: use.covWarmUp || {}, configDir, outDir }
+  // What the tests' own requests send, for the warm-up to get where they get (past a login).
+  const requestOptions = {}
+  for (const key of ['storageState', 'extraHTTPHeaders', 'httpCredentials', 'ignoreHTTPSErrors', 'userAgent']) {
+    if (use[key] !== undefined) requestOptions[key] = use[key]
+  }
+  return { server: servers[0], servers, token, warmUp: use.covWarmUp || {}, requestOptions, configDir, outDir }
 }
 
 /**
@@ -93,33 +158,58 @@ async function send(method, url, { headers = {}, body, token } = {}) {
   return { status: res.status, text }
 }
 
-/** Request each route and server action once without a test id: their module initialisation counts as startup. */
-async function warmUp({ server, warmUp, configDir }, log = console.log) {
+/**
+ * Request each route and server action once without a test id: their module
+ * initialisation counts as startup. Through Playwright's request context with
+ * the tests' storageState, extraHTTPHeaders and httpCredentials; covWarmUp.run
+ * (e.g. a login: its cookies go with the routes) runs first with that context.
+ */
+async function warmUp({ server, warmUp, configDir, requestOptions = {} }, log = console.log, warn = (m) => console.warn(m)) {
   if (!server) throw new Error('cov-als-native global-setup: no server URL (set use.baseURL or use.covServerURL)')
   const routes = warmUp.routes || []
-  for (const route of routes) {
-    const res = await send('GET', new URL(route, server).href)
-    if (res.status >= 500) throw new Error(`cov-als-native warm-up: GET ${route} answered ${res.status}`)
-  }
   const actions = warmUp.actions || []
-  for (const action of actions) {
-    // A Next server action is a POST to its page with its id in `Next-Action`
-    // and its arguments as JSON (what React's encodeReply sends for plain values).
-    let id = action.id
-    if (!id) {
-      const manifestFile = path.resolve(configDir, action.manifest || '.next/server/server-reference-manifest.json')
-      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'))
-      id = Object.keys(manifest.node || {}).find((k) => manifest.node[k].exportedName === action.exportedName)
-      if (!id) throw new Error(`cov-als-native warm-up: no server action ${action.exportedName} in ${manifestFile}`)
+  if (!warmUp.run && routes.length === 0 && actions.length === 0) return
+  const { request } = require('@playwright/test')
+  const api = await request.newContext({ ...requestOptions, baseURL: server })
+  try {
+    if (warmUp.run) await warmUp.run({ request: api, baseURL: server })
+    const redirected = []
+    for (const route of routes) {
+      const res = await api.get(new URL(route, server).href, { maxRedirects: 0, timeout: 60000 })
+      if (res.status() >= 500) throw new Error(`cov-als-native warm-up: GET ${route} answered ${res.status()}`)
+      if (res.status() >= 300 && res.status() < 400) redirected.push(`${route} -> ${res.headers().location || res.status()}`)
     }
-    const res = await send('POST', new URL(action.page || '/', server).href, {
-      headers: { 'next-action': id, accept: 'text/x-component', 'content-type': 'text/plain;charset=UTF-8' },
-      body: JSON.stringify(action.args || []),
-    })
-    if (res.status !== 200) throw new Error(`cov-als-native warm-up: server action ${action.exportedName || id} answered ${res.status}`)
+    // Behind a login, every route leads to the login page: their modules then load in the first test.
+    if (redirected.length) {
+      warn(
+        `cov-als-native warm-up: ${redirected.length} of ${routes.length} routes redirected (${redirected.slice(0, 3).join(', ')}${redirected.length > 3 ? ', ...' : ''}); ` +
+          'if that is a login, give the warm-up a session: use.storageState, use.extraHTTPHeaders, or covWarmUp.run to log in',
+      )
+    }
+    for (const action of actions) {
+      // A Next server action is a POST to its page with its id in `Next-Action`
+      // and its arguments as JSON (what React's encodeReply sends for plain values).
+      let id = action.id
+      if (!id) {
+        const manifestFile = path.resolve(configDir, action.manifest || '.next/server/server-reference-manifest.json')
+        const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'))
+        id = Object.keys(manifest.node || {}).find((k) => manifest.node[k].exportedName === action.exportedName)
+        if (!id) throw new Error(`cov-als-native warm-up: no server action ${action.exportedName} in ${manifestFile}`)
+      }
+      const res = await api.post(new URL(action.page || '/', server).href, {
+        headers: { 'next-action': id, accept: 'text/x-component', 'content-type': 'text/plain;charset=UTF-8' },
+        data: JSON.stringify(action.args || []),
+        maxRedirects: 0,
+        timeout: 60000,
+      })
+      if (res.status() !== 200) throw new Error(`cov-als-native warm-up: server action ${action.exportedName || id} answered ${res.status()}`)
+    }
+  } finally {
+    await api.dispose()
   }
-  if (routes.length || actions.length)
-    log(`cov-als-native: warmed up ${routes.length} routes and ${actions.length} server actions without a test id (counted as "startup")`)
+  log(
+    `cov-als-native: warmed up ${warmUp.run ? 'covWarmUp.run, ' : ''}${routes.length} routes and ${actions.length} server actions without a test id (counted as "startup")`,
+  )
 }
 
 /**
@@ -178,6 +268,7 @@ async function flushPending({ server, servers = server ? [server] : [], token },
 }
 
 async function globalSetup(config) {
+  checkUseOptions(config)
   const options = optionsOf(config)
   if (options.outDir) cleanOutDir(options.outDir)
   await warmUp(options)
@@ -195,4 +286,16 @@ async function globalTeardown(config) {
     )
 }
 
-module.exports = { globalSetup, globalTeardown, warmUp, flushPending, flushServer, optionsOf, cleanOutDir, parseServerURLs }
+module.exports = {
+  globalSetup,
+  globalTeardown,
+  warmUp,
+  flushPending,
+  flushServer,
+  optionsOf,
+  checkUseOptions,
+  cleanOutDir,
+  parseServerURLs,
+  serverURL,
+  FIXTURE_OPTIONS,
+}

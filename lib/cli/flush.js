@@ -38,7 +38,12 @@ async function run(args, io, env = process.env) {
     io.stdout.write(HELP)
     return 0
   }
-  const servers = parseServerURLs(positionals.length ? positionals.join(',') : env.COV_ALS_SERVER_URLS || env.COV_ALS_SERVER_URL)
+  let servers
+  try {
+    servers = parseServerURLs(positionals.length ? positionals.join(',') : env.COV_ALS_SERVER_URLS || env.COV_ALS_SERVER_URL, 'server URL')
+  } catch (err) {
+    throw new UsageError(err.message.replace(/^cov-als-native: /, ''))
+  }
   if (servers.length === 0) throw new UsageError('flush needs at least one server URL (or COV_ALS_SERVER_URLS)')
   for (const s of servers) {
     if (!URL.canParse(s) || !/^https?:$/.test(new URL(s).protocol)) throw new UsageError(`not an http(s) URL: ${JSON.stringify(s)}`)

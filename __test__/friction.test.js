@@ -1,0 +1,128 @@
+'use strict'
+// Issue 25's runner-side friction, each as a new user meets it: a "type":
+// "module" project (its own package.json, node_modules linking this repo and
+// @playwright/test) runs the real Playwright with a playwright.config.ts that
+// names the global setup and the reporter by bare specifier (the form that
+// works in ESM and CJS configs), a scheme-less baseURL, and a server behind a
+// login (__test__/fixtures/friction). Each mode of the config is one run.
+
+const { test, before } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { spawnSync } = require('node:child_process')
+const { REPO, freePort } = require('./support/server')
+const { fnHits, entryFor } = require('./support/coverage')
+const { readTestCoverage, listTests } = require('../lib/store')
+
+const FIXTURE = path.join(REPO, '__test__/fixtures/friction')
+const TEST_ID = 'app.spec.ts › dashboard'
+let project
+
+before(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-friction-'))
+  for (const name of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, name), path.join(project, name))
+  // Not JavaScript: the broken-server mode imports it (kept out of the repo, where lint reads it).
+  fs.writeFileSync(path.join(project, 'does-not-parse.js'), 'export const price = (n) => n +* 2\n')
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'friction-app', private: true, type: 'module' }))
+  // The session the tests would use: a cookie for the server's host.
+  const cookie = { name: 'session', value: 'ok', domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' }
+  fs.writeFileSync(path.join(project, 'state.json'), JSON.stringify({ cookies: [cookie], origins: [] }))
+  fs.mkdirSync(path.join(project, 'node_modules/@playwright'), { recursive: true })
+  fs.symlinkSync(REPO, path.join(project, 'node_modules/cov-als-native'), 'dir')
+  fs.symlinkSync(path.join(REPO, 'node_modules/@playwright/test'), path.join(project, 'node_modules/@playwright/test'), 'dir')
+})
+
+/** One `playwright test` of the project in FRICTION_MODE `mode`: { status, output, out }. */
+async function runPlaywright(mode) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-friction-${mode}-`))
+  const run = spawnSync(process.execPath, [path.join(REPO, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'playwright.config.ts'], {
+    cwd: project,
+    env: { ...process.env, NODE_OPTIONS: '', CI: '', COV_OUT: out, PORT: String(await freePort()), FRICTION_MODE: mode },
+    encoding: 'utf8',
+    timeout: 3 * 60 * 1000,
+  })
+  return { status: run.status, output: `${run.stdout}\n${run.stderr}`, out }
+}
+
+/** Calls of dashboard() in one test's server half (0 when the file is not in it). */
+function dashboardCalls(out, testId) {
+  const fc = entryFor(readTestCoverage(path.join(out, 'tests'), testId, { part: 'server' }) || {}, '/dashboard.js')
+  return fc ? fnHits(fc, 'dashboard') : 0
+}
+
+for (const mode of ['storageState', 'headers', 'run']) {
+  test(`ESM config, scheme-less baseURL: the warm-up gets past the login with ${mode}`, { timeout: 4 * 60 * 1000 }, async () => {
+    const { status, output, out } = await runPlaywright(mode)
+    assert.equal(status, 0, output)
+    assert.doesNotMatch(output, /Invalid URL|require is not defined/)
+    assert.deepEqual(listTests(path.join(out, 'tests')), [TEST_ID, 'startup'])
+    // The warm-up reached the page behind the login: dashboard() ran once without a test id.
+    assert.equal(dashboardCalls(out, 'startup'), 1, output)
+    assert.equal(dashboardCalls(out, TEST_ID), 1)
+    assert.doesNotMatch(output, /routes redirected/)
+    // The default report: merged only (per-test pages are opt-in).
+    assert.ok(fs.existsSync(path.join(out, 'report/merged/index.html')), output)
+    assert.ok(!fs.existsSync(path.join(out, 'report/tests')), 'no per-test pages by default')
+  })
+}
+
+test('a warm-up without a session: it names the redirect and the options that give it one', { timeout: 4 * 60 * 1000 }, async () => {
+  const { status, output, out } = await runPlaywright('none')
+  assert.equal(status, 0, output)
+  assert.match(
+    output,
+    /cov-als-native warm-up: 1 of 1 routes redirected \(\/dashboard -> \/login\).*use\.storageState, use\.extraHTTPHeaders, or covWarmUp\.run/,
+  )
+  assert.equal(dashboardCalls(out, 'startup'), 0)
+})
+
+test('a misspelt fixture option fails the global setup naming the options', { timeout: 4 * 60 * 1000 }, async () => {
+  const { status, output } = await runPlaywright('bad-option')
+  assert.notEqual(status, 0)
+  assert.match(output, /cov-als-native: unknown option use\.covWarmup \(the options are covServerURL, .*covWarmUp\)/)
+})
+
+test('a failing global setup: the reporter names it, not the fixture', { timeout: 4 * 60 * 1000 }, async () => {
+  const { status, output } = await runPlaywright('failing-setup')
+  assert.notEqual(status, 0)
+  assert.match(output, /cov-als-native\/reporter: no coverage was written: the run failed outside the tests \(.*GET \/boom answered 500\)/)
+  assert.doesNotMatch(output, /no test used the cov-als-native fixture/)
+})
+
+test('the reporter refuses an unknown option, naming its options', () => {
+  const Reporter = require('../reporter.js')
+  assert.throws(
+    () => new Reporter({ outdir: 'coverage/tests' }),
+    /unknown option outdir \(the options are outDir, out, reporters, perTest, perTestReporters, flush\)/,
+  )
+  // What Playwright adds itself is no user option.
+  assert.doesNotThrow(() => new Reporter({ out: 'r', configDir: '/x', _mode: 'test' }))
+})
+
+test('server URLs: a scheme-less one is http (as Playwright navigates to it), a bad one names its option', () => {
+  const { parseServerURLs, optionsOf } = require('../lib/playwright-run')
+  assert.deepEqual(parseServerURLs('localhost:9001, https://b.test'), ['http://localhost:9001', 'https://b.test'])
+  assert.equal(optionsOf({ projects: [{ use: { baseURL: 'localhost:9001' } }] }).server, 'http://localhost:9001')
+  assert.throws(() => optionsOf({ projects: [{ use: { baseURL: 'http://' } }] }), /use\.baseURL "http:\/\/" is not a URL/)
+  assert.throws(() => parseServerURLs('ftp://x', 'covServerURL'), /covServerURL "ftp:\/\/x" is not an http\(s\) URL/)
+})
+
+test('the documented JS API is reachable by package name: cov-als-native/store, from CommonJS and ESM', () => {
+  const dir = path.join(project, 'store-api')
+  const script = (load) =>
+    `${load}\nconst map = { '/a.js': { path: '/a.js', statementMap: { 0: { start: { line: 1, column: 0 }, end: { line: 1, column: 5 } } }, fnMap: {}, branchMap: {}, s: { 0: 2 }, f: {}, b: {} } }\n` +
+    `store.writeTestCoverage(${JSON.stringify(dir)}, 'one', map)\nconsole.log(JSON.stringify([store.listTests(${JSON.stringify(dir)}), store.readTestCoverage(${JSON.stringify(dir)}, 'one')['/a.js'].s]))`
+  for (const [ext, load] of [
+    ['cjs', "const store = require('cov-als-native/store')"],
+    ['mjs', "import store from 'cov-als-native/store'"],
+  ]) {
+    const file = path.join(project, `store-api.${ext}`)
+    fs.writeFileSync(file, script(load))
+    const run = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })
+    assert.equal(run.status, 0, run.stderr)
+    assert.deepEqual(JSON.parse(run.stdout), [['one'], { 0: 2 }], ext)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
