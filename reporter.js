@@ -6,14 +6,16 @@
 // then writes per-test and merged Istanbul reports with `cov-als report` and
 // prints the per-test summary table (server / browser / total lines).
 //
-// Options:
-//   outDir     the per-test coverage directory (default: where the fixture
-//              wrote, from the tests' annotations; else COV_ALS_OUT_DIR)
+// Options (an unknown key is an error naming these):
+//   outDir     the per-test coverage directory, the server's COV_ALS_OUT_DIR
+//              (default: where the fixture wrote, from the tests'
+//              annotations; else COV_ALS_OUT_DIR)
 //   out        report directory (default: coverage-report next to outDir)
-//   reporters, perTestReporters  Istanbul reporters (cov-als report's defaults:
-//              per-test html pages included; perTestReporters: ['lcovonly',
-//              'json-summary'] leaves them out for big runs)
-//   perTest    write per-test reports (default true)
+//   reporters  Istanbul reporters of the merged report (cov-als report's default)
+//   perTest    also write one report per test (default false: the merged
+//              report only; its line lists still name the tests)
+//   perTestReporters  their reporters (default html, lcovonly, json-summary;
+//              setting it turns perTest on)
 //   flush      flush pending tests at the end (default true)
 
 const fs = require('node:fs')
@@ -21,11 +23,19 @@ const path = require('node:path')
 const { OUT_DIR_ANNOTATION } = require('./playwright')
 const { flushPending, optionsOf } = require('./lib/playwright-run')
 
+const OPTIONS = ['outDir', 'out', 'reporters', 'perTest', 'perTestReporters', 'flush']
+
 class CovAlsReporter {
   constructor(options = {}) {
+    // (Playwright adds configDir and _-prefixed keys of its own.)
+    const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k) && k !== 'configDir' && !k.startsWith('_'))
+    if (unknown.length) throw new Error(`cov-als-native/reporter: unknown option ${unknown.join(', ')} (the options are ${OPTIONS.join(', ')})`)
     this.options = options
     this.outDirs = new Set()
     this.config = null
+    // Errors outside the tests (a global setup or webServer that failed): why no test wrote coverage.
+    this.errors = []
+    this.testsEnded = 0
   }
 
   printsToStdio() {
@@ -36,7 +46,12 @@ class CovAlsReporter {
     this.config = config
   }
 
+  onError(error) {
+    this.errors.push(String(error.message || error.value || 'unknown error').split('\n')[0])
+  }
+
   onTestEnd(test, result) {
+    this.testsEnded++
     for (const a of [...(test.annotations || []), ...(result.annotations || [])]) {
       if (a.type === OUT_DIR_ANNOTATION && a.description) this.outDirs.add(a.description)
     }
@@ -54,7 +69,7 @@ class CovAlsReporter {
     if (missing.length) console.warn(`cov-als-native/reporter: no coverage was written to ${missing.join(', ')}`)
     dirs = dirs.filter((d) => fs.existsSync(d))
     if (dirs.length === 0) {
-      console.warn('cov-als-native/reporter: no coverage directory (no test used the cov-als-native fixture; set the reporter option outDir)')
+      console.warn(`cov-als-native/reporter: no coverage was written: ${this.whyNoCoverage()}`)
       return
     }
     const { report } = require('./lib/report/index.js')
@@ -71,7 +86,8 @@ class CovAlsReporter {
         out: this.options.out && path.resolve(configDir, this.options.out),
         ...(this.options.reporters ? { reporters: this.options.reporters } : {}),
         ...(this.options.perTestReporters ? { perTestReporters: this.options.perTestReporters } : {}),
-        perTest: this.options.perTest !== false,
+        // Per-test pages are opt-in: at a hundred tests they weigh far more than the merged report.
+        perTest: this.options.perTest ?? Boolean(this.options.perTestReporters),
         projectRoot: configDir,
         warn: (m) => console.warn(`cov-als-native/reporter: ${m}`),
       })
@@ -82,6 +98,15 @@ class CovAlsReporter {
     } catch (err) {
       console.error(`cov-als-native/reporter: ${err.message}`)
     }
+  }
+
+  whyNoCoverage() {
+    if (this.errors.length) return `the run failed outside the tests (${this.errors[0]})`
+    if (this.testsEnded === 0) return 'no test ran'
+    return (
+      "no test told where its coverage went: import test from 'cov-als-native/playwright' in the specs, " +
+      "or set this reporter's option outDir to the server's COV_ALS_OUT_DIR"
+    )
   }
 }
 

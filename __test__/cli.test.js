@@ -110,9 +110,9 @@ test('safeName: ids differing in case or replaced characters do not collide', ()
 
 // ------------------------------------------------------------ report
 
-test('report: merged html + lcov, per-test reports, summary table', () => {
+test('report: merged html + lcov, per-test reports (--per-test), summary table', () => {
   const out = path.join(tmp, 'report')
-  const r = ok('report', shard('shard-a'), shard('shard-b'), '--out', out)
+  const r = ok('report', shard('shard-a'), shard('shard-b'), '--out', out, '--per-test')
 
   // html index of the merged report names both files; the source is annotated.
   const index = fs.readFileSync(path.join(out, 'merged', 'index.html'), 'utf8')
@@ -137,14 +137,14 @@ test('report: merged html + lcov, per-test reports, summary table', () => {
   assert.ok(math.includes('BRDA:5,0,0,1') && math.includes('BRDA:5,0,1,3'), math.join('\n'))
   assert.ok(math.includes('BRDA:6,1,0,1') && math.includes('BRDA:6,1,1,2'), math.join('\n'))
 
-  // Per-test reports (default: lcovonly + json-summary) under tests/<safe-name>/.
+  // Per-test reports (--per-test: html, lcovonly, json-summary) under tests/<safe-name>/.
   const clampDir = path.join(out, 'tests', safeName('math/clamp edge'))
   const clampMath = lcovRecord(path.join(clampDir, 'lcov.info'), MATH)
   assert.ok(clampMath.includes('DA:5,3') && clampMath.includes('DA:2,0'), clampMath.join('\n'))
   assert.ok(clampMath.includes('BRDA:5,0,1,3'))
   assert.equal(readJson(path.join(clampDir, 'coverage-summary.json')).total.statements.covered, 4)
   assert.ok(fs.existsSync(path.join(out, 'tests', safeName(UNICODE_ID), 'lcov.info')))
-  // Per-test html by default: the stock pages naming the test, istanbul's assets shared once.
+  // Per-test html: the stock pages naming the test, istanbul's assets shared once.
   const clampHtml = fs.readFileSync(path.join(clampDir, 'index.html'), 'utf8')
   assert.match(clampHtml, /Test <strong class="cov-als-test-id">math\/clamp edge<\/strong>/)
   assert.match(clampHtml, /href="\.\.\/\.\.\/tests\/_assets\/base\.css"/)
@@ -229,6 +229,13 @@ test('report: reporter choice, --no-per-test, --no-merged, rerun replaces old ou
   assert.match(fs.readFileSync(path.join(out, 'merged', 'text-summary.txt'), 'utf8'), /Statements\s+:/)
   assert.ok(!fs.existsSync(path.join(out, 'merged', 'index.html')))
   assert.ok(fs.existsSync(path.join(out, 'tests', safeName('startup'), 'index.html')))
+
+  // The default: the merged report only (per-test pages are opt-in); its line lists still name the tests.
+  const plain = path.join(tmp, 'report-default')
+  ok('report', shard('shard-a'), '--out', plain)
+  assert.ok(fs.existsSync(path.join(plain, 'merged', 'index.html')))
+  assert.ok(!fs.existsSync(path.join(plain, 'tests')), 'no per-test reports by default')
+  assert.match(fs.readFileSync(path.join(plain, 'merged', 'math.js.tests.js'), 'utf8'), /\["math\/clamp edge",null\]/)
 
   const r = ok('report', shard('shard-a'), '--out', out, '--no-per-test', '--no-merged')
   assert.ok(!fs.existsSync(path.join(out, 'tests')), 'old per-test reports are removed')

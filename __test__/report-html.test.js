@@ -62,7 +62,7 @@ before(async () => {
     agent.destroy()
     await server.stop() // counts never flushed are written on exit
   }
-  const r = spawnSync(process.execPath, [BIN, 'report', outDir, '--out', reportDir], { cwd: root, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [BIN, 'report', outDir, '--out', reportDir, '--per-test'], { cwd: root, encoding: 'utf8' })
   assert.equal(r.status, 0, r.stderr)
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
 })

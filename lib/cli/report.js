@@ -15,9 +15,10 @@ Reads the run store (cov-als.db) and every *.json at the top level of each
   <out>/merged/             all tests merged (reporters: --reporters); its html
                             shows on each line how many tests covered it and,
                             on a click, which (filterable, linked to their pages)
-  <out>/tests/<safe-name>/  one report per test (reporters: --per-test-reporters)
-                            of the files that test touched
-  <out>/tests/index.html    every test with its summary, linked to its report
+  <out>/tests/<safe-name>/  with --per-test: one report per test (reporters:
+                            --per-test-reporters) of the files that test touched
+  <out>/tests/index.html    with --per-test: every test with its summary, linked
+                            to its report
   <out>/summary.json        one row per test + a final "all tests (merged)" row:
                             files, filesTouched (files with a count > 0) and
                             {total, covered, skipped, pct} of statements,
@@ -34,11 +35,14 @@ Options:
                               (default: coverage-report next to the first <dir>)
   -r, --reporters <list>      Merged report reporters, comma separated
                               (default: ${DEFAULT_REPORTERS.join(',')})
-      --per-test              Write per-test reports (the default)
-      --no-per-test           Do not write per-test reports
+      --per-test              Also write one report per test (off by default:
+                              per-test html pages weigh ~1-2 MB per test; the
+                              merged report's line lists name the tests anyway)
+      --no-per-test           Do not write per-test reports (the default)
       --per-test-reporters <list>
-                              Per-test reporters (default: ${DEFAULT_PER_TEST_REPORTERS.join(',')};
-                              leave html out for big runs: lcovonly,json-summary)
+                              Per-test reporters; implies --per-test (default:
+                              ${DEFAULT_PER_TEST_REPORTERS.join(',')}; lcovonly,json-summary
+                              leaves the pages out)
       --no-merged             Do not write the merged report (its summary row is
                               still printed)
       --skip-invalid          Skip unreadable or invalid files with a warning
@@ -113,7 +117,8 @@ function run(args, io) {
     out: values.out,
     reporters: values.reporters ? parseReporters(values.reporters, '--reporters') : undefined,
     merged: !values['no-merged'],
-    perTest: !values['no-per-test'],
+    // Per-test reports are opt-in (a hundred tests' pages: hundreds of MB).
+    perTest: Boolean(values['per-test'] || values['per-test-reporters']),
     perTestReporters: values['per-test-reporters'] ? parseReporters(values['per-test-reporters'], '--per-test-reporters') : undefined,
     skipInvalid: Boolean(values['skip-invalid']),
     projectRoot: values['project-root'],

@@ -42,7 +42,7 @@ const LINES_STORE = '.cov-als-lines'
  * @param {string} [opts.out] report directory (default: defaultReportDir(dirs[0]))
  * @param {string[]} [opts.reporters] reporters of the merged report
  * @param {boolean} [opts.merged=true] write the merged report
- * @param {boolean} [opts.perTest=true] write one report per test
+ * @param {boolean} [opts.perTest=false] also write one report per test
  * @param {string[]} [opts.perTestReporters] reporters of the per-test reports
  * @param {boolean} [opts.skipInvalid=false] skip unreadable/invalid files with a warning
  * @param {string} [opts.projectRoot] paths in lcov/cobertura are relative to this (default: cwd)
@@ -54,7 +54,7 @@ function report(opts) {
     dirs,
     reporters = DEFAULT_REPORTERS,
     merged: writeMerged = true,
-    perTest = true,
+    perTest = false,
     perTestReporters = DEFAULT_PER_TEST_REPORTERS,
     skipInvalid = false,
     projectRoot,
