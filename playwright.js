@@ -24,6 +24,11 @@
 //                 server wrote the test's flush to, else COV_ALS_OUT_DIR / cov-als.config.json)
 //   covRoot       project root for include/exclude of browser files (default:
 //                 COV_ALS_ROOT / cov-als.config.json, else the config's directory)
+//   covCookie     also set the test id as the `cov-als-test-id` cookie for the
+//                 servers' hosts, which browsers send on WebSocket handshakes
+//                 (which extra headers may not reach): 'auto' (default: in
+//                 every browser but Chromium, whose handshakes carry the
+//                 header), true, or false (docs/transports.md)
 //   covStrict     turn coverage problems (failed flush, a listed server that
 //                 does not answer, page closed or crashed before collection)
 //                 into test failures (default false: warnings)
@@ -49,6 +54,15 @@ function serversOf(covServerURL, baseURL) {
   if (servers.length === 0 && baseURL) servers = parseServerURLs(baseURL, 'baseURL')
   if (servers.length === 0) throw new Error('cov-als-native/playwright: set covServerURL or baseURL so the fixture knows where to flush coverage')
   return servers
+}
+
+// The test id as a cookie for every server's host and baseURL's (a cookie
+// holds for every port of its host). The server reads it on WebSocket
+// handshakes only (lib/http.js), where a browser sends no extra headers.
+function handshakeCookies(testId, covServerURL, baseURL) {
+  const urls = [...parseServerURLs(covServerURL, 'covServerURL'), ...(baseURL ? parseServerURLs(baseURL, 'baseURL') : [])]
+  const origins = [...new Set(urls.map((u) => new URL(u).origin))]
+  return origins.map((url) => ({ name: 'cov-als-test-id', value: encodeURIComponent(testId), url }))
 }
 
 // Ask every server for the test's `route` answer; resolves one result per
@@ -106,6 +120,7 @@ const test = base.extend({
   covOutDir: ['', { option: true }],
   covRoot: ['', { option: true }],
   covStrict: [false, { option: true }],
+  covCookie: ['auto', { option: true }],
 
   covTestId: async ({ covIncludeProject }, use, testInfo) => {
     await use(testIdOf(testInfo, covIncludeProject))
@@ -178,7 +193,14 @@ const test = base.extend({
   ],
 
   // Every page of the test's context, popups included, reports its browser coverage.
-  context: async ({ context, browserName, covBrowser, covV8, covRoot, covCoverage, covProblems }, use, testInfo) => {
+  context: async (
+    { context, browserName, covBrowser, covV8, covRoot, covCoverage, covProblems, covCookie, covTestId, covServerURL, baseURL },
+    use,
+    testInfo,
+  ) => {
+    if (covCookie !== true && covCookie !== false && covCookie !== 'auto')
+      throw new Error(`cov-als-native/playwright: covCookie must be 'auto', true or false, got ${JSON.stringify(covCookie)}`)
+    if (covCookie === true || (covCookie === 'auto' && browserName !== 'chromium')) await context.addCookies(handshakeCookies(covTestId, covServerURL, baseURL))
     if (!covBrowser) return use(context)
     const { BrowserCoverageCollector } = require('./lib/browser-coverage')
     const config = localConfig(testInfo, covRoot)

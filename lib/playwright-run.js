@@ -57,6 +57,7 @@ const FIXTURE_OPTIONS = [
   'covOutDir',
   'covRoot',
   'covStrict',
+  'covCookie',
   'covWarmUp',
 ]
 const WARM_UP_OPTIONS = ['run', 'routes', 'actions']

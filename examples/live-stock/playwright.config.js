@@ -11,6 +11,10 @@ const launchOptions = {
 }
 const PORT = Number(process.env.PORT || 3300)
 const REGISTER = JSON.stringify(require.resolve('cov-als-native/register'))
+// LIVE_STOCK_COOKIE_ONLY=1: the id reaches the server as the cookie alone (as
+// in browsers whose WebSocket handshakes carry no extra headers): the header
+// goes out under a name the server does not read.
+const cookieOnly = process.env.LIVE_STOCK_COOKIE_ONLY === '1' ? { covCookie: true, covHeader: 'x-cov-header-not-read' } : {}
 
 module.exports = defineConfig({
   testDir: './tests',
@@ -18,7 +22,7 @@ module.exports = defineConfig({
   workers: 3,
   fullyParallel: true,
   reporter: process.env.PW_JSON_REPORT ? [['json', { outputFile: process.env.PW_JSON_REPORT }]] : [['list'], [require.resolve('cov-als-native/reporter')]],
-  use: { baseURL: process.env.SERVER_URL || `http://127.0.0.1:${PORT}`, launchOptions },
+  use: { baseURL: process.env.SERVER_URL || `http://127.0.0.1:${PORT}`, launchOptions, ...cookieOnly },
   globalSetup: require.resolve('cov-als-native/global-setup'),
   webServer: process.env.SERVER_URL
     ? undefined
