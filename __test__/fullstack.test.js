@@ -128,6 +128,8 @@ test(
       }
     }
     assert.match(output, /static\/nomap\.js has no source map; its browser coverage is dropped/)
+    // The fixture is no Next app: the advice names no Next option alone (issue 25).
+    assert.match(output, /nomap\.js has no source map; its browser coverage is dropped \(build the client bundles with source maps \(Vite: /)
 
     // A crashed page is a warning (the test passed); with covStrict, a failure.
     const results = pw.suites.flatMap(function all(s) {

@@ -18,6 +18,7 @@ const { createCoverageMap } = require('istanbul-lib-coverage')
 const { matcher } = require('./glob')
 const { relativeBelow, cachedIsFile } = require('./paths')
 const { mapUrlOf, normalizeSources } = require('./source-maps')
+const { sourceMapAdvice } = require('./bundler-advice')
 
 const BINDING = '__covAlsCoverage'
 const TAKE = '__covAlsTakeCoverage'
@@ -202,7 +203,7 @@ class BrowserCoverageCollector {
         if (/\.[cm]?js(?:[?#]|$)/.test(entry.url))
           warnOnce(
             `nomap:${stripQuery(entry.url)}`,
-            `cov-als-native: ${stripQuery(entry.url)} has no source map; its browser coverage is dropped (build the client bundles with source maps, e.g. productionBrowserSourceMaps: true in Next)`,
+            `cov-als-native: ${stripQuery(entry.url)} has no source map; its browser coverage is dropped (${sourceMapAdvice(this.root).advice})`,
             this.warn,
           )
         continue
