@@ -28,7 +28,7 @@ if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
     }
   }
   // An uncaught error thrown in an instrumented file names us and the file on stderr.
-  require('./lib/crash-note').install((file) => files.wasInstrumented(file) || (esmOffThread && files.isReported(file)))
+  require('./lib/crash-note').install((file) => files.wasInstrumented(file) || (esmOffThread && files.isReported(file) && !files.loadedAsWritten(file)))
   if (config.http) {
     const { scopeFor } = require('./lib/integration')
     const { scope, scopeUpgrade, scopeStream } = scopeFor()

@@ -101,6 +101,9 @@ class CovAlsReporter {
   }
 
   whyNoCoverage() {
+    if (this.errors.some((e) => /config\.webServer/.test(e))) {
+      return `the webServer did not start (${this.errors[0]}); its [WebServer] lines above show its stderr, where cov-als-native's preload says why it exited`
+    }
     if (this.errors.length) return `the run failed outside the tests (${this.errors[0]})`
     if (this.testsEnded === 0) return 'no test ran'
     return (

@@ -11,7 +11,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { noteFor, frames } = require('../lib/crash-note')
+const { noteFor, frames, exitNote } = require('../lib/crash-note')
 
 const REPO = path.join(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures/crash-note')
@@ -94,4 +94,32 @@ test('stack frames: paths, file URLs and anonymous frames', () => {
     frames(stack).map((f) => `${f.file}:${f.line}:${f.column}`),
     ['/a/b.js:1:2', '/a/c d.mjs:3:4', 'node:internal/x:5:6'],
   )
+})
+
+test('a server that never starts: one line at exit says so; a file that does not parse is its own error, not ours', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-crash-note-start-'))
+  fs.writeFileSync(path.join(dir, 'server.js'), "require('./does-not-parse.js')\n")
+  fs.writeFileSync(path.join(dir, 'does-not-parse.js'), 'exports.price = (n) => n +* 2\n')
+  const broken = run(dir, { preload: true })
+  assert.equal(broken.status, 1)
+  assert.match(
+    broken.stderr,
+    new RegExp(
+      `cov-als-native: this process is dying of a SyntaxError: Unexpected token '\\*' in ${path.join(dir, 'does-not-parse.js')}:1, which cov-als-native loaded as written`,
+    ),
+  )
+  assert.doesNotMatch(broken.stderr, /a file cov-als-native instrumented|node:internal.*cov-als-native/)
+  assert.match(broken.stderr, /cov-als-native: node server\.js exits with code 1 before any server listens .*of an uncaught SyntaxError: Unexpected token/)
+  // An app that logs its failure to stdout (which Playwright's webServer hides) and exits.
+  fs.writeFileSync(path.join(dir, 'server.js'), "console.log('config missing'); process.exit(1)\n")
+  const quiet = run(dir, { preload: true })
+  assert.equal(quiet.status, 1)
+  assert.match(
+    quiet.stderr,
+    /^cov-als-native: node server\.js exits with code 1 before any server listens .*its stdout may say why \(a Playwright webServer shows it with stdout: "pipe"\)/m,
+  )
+  assert.doesNotMatch(run(dir, { preload: false }).stderr, /cov-als-native/)
+  // Not at a clean exit, nor while a server listens (a crash at run time is the app's to report).
+  assert.equal(exitNote(0, { listening: false }), null)
+  assert.equal(exitNote(1, { listening: true }), null)
 })

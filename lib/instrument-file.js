@@ -35,6 +35,8 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   const missingMapped = []
   // Files (as loaded) given instrumented code: lib/crash-note.js names them.
   const instrumented = new Set()
+  // Files that failed to instrument (e.g. they do not parse) and load as written.
+  const asWritten = new Set()
 
   function warnOnce(key, message) {
     if (warned.has(key)) return
@@ -139,6 +141,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
         }
       }
       warnOnce(filename, `loading ${filename} uninstrumented: ${err.message}`)
+      asWritten.add(filename)
       return code
     }
   }
@@ -147,6 +150,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
     shouldInstrument,
     instrument,
     wasInstrumented: (filename) => instrumented.has(filename),
+    loadedAsWritten: (filename) => asWritten.has(filename),
     // Whether a loaded file is one that reports name (what the hooks thread,
     // whose instrumented set this thread cannot see, instruments).
     isReported: (filename) => !isOwnFile(filename) && isReportedPath(mapPath(filename)),
