@@ -126,3 +126,42 @@ test('the documented JS API is reachable by package name: cov-als-native/store, 
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test("a bundle without a source map: the advice is the project's own build tool's", () => {
+  const { sourceMapAdvice } = require('../lib/bundler-advice')
+  const app = (name, files) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-advice-${name}-`))
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text)
+    return dir
+  }
+  const pkg = (deps) => JSON.stringify({ dependencies: deps })
+  const cases = [
+    [app('next', { 'package.json': pkg({ next: '16', react: '19' }) }), 'next', /productionBrowserSourceMaps: true in next\.config/],
+    [app('sveltekit', { 'package.json': pkg({ '@sveltejs/kit': '2', vite: '8' }) }), 'vite', /build\.sourcemap: true in vite\.config/],
+    [app('webpack', { 'package.json': pkg({ express: '5' }), 'webpack.config.js': 'module.exports = {}' }), 'webpack', /devtool: 'source-map'/],
+    [app('nuxt', { 'package.json': pkg({ nuxt: '4', vite: '7' }) }), 'nuxt', /sourcemap: \{ client: true \} in nuxt\.config/],
+  ]
+  for (const [dir, tool, advice] of cases) {
+    const got = sourceMapAdvice(dir)
+    assert.equal(got.tool, tool, dir)
+    assert.match(got.advice, advice)
+    if (tool !== 'next') assert.doesNotMatch(got.advice, /Next|productionBrowserSourceMaps/)
+  }
+  // Nothing recognised (or no package.json): the setting of each common tool, none presumed.
+  const plain = sourceMapAdvice(app('plain', { 'package.json': pkg({ express: '5' }) }))
+  assert.equal(plain.tool, null)
+  assert.match(plain.advice, /^build the client bundles with source maps \(Vite: .*webpack: .*esbuild: /)
+})
+
+test('a webServer that dies at startup under the preload: Playwright shows why, and the reporter points there', { timeout: 4 * 60 * 1000 }, async () => {
+  const { status, output } = await runPlaywright('broken-server')
+  assert.notEqual(status, 0)
+  assert.match(output, /Process from config\.webServer was not able to start/)
+  // The line the preload writes at exit, on the stderr Playwright shows (ESM: the stack names no file).
+  assert.match(
+    output,
+    /\[WebServer\] cov-als-native: node broken\.js exits with code 1 before any server listens .*of an uncaught SyntaxError: Unexpected token '\*'/,
+  )
+  assert.doesNotMatch(output, /a file cov-als-native instrumented/)
+  assert.match(output, /cov-als-native\/reporter: no coverage was written: the webServer did not start .*\[WebServer\] lines above/)
+})
