@@ -165,3 +165,15 @@ test('a webServer that dies at startup under the preload: Playwright shows why, 
   assert.doesNotMatch(output, /a file cov-als-native instrumented/)
   assert.match(output, /cov-als-native\/reporter: no coverage was written: the webServer did not start .*\[WebServer\] lines above/)
 })
+
+test("the global setup's list of options is the fixture's (a new option is no 'unknown option')", () => {
+  const { FIXTURE_OPTIONS, checkUseOptions } = require('../lib/playwright-run')
+  const declared = [...fs.readFileSync(path.join(REPO, 'playwright.js'), 'utf8').matchAll(/^\s+(cov\w+): \[.*\{ option: true \}\],$/gm)].map((m) => m[1])
+  assert.ok(declared.length >= 10, declared.join(', '))
+  assert.deepEqual(declared.sort(), FIXTURE_OPTIONS.filter((o) => o !== 'covWarmUp').sort())
+  assert.doesNotThrow(() => checkUseOptions({ projects: [{ use: Object.fromEntries(FIXTURE_OPTIONS.map((o) => [o, o === 'covWarmUp' ? {} : 1])) }] }))
+  assert.throws(
+    () => checkUseOptions({ use: { covWarmUp: { route: ['/'] } } }),
+    /unknown option use\.covWarmUp\.route \(the options are run, routes, actions\)/,
+  )
+})
