@@ -133,11 +133,11 @@ async function streamSession(kind, key, headers, batches) {
   return seen
 }
 
-function h2Post(headers, body) {
+function h2Post(port, headers, body, path = '/work') {
   return new Promise((resolve, reject) => {
-    const session = http2.connect(`http://127.0.0.1:${ports.h2Port}`)
+    const session = http2.connect(`http://127.0.0.1:${port}`)
     session.on('error', reject)
-    const req = session.request({ ':method': 'POST', ':path': '/work', ...headers })
+    const req = session.request({ ':method': 'POST', ':path': path, ...headers })
     let text = ''
     req.setEncoding('utf8')
     req.on('data', (c) => (text += c))
@@ -150,9 +150,9 @@ function h2Post(headers, body) {
   })
 }
 
-async function h2Session(headers, rounds) {
+async function h2Session(port, headers, rounds) {
   const answers = []
-  for (const n of rounds) answers.push(await h2Post(headers, String(n)))
+  for (const n of rounds) answers.push(await h2Post(port, headers, String(n)))
   return answers
 }
 
@@ -220,8 +220,9 @@ const SESSIONS = {
     ioSession(key, idHeader(id), rounds, { transports: ['polling', 'websocket'], upgradeAfter: 1 }),
   SSE: (id, key, rounds) => streamSession('sse', key, idHeader(id), rounds),
   'streamed response': (id, key, rounds) => streamSession('stream', key, idHeader(id), rounds),
-  'HTTP/2, header': (id, key, rounds) => h2Session(idHeader(id), rounds),
-  'HTTP/2, baggage': (id, key, rounds) => h2Session(baggageHeader(id), rounds),
+  'HTTP/2, header': (id, key, rounds) => h2Session(ports.h2Port, idHeader(id), rounds),
+  'HTTP/2, baggage': (id, key, rounds) => h2Session(ports.h2Port, baggageHeader(id), rounds),
+  'HTTP/2 compatibility API': (id, key, rounds) => h2Session(ports.h2CompatPort, idHeader(id), rounds),
   'gRPC, metadata header': (id, key, rounds) => grpcSession(idHeader(id), rounds, { ticks: rounds[0] }),
   'gRPC, metadata baggage': (id, key, rounds) => grpcSession(baggageHeader(id), rounds),
   'outgoing HTTP/2 from a test': (id, key, rounds) => relaySession('h2', idHeader(id), rounds),
@@ -320,4 +321,33 @@ test('a connection without an id counts in startup; a malformed id is ignored wi
   const warnings = server.stderr().split('\n')
   assert.equal(warnings.filter((l) => l.includes('test id longer than 1024')).length, 1, server.stderr())
   assert.equal(warnings.filter((l) => l.includes('malformed cov-als-test-id cookie')).length, 1, server.stderr())
+})
+
+test('HTTP/2: control requests are answered on a server with the compatibility API', async () => {
+  await h2Session(ports.h2CompatPort, idHeader('h2 control'), [3])
+  const peek = JSON.parse(await h2Post(ports.h2CompatPort, { 'content-type': 'application/json' }, JSON.stringify({ testId: 'h2 control' }), '/__cov/peek'))
+  const entry = entryFor(peek.coverage, 'lib/handlers.js')
+  assert.deepEqual([fnHits(entry, 'onMessage'), fnHits(entry, 'step')], [1, 3])
+  assert.equal((await handlerCounts('h2 control')).fn.onMessage, 1, 'a peek leaves the counts in place')
+})
+
+test('outgoing HTTP/2: the id goes to allowed hosts only, and an existing baggage keeps its members', () => {
+  const { install } = require('../lib/propagation')
+  const cov = require('..')
+  delete globalThis[Symbol.for('cov-als-native.propagation')]
+  const handle = install(cov, { header: 'x-cov-test-id', propagateHosts: ['loopback', 'api.internal'] })
+  try {
+    const given = { ':path': '/', baggage: 'a=1' }
+    const out = cov.run('out › 1', () => handle.http2Headers('api.internal', given))
+    assert.deepEqual(out, { ':path': '/', baggage: `a=1,${BAGGAGE_KEY}=${encodeURIComponent('out › 1')}`, 'x-cov-test-id': encodeURIComponent('out › 1') })
+    assert.deepEqual(given, { ':path': '/', baggage: 'a=1' }, "the caller's headers are left alone")
+    assert.equal(
+      cov.run('out › 1', () => handle.http2Headers('example.com', given)),
+      given,
+      'not to a host outside the allow-list',
+    )
+    assert.equal(handle.http2Headers('127.0.0.1', given), given, 'not outside a test')
+  } finally {
+    handle.uninstall()
+  }
 })

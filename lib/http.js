@@ -159,7 +159,8 @@ function createScope(cov, config) {
       answerControl(req, res)
       return true
     }
-    if (req[SCOPED]) return next()
+    // An HTTP/2 compatibility request: its stream is already scoped (scopeStream).
+    if (req[SCOPED] || (req.stream && req.stream[SCOPED])) return next()
     req[SCOPED] = true
     const testId = testIdOf(req)
     const inContext = () => {
@@ -246,7 +247,8 @@ function testIdFromCookie(cookieHeader, warn) {
 /**
  * Patch http and https servers so every 'request' goes through `scope` and
  * every 'upgrade' through `scopeUpgrade`; and HTTP/2 servers (plain and
- * secure, gRPC's too) so every 'stream' goes through `scopeStream`.
+ * secure, gRPC's too) so every 'stream' goes through `scopeStream` (and
+ * every 'request' through `scope`).
  */
 function patchServers(scope, scopeUpgrade, scopeStream) {
   for (const proto of [http.Server.prototype, https.Server.prototype]) {
@@ -266,21 +268,24 @@ function patchServers(scope, scopeUpgrade, scopeStream) {
     patched[PATCHED] = true
     proto.emit = patched
   }
-  if (scopeStream) patchHttp2Servers(scopeStream)
+  if (scopeStream) patchHttp2Servers(scope, scopeStream)
 }
 
 // Http2Server and Http2SecureServer are not exported: their prototypes are
 // reached through an instance that never listens.
-function patchHttp2Servers(scopeStream) {
+// A 'request' there (the compatibility API, or HTTP/1 with allowHTTP1) goes
+// through `scope` too: control requests are answered, HTTP/1 ones scoped.
+function patchHttp2Servers(scope, scopeStream) {
   const http2 = require('node:http2')
   for (const create of [http2.createServer, http2.createSecureServer]) {
     const proto = Object.getPrototypeOf(create())
     if (Object.prototype.hasOwnProperty.call(proto, 'emit') && proto.emit[PATCHED]) continue
     const emit = proto.emit
     const patched = function (event, stream, headers) {
-      if (event !== 'stream') return emit.apply(this, arguments)
       const args = arguments
-      return scopeStream(stream, headers, () => emit.apply(this, args))
+      if (event === 'stream') return scopeStream(stream, headers, () => emit.apply(this, args))
+      if (event === 'request') return scope(stream, headers, () => emit.apply(this, args))
+      return emit.apply(this, arguments)
     }
     patched[PATCHED] = true
     proto.emit = patched
