@@ -6,7 +6,7 @@
 // then writes per-test and merged Istanbul reports with `cov-als report` and
 // prints the per-test summary table (server / browser / total lines).
 //
-// Options (an unknown key is an error naming these):
+// Options (an unknown key is a warning naming these):
 //   outDir     the per-test coverage directory, the server's COV_ALS_OUT_DIR
 //              (default: where the fixture wrote, from the tests'
 //              annotations; else COV_ALS_OUT_DIR)
@@ -29,7 +29,8 @@ class CovAlsReporter {
   constructor(options = {}) {
     // (Playwright adds configDir and _-prefixed keys of its own.)
     const unknown = Object.keys(options).filter((k) => !OPTIONS.includes(k) && k !== 'configDir' && !k.startsWith('_'))
-    if (unknown.length) throw new Error(`cov-als-native/reporter: unknown option ${unknown.join(', ')} (the options are ${OPTIONS.join(', ')})`)
+    // A warning, not an error: a key a later Playwright passes to every reporter must not stop the run.
+    if (unknown.length) console.warn(`cov-als-native/reporter: unknown option ${unknown.join(', ')} ignored (the options are ${OPTIONS.join(', ')})`)
     this.options = options
     this.outDirs = new Set()
     this.config = null

@@ -91,14 +91,21 @@ test('a failing global setup: the reporter names it, not the fixture', { timeout
   assert.doesNotMatch(output, /no test used the cov-als-native fixture/)
 })
 
-test('the reporter refuses an unknown option, naming its options', () => {
+test('the reporter warns of an unknown option, naming its options', () => {
   const Reporter = require('../reporter.js')
-  assert.throws(
-    () => new Reporter({ outdir: 'coverage/tests' }),
-    /unknown option outdir \(the options are outDir, out, reporters, perTest, perTestReporters, flush\)/,
-  )
-  // What Playwright adds itself is no user option.
-  assert.doesNotThrow(() => new Reporter({ out: 'r', configDir: '/x', _mode: 'test' }))
+  const warnings = []
+  const warn = console.warn
+  console.warn = (m) => warnings.push(m)
+  try {
+    new Reporter({ outdir: 'coverage/tests' })
+    // What Playwright adds itself is no user option.
+    new Reporter({ out: 'r', configDir: '/x', _mode: 'test' })
+  } finally {
+    console.warn = warn
+  }
+  assert.deepEqual(warnings, [
+    'cov-als-native/reporter: unknown option outdir ignored (the options are outDir, out, reporters, perTest, perTestReporters, flush)',
+  ])
 })
 
 test('server URLs: a scheme-less one is http (as Playwright navigates to it), a bad one names its option', () => {
@@ -176,4 +183,38 @@ test("the global setup's list of options is the fixture's (a new option is no 'u
     () => checkUseOptions({ use: { covWarmUp: { route: ['/'] } } }),
     /unknown option use\.covWarmUp\.route \(the options are run, routes, actions\)/,
   )
+})
+
+test('the warm-up posts a server action as Next expects it: Next-Action header, arguments as JSON text', async () => {
+  const { warmUp } = require('../lib/playwright-run')
+  const http = require('node:http')
+  const seen = []
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, action: req.headers['next-action'], type: req.headers['content-type'], cookie: req.headers.cookie, body })
+      res.end('ok')
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const logs = []
+    await warmUp(
+      {
+        server: `http://127.0.0.1:${server.address().port}`,
+        warmUp: { routes: ['/cart'], actions: [{ id: 'a1b2', page: '/cart', args: ['socks', 1] }] },
+        requestOptions: { extraHTTPHeaders: { cookie: 'session=ok' } },
+        configDir: project,
+      },
+      (m) => logs.push(m),
+    )
+    assert.deepEqual(seen, [
+      { method: 'GET', url: '/cart', action: undefined, type: undefined, cookie: 'session=ok', body: '' },
+      { method: 'POST', url: '/cart', action: 'a1b2', type: 'text/plain;charset=UTF-8', cookie: 'session=ok', body: '["socks",1]' },
+    ])
+    assert.deepEqual(logs, ['cov-als-native: warmed up 1 routes and 1 server actions without a test id (counted as "startup")'])
+  } finally {
+    server.close()
+  }
 })
