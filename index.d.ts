@@ -132,6 +132,25 @@ export declare const live: {
   recover(outDir: string, force?: boolean): LiveRecovered[]
   readonly active: boolean
 }
+/**
+ * The run store's native face, by database path (cov-als-native/store wraps
+ * it by outDir and is the API to use; docs/run-store.md).
+ */
+export declare const store: {
+  /** Flush a test into the store at `db`: the coverage as JSON text, or why the store was not written. */
+  flush(db: string, testId: string, touchedOnly?: boolean): { coverage: string; error?: string | null; warning?: string | null }
+  /** Record an Istanbul map (JSON text) as one half of a test. */
+  record(db: string, testId: string, part: 'server' | 'browser', json: string): void
+  /** JSON text of the file coverages of some tests (all when null); null when a named test is unknown. */
+  export(db: string, testIds: string[] | null, part?: 'server' | 'browser' | null, allUnits?: boolean): string | null
+  tests(db: string): string[]
+  merge(into: string, from: string): void
+  close(db: string): void
+  which(db: string, file: string, from: number, to: number, spans?: boolean): Array<{ test: string; server?: object; browser?: object }> | null
+  lineTests(db: string, file: string): { tests: string[]; lines: string } | null
+  paths(db: string): string[]
+  redundant(db: string, ignore: string[]): Array<{ test: string; counters: number }>
+}
 /** The test id of the current async context, if any. */
 export declare function currentTestId(): string | undefined
 /** Run `fn` outside any test: its counts go to the startup bucket. */

@@ -1,0 +1,2 @@
+// The preload (`node --require cov-als-native/register`) exports nothing.
+export {}
