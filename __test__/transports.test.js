@@ -227,6 +227,9 @@ const SESSIONS = {
   'gRPC, metadata baggage': (id, key, rounds) => grpcSession(baggageHeader(id), rounds),
   'outgoing HTTP/2 from a test': (id, key, rounds) => relaySession('h2', idHeader(id), rounds),
   'outgoing gRPC from a test': (id, key, rounds) => relaySession('grpc', idHeader(id), rounds),
+  // A second test on the server's same HTTP/2 session and gRPC channel.
+  'outgoing HTTP/2 from another test': (id, key, rounds) => relaySession('h2', idHeader(id), rounds),
+  'outgoing gRPC from another test': (id, key, rounds) => relaySession('grpc', idHeader(id), rounds),
 }
 const NAMES = Object.keys(SESSIONS)
 const roundsOf = (name) => {
