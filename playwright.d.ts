@@ -45,6 +45,8 @@ export interface CovAlsOptions {
   covRoot: string
   /** Coverage problems fail the test; default false (warnings). */
   covStrict: boolean
+  /** Also set the test id as the cov-als-test-id cookie for WebSocket handshakes: 'auto' (default: every browser but Chromium), true or false. */
+  covCookie: 'auto' | boolean
   /** Read by cov-als-native/global-setup from the config's `use`. */
   covWarmUp?: CovWarmUp
 }

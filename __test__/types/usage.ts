@@ -50,6 +50,10 @@ export const config = defineConfig<CovAlsOptions>({
   use: { baseURL: 'http://127.0.0.1:3000', covServerURL: ['http://127.0.0.1:3000'], covStrict: true, covWarmUp: { routes: ['/'] } },
 })
 test.use({ covIncludeProject: true, covBrowser: false })
+test.use({ covCookie: 'auto' })
+test.use({ covCookie: true })
+// @ts-expect-error covCookie is 'auto' or a boolean
+test.use({ covCookie: 'always' })
 // @ts-expect-error fixture options have their types
 test.use({ covStrict: 'yes' })
 test('a test', async ({ page, covTestId, covPeek }, testInfo) => {
