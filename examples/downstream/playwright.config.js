@@ -10,6 +10,7 @@
 const os = require('node:os')
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
+const { chromiumPath } = require('../chromium')
 
 const { FRONTEND_PORT, API_PORT, FRONTEND, API, API_WORKERS, SEPARATE_STORES } = require('./settings')
 
@@ -58,7 +59,7 @@ module.exports = defineConfig({
     // This example is about the server side; the browser half: docs/full-stack.md.
     covBrowser: false,
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
     },
     trace: 'off',

@@ -4,9 +4,10 @@
 // starts it here instead (webServer) and prints the per-test table.
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
+const { chromiumPath } = require('../chromium')
 
 const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  executablePath: chromiumPath(),
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 }
 const PORT = Number(process.env.PORT || 3300)

@@ -15,6 +15,7 @@
 const os = require('node:os')
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
+const { chromiumPath } = require('../chromium')
 
 const REPO = path.resolve(__dirname, '../..')
 const BUILDER = process.env.NEXT_BUILDER === 'webpack' ? 'webpack' : 'turbopack'
@@ -31,7 +32,7 @@ const serverCommand = STANDALONE
   : `node --require ${REGISTER} ${JSON.stringify(path.join(REPO, 'node_modules/next/dist/bin/next'))} start -p ${PORT} -H 127.0.0.1`
 
 const launchOptions = {
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  executablePath: chromiumPath(),
   args: [
     '--no-sandbox',
     '--disable-gpu',

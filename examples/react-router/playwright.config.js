@@ -15,6 +15,7 @@
 const os = require('node:os')
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
+const { chromiumPath } = require('../chromium')
 
 const REPO = path.resolve(__dirname, '../..')
 const MODE = process.env.RR_MODE === 'dev' ? 'dev' : 'prod'
@@ -75,7 +76,7 @@ module.exports = defineConfig({
     // module runner's first evaluation) counts as startup, in no test.
     covWarmUp: { routes: ['/', '/?sort=price', '/products', '/products/shoes', '/products/socks', '/products/nope', '/cart'] },
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     },
     trace: 'off',

@@ -6,6 +6,7 @@
 const os = require('node:os')
 const path = require('node:path')
 const { defineConfig } = require('@playwright/test')
+const { chromiumPath } = require('../chromium')
 
 const REPO = path.resolve(__dirname, '../..')
 const PORT = Number(process.env.PORT || 3300)
@@ -39,7 +40,7 @@ module.exports = defineConfig({
     covV8: false,
     covWarmUp: { routes: ['/', '/?name=ada', '/about'] },
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     },
     trace: 'off',
