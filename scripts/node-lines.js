@@ -22,7 +22,8 @@ const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.
 const LINES = ['22', '24', '26']
 // Core (attribution, worker threads, integrations, the entry cache: its AsyncLocalStorage
 // differs per line), module loading (tsx: its hooks beside ours, about 3 s), load, browser,
-// and the Vite frameworks (React Router 8 runs on these lines only: it needs Node >= 22.22).
+// the Vite frameworks (React Router 8 runs on these lines only: it needs Node >= 22.22),
+// and the transports (WebSocket, HTTP/2 and gRPC contexts: async context differs per line).
 const LINE_SUITES = [
   'attribution',
   'entry',
@@ -36,6 +37,7 @@ const LINE_SUITES = [
   'playwright',
   'next-rsc',
   'propagation',
+  'transports',
   'react-router',
   'vite-plugin',
   'vite-sveltekit',
