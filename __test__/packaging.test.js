@@ -129,6 +129,14 @@ test(
       const out = JSON.parse(run(process.execPath, ['-e', script], { cwd: app, env }))
       assert.deepEqual(out.binary, [path.join(fs.realpathSync(app), 'node_modules', `cov-als-native-${PLATFORM}`, `cov-als-native.${PLATFORM}.node`)])
       assert.deepEqual([out.t1['0'], out.t2['0']], [1, 2])
+      // The install script's fallback builds from the packed sources: they are a complete cargo workspace.
+      const installed = path.join(app, 'node_modules', 'cov-als-native')
+      const metadata = spawnSync('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], { cwd: installed, encoding: 'utf8' })
+      if (!metadata.error) {
+        assert.equal(metadata.status, 0, metadata.stderr)
+        const members = JSON.parse(metadata.stdout).workspace_members.map((id) => id.split('#')[1] || id)
+        assert.equal(members.length, 2, members.join(', '))
+      }
     } finally {
       fs.rmSync(app, { recursive: true, force: true })
     }
