@@ -122,4 +122,5 @@ test('a server that never starts: one line at exit says so; a file that does not
   // Not at a clean exit, nor while a server listens (a crash at run time is the app's to report).
   assert.equal(exitNote(0, { listening: false }), null)
   assert.equal(exitNote(1, { listening: true }), null)
+  fs.rmSync(dir, { recursive: true, force: true })
 })

@@ -6,7 +6,7 @@
 // works in ESM and CJS configs), a scheme-less baseURL, and a server behind a
 // login (__test__/fixtures/friction). Each mode of the config is one run.
 
-const { test, before } = require('node:test')
+const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
@@ -19,9 +19,15 @@ const { readTestCoverage, listTests } = require('../lib/store')
 const FIXTURE = path.join(REPO, '__test__/fixtures/friction')
 const TEST_ID = 'app.spec.ts › dashboard'
 let project
+// Every directory this suite makes, removed at the end.
+const made = []
+after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+})
 
 before(() => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-friction-'))
+  made.push(project)
   for (const name of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, name), path.join(project, name))
   // Not JavaScript: the broken-server mode imports it (kept out of the repo, where lint reads it).
   fs.writeFileSync(path.join(project, 'does-not-parse.js'), 'export const price = (n) => n +* 2\n')
@@ -37,6 +43,7 @@ before(() => {
 /** One `playwright test` of the project in FRICTION_MODE `mode`: { status, output, out }. */
 async function runPlaywright(mode) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-friction-${mode}-`))
+  made.push(out)
   const run = spawnSync(process.execPath, [path.join(REPO, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'playwright.config.ts'], {
     cwd: project,
     env: { ...process.env, NODE_OPTIONS: '', CI: '', COV_OUT: out, PORT: String(await freePort()), FRICTION_MODE: mode },
@@ -138,6 +145,7 @@ test("a bundle without a source map: the advice is the project's own build tool'
   const { sourceMapAdvice } = require('../lib/bundler-advice')
   const app = (name, files) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-advice-${name}-`))
+    made.push(dir)
     for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text)
     return dir
   }
