@@ -106,3 +106,44 @@ test('two chunks with index maps report the original files, merged', () => {
   assert.equal(fnHits(map[path.join(root, 'src/[id]/page.tsx')], 'a'), 1)
   assert.equal(util.statementMap[0].start.line, 1)
 })
+
+test('a file in two chunks: the same ids whichever chunk loads first, and two runs merge as one run (issue 25)', () => {
+  const store = require('../lib/store')
+  const { spawnSync } = require('node:child_process')
+  const fixture = path.join(__dirname, 'fixtures/chunk-order')
+  const page = path.join(fixture, 'src/page.js')
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-chunk-order-'))
+  const dirs = { ab: path.join(tmp, 'ab'), ba: path.join(tmp, 'ba'), merged: path.join(tmp, 'merged') }
+  for (const order of ['ab', 'ba']) {
+    const r = spawnSync(process.execPath, [path.join(fixture, 'load-chunks.js'), order, dirs[order]], { encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+  }
+  const exported = (dir, id) => store.exportCoverage(dir, [id])[page]
+  for (const id of ['t', 'u']) {
+    assert.equal(JSON.stringify(exported(dirs.ab, id)), JSON.stringify(exported(dirs.ba, id)), `${id}: the same export, id for id`)
+  }
+  const t = exported(dirs.ab, 't')
+  assert.deepEqual(
+    Object.values(t.fnMap).map((f) => f.name),
+    ['one', 'two', 'three'],
+    'functions in source order',
+  )
+  assert.deepEqual(t.f, { 0: 1, 1: 0, 2: 2 }, 'three() ran once in each chunk')
+  assert.deepEqual(Object.values(t.b), [
+    [0, 1],
+    [0, 0],
+    [1, 1],
+  ])
+
+  // Both runs' stores merged: one unit for the file, each counter the sum of the two runs'.
+  store.mergeStores(dirs.merged, dirs.ab)
+  store.mergeStores(dirs.merged, dirs.ba)
+  const units = JSON.parse(cov.store.export(store.storePath(dirs.merged), ['t'], null, true)).filter((fc) => fc.path === page)
+  assert.equal(units.length, 1, 'both runs stored the same unit')
+  const merged = exported(dirs.merged, 't')
+  assert.deepEqual(merged.statementMap, t.statementMap)
+  for (const k of ['s', 'f']) assert.deepEqual(merged[k], Object.fromEntries(Object.entries(t[k]).map(([id, n]) => [id, 2 * n])), k)
+  assert.deepEqual(merged.b, Object.fromEntries(Object.entries(t.b).map(([id, arms]) => [id, arms.map((n) => 2 * n)])))
+  for (const dir of Object.values(dirs)) store.closeStore(dir)
+  fs.rmSync(tmp, { recursive: true, force: true })
+})

@@ -3,7 +3,10 @@
 //! A report is one original path. Usually one file feeds one report; with
 //! composed source maps one bundle chunk can feed several reports, and one
 //! original file compiled into several chunks feeds one report from all of
-//! them: entries at the same location merge and their counts add up.
+//! them: entries at the same location merge and their counts add up. Such a
+//! merged report lists its entries by source location, not in the order the
+//! chunks happened to load, so its ids (and its run-store unit) are the same
+//! in every run of one build.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -44,7 +47,13 @@ struct Rendered {
     unit: Unit,
 }
 
-type BranchKey = (BranchKind, Location, Vec<Option<Location>>);
+/// A branch's identity: its location, kind and arms' locations (in that
+/// order, which is also the order of a merged report's branches).
+type BranchKey = (Location, BranchKind, Vec<Option<Location>>);
+
+fn branch_key(b: &Branch) -> BranchKey {
+    (b.loc, b.kind, b.paths.iter().map(|p| p.loc).collect())
+}
 
 impl Report {
     fn new(path: &str) -> Self {
@@ -69,8 +78,11 @@ impl Report {
         let single = self.sources.is_empty() || self.only_file == Some(file_id);
         self.only_file = if single { Some(file_id) } else { None };
         self.cov.report_logic |= fc.report_logic;
-        if self.cov.input_source_map.is_none() {
-            self.cov.input_source_map = fc.input_source_map.clone();
+        // The smallest of the maps carried, whichever chunk came first.
+        if let Some(map) = &fc.input_source_map {
+            if self.cov.input_source_map.as_ref().is_none_or(|mine| map < mine) {
+                self.cov.input_source_map = Some(map.clone());
+            }
         }
         for s in &fc.statements {
             match self.statement_at.get(&s.loc) {
@@ -88,23 +100,24 @@ impl Report {
         for f in &fc.functions {
             match self.function_at.get(&(f.decl, f.loc)) {
                 Some(&i) => {
-                    let slot = self.cov.functions[i].slot;
+                    let mine = &mut self.cov.functions[i];
+                    // Named over anonymous, then the smallest name: the same whatever the order.
+                    let anonymous = |name: &str| name.starts_with("(anonymous_");
+                    if !anonymous(&f.name) && (anonymous(&mine.name) || f.name < mine.name) {
+                        mine.name = f.name.clone();
+                    }
+                    let slot = mine.slot;
                     self.sources[slot as usize].push((file_id, f.slot));
                 }
                 None => {
                     let slot = self.new_slot((file_id, f.slot));
-                    let name = if !single && f.name.starts_with("(anonymous_") {
-                        format!("(anonymous_{})", self.cov.functions.len())
-                    } else {
-                        f.name.clone()
-                    };
                     self.function_at.insert((f.decl, f.loc), self.cov.functions.len());
-                    self.cov.functions.push(Function { name, decl: f.decl, loc: f.loc, slot });
+                    self.cov.functions.push(Function { name: f.name.clone(), decl: f.decl, loc: f.loc, slot });
                 }
             }
         }
         for b in &fc.branches {
-            let key: BranchKey = (b.kind, b.loc, b.paths.iter().map(|p| p.loc).collect());
+            let key = branch_key(b);
             match self.branch_at.get(&key) {
                 Some(&i) => {
                     let paths = self.cov.branches[i].paths.clone();
@@ -125,26 +138,56 @@ impl Report {
                             true_slot: p.true_slot.map(|t| self.new_slot((file_id, t))),
                         })
                         .collect();
-                    let key_no = if single { b.key } else { self.cov.branches.last().map_or(0, |l| l.key + 1) };
                     self.branch_at.insert(key, self.cov.branches.len());
-                    self.cov.branches.push(Branch { key: key_no, kind: b.kind, loc: b.loc, paths });
+                    self.cov.branches.push(Branch { key: b.key, kind: b.kind, loc: b.loc, paths });
                 }
             }
+        }
+        if !single {
+            self.order_by_location();
         }
         self.rendered = OnceCell::new();
     }
 
-    /// Whether `fc` has exactly this report's statements, functions and branches.
+    /// A report fed by several files: entries sorted by location (functions
+    /// by declaration then body, branches by location, then kind and the
+    /// arms' locations), numbered in that order, anonymous functions named
+    /// by their number. One file's report keeps that file's own numbering
+    /// (Istanbul's, with its key gaps).
+    fn order_by_location(&mut self) {
+        let c = &mut self.cov;
+        c.statements.sort_unstable_by_key(|s| s.loc);
+        c.functions.sort_unstable_by_key(|f| (f.decl, f.loc));
+        c.branches.sort_by_cached_key(branch_key);
+        for (i, f) in c.functions.iter_mut().enumerate() {
+            if f.name.starts_with("(anonymous_") {
+                f.name = format!("(anonymous_{i})");
+            }
+        }
+        for (i, b) in c.branches.iter_mut().enumerate() {
+            b.key = i as u32;
+        }
+        self.statement_at = c.statements.iter().enumerate().map(|(i, s)| (s.loc, i)).collect();
+        self.function_at = c.functions.iter().enumerate().map(|(i, f)| ((f.decl, f.loc), i)).collect();
+        self.branch_at = c.branches.iter().enumerate().map(|(i, b)| (branch_key(b), i)).collect();
+    }
+
+    /// Whether `fc` has exactly this report's statements, functions and
+    /// branches (in any order: a merged report's are sorted).
     fn same_maps(&self, fc: &FileCoverage) -> bool {
+        fn sorted<T: Ord>(items: impl Iterator<Item = T>) -> Vec<T> {
+            let mut v: Vec<T> = items.collect();
+            v.sort_unstable();
+            v
+        }
         let c = &self.cov;
         c.statements.len() == fc.statements.len()
             && c.functions.len() == fc.functions.len()
             && c.branches.len() == fc.branches.len()
-            && c.statements.iter().zip(&fc.statements).all(|(a, b)| a.loc == b.loc)
-            && c.functions.iter().zip(&fc.functions).all(|(a, b)| (a.decl, a.loc) == (b.decl, b.loc))
-            && c.branches.iter().zip(&fc.branches).all(|(a, b)| {
-                a.kind == b.kind && a.loc == b.loc && a.paths.iter().map(|p| p.loc).eq(b.paths.iter().map(|p| p.loc))
-            })
+            && sorted(c.statements.iter().map(|s| s.loc)) == sorted(fc.statements.iter().map(|s| s.loc))
+            && sorted(c.functions.iter().map(|f| (f.decl, f.loc)))
+                == sorted(fc.functions.iter().map(|f| (f.decl, f.loc)))
+            && sorted(c.branches.iter().map(branch_key)) == sorted(fc.branches.iter().map(branch_key))
     }
 
     fn rendered(&self) -> &Rendered {

@@ -222,3 +222,111 @@ fn processes_opening_a_new_store_at_once_all_open_it() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// One original file compiled into two chunks, as webpack and Next do: chunk
+/// "a" holds lines 5-6 of it, chunk "b" lines 1-2 and 5-6 again (statements,
+/// a function and a branch on each), in its own slot order.
+fn chunk(name: &str) -> FileCoverage {
+    let span = |from: u32, to: u32| Location {
+        start: Position { line: from, column: 2 },
+        end: Position { line: to, column: 9 },
+    };
+    let function = |line: u32, slot: u32| Function {
+        name: "(anonymous_0)".into(),
+        decl: loc(line),
+        loc: span(line, line + 1),
+        slot,
+    };
+    let branch = |line: u32, key: u32, slot: u32| Branch {
+        key,
+        kind: BranchKind::If,
+        loc: span(line, line + 1),
+        paths: vec![
+            BranchPath { loc: Some(loc(line)), slot, true_slot: None },
+            BranchPath { loc: None, slot: slot + 1, true_slot: None },
+        ],
+    };
+    let statement = |line: u32, slot: u32| Statement { loc: loc(line), slot };
+    let (statements, functions, branches) = match name {
+        "a" => (vec![statement(6, 0), statement(5, 1)], vec![function(5, 2)], vec![branch(6, 0, 3)]),
+        _ => (
+            vec![statement(2, 0), statement(1, 1), statement(5, 2), statement(6, 3)],
+            vec![function(5, 4), function(1, 5)],
+            vec![branch(6, 0, 6), branch(2, 1, 8)],
+        ),
+    };
+    FileCoverage {
+        path: "/src/page.tsx".into(),
+        statements,
+        functions,
+        branches,
+        input_source_map: None,
+        report_logic: false,
+    }
+}
+
+/// A registry that loaded the chunks in `order`, and the counts of one test
+/// that ran each chunk's code (the same calls whatever the order).
+fn loaded(order: &[&str]) -> (Registry, Counts) {
+    let reg = Registry::default();
+    let mut counts = Counts::new();
+    for name in order {
+        let id = reg.reserve();
+        let fc = chunk(name);
+        let slots = if *name == "a" { 5 } else { 10 };
+        reg.register(id, &format!("/out/{name}.js"), "h".into(), slots, std::slice::from_ref(&fc));
+        counts.insert(id, if *name == "a" { vec![1, 2, 2, 0, 1] } else { vec![3, 3, 0, 4, 0, 3, 4, 0, 1, 2] });
+    }
+    (reg, counts)
+}
+
+#[test]
+fn ids_of_a_file_in_several_chunks_do_not_depend_on_load_order() {
+    let (ab, ab_counts) = loaded(&["a", "b"]);
+    let (ba, ba_counts) = loaded(&["b", "a"]);
+    let ab_json: Value = serde_json::from_str(&ab.coverage_json(&ab_counts)).unwrap();
+    assert_eq!(ab.coverage_json(&ab_counts), ba.coverage_json(&ba_counts), "the same report, id for id");
+    let page = &ab_json["/src/page.tsx"];
+    let lines = |map: &Value| {
+        map.as_object().unwrap().values().map(|l| l["start"]["line"].as_u64().unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&page["statementMap"]), vec![1, 2, 5, 6], "statements by location");
+    assert_eq!(page["s"], json!({"0": 3, "1": 3, "2": 2, "3": 1 + 4}));
+    assert_eq!(page["fnMap"]["0"]["name"], "(anonymous_0)");
+    assert_eq!(
+        (page["fnMap"]["0"]["decl"]["start"]["line"].as_u64(), page["fnMap"]["1"]["name"].as_str()),
+        (Some(1), Some("(anonymous_1)"))
+    );
+    assert_eq!(page["f"], json!({"0": 3, "1": 2}));
+    assert_eq!(page["b"], json!({"0": [1, 2], "1": [4, 1]}), "line 2's branch, then line 6's of both chunks");
+
+    // Stores of the two runs hold one unit, and merge as one store of both runs.
+    let (d1, mut one) = temp_store("order-ab");
+    let (d2, mut two) = temp_store("order-ba");
+    flush(&ab, &mut one, "t", &ab_counts);
+    flush(&ba, &mut two, "t", &ba_counts);
+    let names = ["t".to_string()];
+    assert_eq!(one.export(Some(&names), None, true).unwrap(), two.export(Some(&names), None, true).unwrap());
+    one.merge_from(&two).unwrap();
+    let units: i64 = one.conn.query_row("SELECT count(*) FROM units", [], |r| r.get(0)).unwrap();
+    assert_eq!(units, 1, "both runs stored the same unit");
+    let merged = by_path(&one.export(Some(&names), None, true).unwrap().unwrap());
+    fn twice(v: &Value) -> Value {
+        match v {
+            Value::Number(n) => json!(n.as_u64().unwrap() * 2),
+            Value::Array(a) => Value::Array(a.iter().map(twice).collect()),
+            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), twice(v))).collect()),
+            other => other.clone(),
+        }
+    }
+    for counter in ["s", "f", "b"] {
+        assert_eq!(
+            merged["/src/page.tsx"][counter],
+            twice(&page[counter]),
+            "{counter}: each run's counts, added id for id"
+        );
+    }
+    for d in [d1, d2] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
