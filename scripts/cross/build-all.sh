@@ -21,7 +21,7 @@ BIN=cov-als-native     # napi.binaryName
 LIB=cov_als_native     # cargo lib name: lib$LIB.so / lib$LIB.dylib / $LIB.dll
 ZIGLANG_VERSION=0.17.1
 ZIGBUILD_VERSION=0.24.1
-ALL="linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl darwin-x64 darwin-arm64 win32-x64-msvc"
+ALL="linux-x64-gnu linux-arm64-gnu win32-x64-msvc linux-x64-musl darwin-arm64 darwin-x64 linux-arm64-musl"
 PLATFORMS=${*:-$ALL}
 
 log() { printf '== %s\n' "$*"; }
@@ -90,8 +90,9 @@ build_one() {
           cargo zigbuild --release --locked --lib --target "$triple.2.17" ;;
       linux-arm64-gnu) debian_zigbuild --target "$triple.2.17" ;;
       # A cdylib on musl must link the C runtime dynamically (Node's own).
-      *-musl) env "CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS=-C target-feature=-crt-static" \
-          debian_zigbuild --target "$triple" ;;
+      *-musl)
+        export "CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS=-C target-feature=-crt-static"
+        debian_zigbuild --target "$triple" ;;
       # zig would otherwise mark the binaries as needing the newest macOS.
       darwin-x64) MACOSX_DEPLOYMENT_TARGET=10.15 debian_zigbuild --target "$triple" ;;
       darwin-arm64) MACOSX_DEPLOYMENT_TARGET=11.0 debian_zigbuild --target "$triple" ;;
