@@ -347,6 +347,8 @@ function createRuntime(native) {
         return answer === null ? null : { tests: answer.tests.map(fromNativeId), lines: answer.lines }
       },
       paths: (db) => native.storePaths(db),
+      // [{ test, exact, server, browser, total: [[path, [9 totals]]...], lines: [[path, [line...]]...] }] (cov_core::store::summary).
+      testSummaries: (db) => JSON.parse(native.storeTestSummaries(db)).map((s) => ({ ...s, test: fromNativeId(s.test) })),
       redundant: (db, ignore) => JSON.parse(native.storeRedundant(db, ignore.map(toNativeId))).map((r) => ({ ...r, test: fromNativeId(r.test) })),
     },
     currentTestId: () => als.getStore()?.id,

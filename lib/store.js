@@ -128,6 +128,17 @@ function lineTests(outDir, file, { raw = false } = {}) {
   return answer
 }
 
+/** Every test's per-file Istanbul totals by half, from one pass in Rust
+ * (cov_core::store::summary): [{ test, exact, server, browser, total: [[path,
+ * [statements total, covered, branches total, covered, functions total,
+ * covered, lines total, covered, touched]]...], lines: [[path, [covered
+ * line...]]...] }]. `exact: false` (and no files): the test touched a path
+ * whose totals need Istanbul's merge; compute that test from its export. */
+function testSummaries(outDir) {
+  if (!hasStore(outDir)) return []
+  return native().testSummaries(storePath(outDir))
+}
+
 /** Tests whose every hit counter another test hit too: [{ test, counters }].
  * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
 function redundantTests(outDir, { ignore = [require('../index.js').STARTUP_ID] } = {}) {
@@ -153,6 +164,7 @@ module.exports = {
   storedPaths,
   whichTests,
   lineTests,
+  testSummaries,
   redundantTests,
   closeStore,
   removeStore,

@@ -338,6 +338,13 @@ pub fn store_line_tests(db: String, path: String) -> Result<Option<NativeLineTes
     Ok(compact.map(|c| NativeLineTests { tests: c.tests, lines: c.lines }))
 }
 
+/// JSON array of every test's per-file totals by half (see
+/// `cov_core::store::summary`), for `cov-als report`'s per-test rows.
+#[napi]
+pub fn store_test_summaries(db: String) -> Result<String> {
+    with_store(&db, |s| s.store.test_summaries_json())
+}
+
 /// Paths the store has units for.
 #[napi]
 pub fn store_paths(db: String) -> Result<Vec<String>> {

@@ -23,7 +23,7 @@ const {
   withZeros,
   copyOf,
 } = require('./read.js')
-const { MERGED_LABEL, summarize, zeroFiles, coveredLines, uniqueLines } = require('./summary.js')
+const { MERGED_LABEL, summarize, summarizeTotals, zeroFiles, coveredLines, uniqueLines } = require('./summary.js')
 const { writeSharedAssets, mergeLineTests, escapeHtml } = require('./html.js')
 const { formatTable, formatMarkdown } = require('./table.js')
 const write = require('./write.js')
@@ -87,6 +87,21 @@ function report(opts) {
       `<a href="${up}${TESTS_INDEX}">all tests</a>${writeMerged && reporters.includes('html') ? ` · <a href="${up}merged/index.html">merged report</a>` : ''}</p>`,
   })
 
+  // What a test touched, by half, read from its stores; its untouched server
+  // files count as zeros.
+  const touchedHalves = (sources, testId, zeros) => {
+    const touched = loadTouchedHalves(sources, testId)
+    const server = withZeros(remap(touched.server), zeros.map)
+    const browser = remap(touched.browser)
+    let total = server
+    if (browser.files().length) {
+      total = libCoverage.createCoverageMap(copyOf(server))
+      total.merge(withZeros(libCoverage.createCoverageMap(copyOf(browser)), zeros.map))
+    }
+    return { total, server, browser }
+  }
+  const touchedMap = (sources, testId, zeros) => touchedHalves(sources, testId, zeros).total
+
   // Files count as uncovered for a test that did not touch them: the
   // server files of the stores it is in (as a zero-filled export has them).
   const zerosByStores = new Map()
@@ -95,6 +110,19 @@ function report(opts) {
     if (!zerosByStores.has(key)) zerosByStores.set(key, zeroFiles(remap(zeroServerFiles(dirsOfTest))))
     return zerosByStores.get(key)
   }
+
+  // Rows of tests in one store, computed there in one pass (no path map:
+  // that can join paths, which needs Istanbul's merge).
+  const storeSummaries = new Map()
+  if (!mapPath) {
+    for (const dir of storeDirs) {
+      const byTest = new Map()
+      for (const s of exported(() => store.testSummaries(dir))) if (s.exact) byTest.set(s.test, s)
+      storeSummaries.set(dir, byTest)
+    }
+  }
+  const summaryOf = (sources, testId) =>
+    sources.length === 1 && typeof sources[0] !== 'string' ? storeSummaries.get(sources[0].store)?.get(testId) || null : null
 
   const rows = []
   // "unique": lines only this test covers (the startup bucket counts as a covering row).
@@ -107,18 +135,23 @@ function report(opts) {
     const name = safeName(testId)
     let halves
     let zeros = null
-    if (sources.every((s) => typeof s !== 'string')) {
-      // Read what the test touched; its untouched server files count as zeros.
-      const touched = loadTouchedHalves(sources, testId)
-      zeros = zerosOf(sources.map((s) => s.store))
-      const server = withZeros(remap(touched.server), zeros.map)
-      const browser = remap(touched.browser)
-      let total = server
-      if (browser.files().length) {
-        total = libCoverage.createCoverageMap(copyOf(server))
-        total.merge(withZeros(libCoverage.createCoverageMap(copyOf(browser)), zeros.map))
+    const computed = summaryOf(sources, testId)
+    if (computed) {
+      zeros = zerosOf([sources[0].store])
+      const row = { test: testId, merged: false, safeName: name, inputFiles: 1, ...summarizeTotals(computed.total, zeros) }
+      row.server = summarizeTotals(computed.server, zeros)
+      row.browser = summarizeTotals(computed.browser)
+      if (perTest) {
+        writeReports(touchedMap(sources, testId, zeros), path.join(outDir, 'tests', name), perTestReporters, { ...reportOpts, html: testHtml(testId) })
+        row.reportDir = `tests/${name}`
       }
-      halves = { total, server, browser }
+      coveredByRow.push(computed.lines)
+      rows.push(row)
+      continue
+    }
+    if (sources.every((s) => typeof s !== 'string')) {
+      zeros = zerosOf(sources.map((s) => s.store))
+      halves = touchedHalves(sources, testId, zeros)
     } else {
       halves = loadTestHalves(sources, testId)
       if (mapPath) for (const k of ['total', 'server', 'browser']) halves[k] = remap(halves[k])
@@ -176,6 +209,15 @@ function report(opts) {
   fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(rows, null, 2) + '\n')
   fs.writeFileSync(path.join(outDir, 'summary.md'), markdown)
   return { outDir, rows, table, markdown, skipped: scan.skipped }
+}
+
+// A store call, its errors as ReportError.
+function exported(call) {
+  try {
+    return call()
+  } catch (err) {
+    throw new ReportError(err.message)
+  }
 }
 
 const testsLink = (up, n) =>

@@ -2,6 +2,8 @@
 // Summaries of coverage maps: istanbul's totals per metric, and the covered
 // lines (for the "unique" column).
 
+const libCoverage = require('istanbul-lib-coverage')
+
 const METRICS = ['statements', 'branches', 'functions', 'lines']
 const MERGED_LABEL = 'all tests (merged)'
 
@@ -24,12 +26,39 @@ function summarize(map, zeros = null) {
     const touched = (hits) => Object.values(hits).some((v) => (Array.isArray(v) ? v.some((n) => n > 0) : v > 0))
     if (touched(fc.s) || touched(fc.f) || touched(fc.b)) row.filesTouched++
   }
+  return finish(row, s, map.files(), zeros)
+}
+
+const totalsOf = (total, covered) => ({ total, covered, skipped: 0 })
+
+/**
+ * summarize() from per-file totals computed by the store (lib/store.js
+ * testSummaries: [path, [statements total, covered, branches total, covered,
+ * functions total, covered, lines total, covered, touched]]), without the
+ * coverage map: the same sums, through istanbul's CoverageSummary.
+ */
+function summarizeTotals(files, zeros = null) {
+  const s = libCoverage.createCoverageSummary()
+  const row = { files: files.length, filesTouched: 0 }
+  for (const [, t] of files) {
+    s.merge({ statements: totalsOf(t[0], t[1]), branches: totalsOf(t[2], t[3]), functions: totalsOf(t[4], t[5]), lines: totalsOf(t[6], t[7]) })
+    if (t[8]) row.filesTouched++
+  }
+  return finish(
+    row,
+    s,
+    files.map(([file]) => file),
+    zeros,
+  )
+}
+
+// The zero files' totals less those of the files the map has: what merging
+// each missing file's summary gives, in O(files of the map).
+function finish(row, s, files, zeros) {
   if (zeros) {
-    // The zero files' totals less those of the files the map has: what
-    // merging each missing file's summary gives, in O(files of the map).
     const rest = copyOf(zeros.total)
     let missing = zeros.summaries.size
-    for (const file of map.files()) {
+    for (const file of files) {
       const summary = zeros.summaries.get(file)
       if (!summary) continue
       missing--
@@ -98,4 +127,4 @@ function uniqueLines(coveredByRow) {
   })
 }
 
-module.exports = { METRICS, MERGED_LABEL, metric, summarize, zeroFiles, coveredLines, uniqueLines }
+module.exports = { METRICS, MERGED_LABEL, metric, summarize, summarizeTotals, zeroFiles, coveredLines, uniqueLines }

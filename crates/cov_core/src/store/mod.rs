@@ -6,6 +6,7 @@ pub mod lines;
 pub mod live;
 pub mod redundant;
 pub mod sparse;
+pub mod summary;
 pub mod unit;
 pub mod which;
 
