@@ -98,7 +98,11 @@ build_one() {
       darwin-arm64) MACOSX_DEPLOYMENT_TARGET=11.0 debian_zigbuild --target "$triple" ;;
       # Built as windows-gnu (MSVC's SDK cannot be fetched here) against the UCRT; official Node for
       # Windows is an MSVC build and loads *.win32-x64-msvc.node, which this DLL serves as.
-      win32-x64-msvc) LIBNODE_PATH="$X/win-stubs" debian_zigbuild --target "$triple" --features napi/dyn-symbols ;;
+      # The stubs' directory goes to every crate's link (dependencies that are also built as DLLs
+      # want -lssp_nonshared too), LIBNODE_PATH to napi-build.
+      win32-x64-msvc)
+        export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-L native=$X/win-stubs"
+        LIBNODE_PATH="$X/win-stubs" debian_zigbuild --target "$triple" --features napi/dyn-symbols ;;
     esac
   ) >"$OUT/log-$platform.txt" 2>&1; then
     printf '%-18s FAIL %5ss\n' "$platform" $((SECONDS - start)) | tee -a "$OUT/build-times.txt"
