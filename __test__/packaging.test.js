@@ -129,8 +129,22 @@ test(
       const out = JSON.parse(run(process.execPath, ['-e', script], { cwd: app, env }))
       assert.deepEqual(out.binary, [path.join(fs.realpathSync(app), 'node_modules', `cov-als-native-${PLATFORM}`, `cov-als-native.${PLATFORM}.node`)])
       assert.deepEqual([out.t1['0'], out.t2['0']], [1, 2])
-      // The install script's fallback builds from the packed sources: they are a complete cargo workspace.
+      // The install script: silent when the prebuilt binary loads; without one and without cargo, one line saying what to do.
       const installed = path.join(app, 'node_modules', 'cov-als-native')
+      const installScript = path.join(installed, 'scripts', 'install.js')
+      const quiet = spawnSync(process.execPath, [installScript], { cwd: installed, env, encoding: 'utf8' })
+      assert.deepEqual([quiet.status, quiet.stdout, quiet.stderr], [0, '', ''])
+      const platformDir = path.join(app, 'node_modules', `cov-als-native-${PLATFORM}`)
+      fs.renameSync(platformDir, `${platformDir}.hidden`)
+      const none = spawnSync(process.execPath, [installScript], { cwd: installed, env, encoding: 'utf8' })
+      fs.renameSync(`${platformDir}.hidden`, platformDir)
+      assert.equal(none.status, 1)
+      assert.equal(none.stderr.trim().split('\n').length, 1, none.stderr)
+      assert.match(
+        none.stderr,
+        new RegExp(`no prebuilt binary loads here \\(no native binary for ${PLATFORM}\\) and it cannot be built from source: install Rust`),
+      )
+      // The fallback builds from the packed sources: they are a complete cargo workspace.
       const metadata = spawnSync('cargo', ['metadata', '--locked', '--offline', '--format-version', '1'], { cwd: installed, encoding: 'utf8' })
       if (!metadata.error) {
         assert.equal(metadata.status, 0, metadata.stderr)

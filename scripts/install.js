@@ -46,6 +46,8 @@ function run(cmd, args) {
 
 function main() {
   if (process.env.COV_ALS_NATIVE_SKIP_INSTALL === '1') return
+  // The project's own checkout: its binary is built from its sources, as before any prebuilt one.
+  if (existsSync(join(root, '.git')) && existsSync(join(root, 'node_modules', '@napi-rs', 'cli'))) return run('npm', ['run', 'build'])
   const error = loadError()
   if (error === null) return
   // index.js's first sentence ("no native binary for linux-x64-gnu"); the rest is advice given below.
@@ -62,9 +64,7 @@ function main() {
     process.exit(1)
   }
   console.error(`cov-als-native: no prebuilt binary loads here (${reason}); building from source with cargo (a few minutes).`)
-  // The project's own checkout has the napi CLI (it also writes native.d.ts);
-  // an installed package builds with cargo alone.
-  if (existsSync(join(root, 'node_modules', '@napi-rs', 'cli'))) return run('npm', ['run', 'build'])
+  // An installed package builds with cargo alone (no napi CLI there).
   run('cargo', ['build', '--release', '--locked', '--lib', '-p', 'cov_als_native'])
   copyFileSync(join(root, 'target', 'release', cdylibName()), join(root, localBinaryName()))
 }
