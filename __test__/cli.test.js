@@ -144,10 +144,13 @@ test('report: merged html + lcov, per-test reports (--per-test), summary table',
   assert.ok(clampMath.includes('BRDA:5,0,1,3'))
   assert.equal(readJson(path.join(clampDir, 'coverage-summary.json')).total.statements.covered, 4)
   assert.ok(fs.existsSync(path.join(out, 'tests', safeName(UNICODE_ID), 'lcov.info')))
-  // Per-test html: the stock pages naming the test, istanbul's assets shared once.
+  // Per-test html, with the merged html: one page naming the test and listing
+  // its files, each linked to the merged page of the file viewed as that test;
+  // istanbul's assets shared once.
   const clampHtml = fs.readFileSync(path.join(clampDir, 'index.html'), 'utf8')
   assert.match(clampHtml, /Test <strong class="cov-als-test-id">math\/clamp edge<\/strong>/)
-  assert.match(clampHtml, /href="\.\.\/\.\.\/tests\/_assets\/base\.css"/)
+  assert.match(clampHtml, /href="\.\.\/_assets\/base\.css"/)
+  assert.ok(clampHtml.includes('href="../../merged/math.js.html?test=math%2Fclamp%20edge"'), clampHtml)
   assert.ok(fs.existsSync(path.join(out, 'tests', '_assets', 'prettify.js')) && !fs.existsSync(path.join(clampDir, 'base.css')))
   const testsIndex = fs.readFileSync(path.join(out, 'tests', 'index.html'), 'utf8')
   assert.ok(testsIndex.includes(`<a href="${safeName('math/clamp edge')}/index.html">math/clamp edge</a>`), 'the tests index links each test')

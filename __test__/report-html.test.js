@@ -102,7 +102,7 @@ test('summary rows: touched files read, untouched server files still count as un
   }
   const noApp = rows.find((r) => r.test === 'no app code')
   assert.ok(noApp.files > noApp.filesTouched, 'untouched files are counted')
-  // Its per-test report holds the files it touched.
+  // Its per-test lcov holds the files it touched.
   const final = path.join(reportDir, 'tests', safeName('no app code'), 'lcov.info')
   const sources = fs.readFileSync(final, 'utf8').match(/^SF:.*$/gm)
   assert.equal(sources.length, noApp.filesTouched)
@@ -189,12 +189,19 @@ test('merged html: per-line test counts agree with which; the list opens, filter
   await Promise.all([page.waitForNavigation(), page.click('#cov-als-panel li a.cov-als-test')])
   assert.equal(new URL(page.url()).pathname, pathToFileURL(path.join(reportDir, 'tests', safeName('bulk small 3'), 'index.html')).pathname)
   assert.equal(await page.textContent('.cov-als-test-id'), 'bulk small 3')
-  const own = pageOf(path.join(reportDir, 'tests', safeName('bulk small 3')), pricing)
-  await page.goto(pathToFileURL(own).href)
-  const counts = await page.$$eval('td.line-coverage .cline-any', (els) => els.map((e) => e.textContent.trim()))
+  // It lists the files the test touched; a file opens the merged page as that
+  // test's view: the lines it ran marked, the lines only others ran marked not run.
+  await Promise.all([page.waitForNavigation(), page.click(`table.coverage-summary a:text("${pricing}")`)])
+  assert.equal(new URL(page.url()).searchParams.get('test'), 'bulk small 3')
+  await page.waitForSelector('.cov-als-view')
+  assert.equal(await page.textContent('.cov-als-view .cov-als-test-id'), 'bulk small 3')
+  const marks = await page.$$eval('td.line-coverage .cline-any', (els) =>
+    els.map((e) => (e.classList.contains('cov-als-test-ran') ? 'ran' : e.classList.contains('cov-als-test-not') ? 'others' : 'none')),
+  )
   const lines = libCoverage.createFileCoverage(store.readTestCoverage(outDir, 'bulk small 3')[pricing]).getLineCoverage()
-  for (const [l, n] of Object.entries(lines)) assert.equal(counts[l - 1], n > 0 ? `${n}x` : '', `bulk small 3, line ${l}`)
-  assert.ok(Object.values(lines).some((n) => n === 0) && Object.values(lines).some((n) => n > 0))
+  const all = libCoverage.createFileCoverage(store.exportCoverage(outDir, null)[pricing]).getLineCoverage()
+  for (const [l, n] of Object.entries(lines)) assert.equal(marks[l - 1], n > 0 ? 'ran' : all[l] > 0 ? 'others' : 'none', `bulk small 3, line ${l}`)
+  assert.ok(marks.includes('ran') && marks.includes('others'))
 
   // The tests index lists every test with a link to its page.
   await page.goto(pathToFileURL(path.join(reportDir, 'merged', 'index.html')).href)

@@ -16,7 +16,9 @@ Reads the run store (cov-als.db) and every *.json at the top level of each
                             shows on each line how many tests covered it and,
                             on a click, which (filterable, linked to their pages)
   <out>/tests/<safe-name>/  with --per-test: one report per test (reporters:
-                            --per-test-reporters) of the files that test touched
+                            --per-test-reporters) of the files that test touched;
+                            with the merged html, its html is one page listing
+                            them, each opening the merged page viewed as the test
   <out>/tests/index.html    with --per-test: every test with its summary, linked
                             to its report
   <out>/summary.json        one row per test + a final "all tests (merged)" row:

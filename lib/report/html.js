@@ -44,6 +44,7 @@ class CovAlsHtmlReport extends HtmlReport {
    * @param {string} [opts.reportName] this report's directory name below that parent (e.g. `merged`, `tests/x`)
    * @param {(up: string) => string} [opts.headingOf] HTML put under every page's heading, given the URL from the page up to the parent directory
    * @param {string} [opts.sharedAssets] istanbul's assets are there (relative to the parent), not copied
+   * @param {Map<string, string>} [opts.pages] filled with each file's page (below this report)
    */
   constructor(opts = {}) {
     super(opts)
@@ -52,6 +53,7 @@ class CovAlsHtmlReport extends HtmlReport {
     this.reportName = opts.reportName || '.'
     this.headingOf = opts.headingOf || null
     this.sharedAssets = opts.sharedAssets || null
+    this.pages = opts.pages || null
     if (this.sharedAssets) {
       const up = (node) => this.upUrl(node)
       const shared = this.sharedAssets
@@ -91,6 +93,7 @@ class CovAlsHtmlReport extends HtmlReport {
 
   onDetail(node, context) {
     const page = this.linkMapper.getPath(node)
+    if (this.pages) this.pages.set(node.getFileCoverage().path, page)
     this.extra = { heading: this.headingOf ? this.headingOf(this.upUrl(node)) : '', body: '' }
     const data = this.lineTests && this.lineTests(node.getFileCoverage().path)
     if (data) {

@@ -76,6 +76,12 @@ function report(opts) {
 
   const storeDirs = scan.dirs.filter((d) => store.hasStore(d))
   const testPages = perTest && perTestReporters.includes('html')
+  // With the merged html, a test's html is a view of the merged pages: one
+  // small page per test listing its files, each opening the merged page of
+  // that file marked with what this test ran (docs/run-store.md).
+  const testViews = testPages && writeMerged && reporters.includes('html')
+  const ownReporters = testViews ? perTestReporters.filter((r) => r !== 'html') : perTestReporters
+  const viewFiles = new Map()
   const pageOf = (testId) => (testPages ? `tests/${safeName(testId)}/index.html` : null)
   const reportOpts = { projectRoot: projectRoot && path.resolve(projectRoot) }
   if (testPages) writeSharedAssets(path.join(outDir, SHARED_ASSETS))
@@ -142,7 +148,10 @@ function report(opts) {
       row.server = summarizeTotals(computed.server, zeros)
       row.browser = summarizeTotals(computed.browser)
       if (perTest) {
-        writeReports(touchedMap(sources, testId, zeros), path.join(outDir, 'tests', name), perTestReporters, { ...reportOpts, html: testHtml(testId) })
+        if (ownReporters.length) {
+          writeReports(touchedMap(sources, testId, zeros), path.join(outDir, 'tests', name), ownReporters, { ...reportOpts, html: testHtml(testId) })
+        }
+        if (testViews) viewFiles.set(testId, computed.total)
         row.reportDir = `tests/${name}`
       }
       coveredByRow.push(computed.lines)
@@ -169,7 +178,8 @@ function report(opts) {
     row.server = summarize(halves.server, zeros)
     row.browser = summarize(halves.browser)
     if (perTest) {
-      writeReports(map, path.join(outDir, 'tests', name), perTestReporters, { ...reportOpts, html: testHtml(testId) })
+      if (ownReporters.length) writeReports(map, path.join(outDir, 'tests', name), ownReporters, { ...reportOpts, html: testHtml(testId) })
+      if (testViews) viewFiles.set(testId, fileTotals(map))
       row.reportDir = `tests/${name}`
     }
     coveredByRow.push(coveredLines(map))
@@ -186,6 +196,7 @@ function report(opts) {
   const mergedRow = { test: MERGED_LABEL, merged: true, tests: rows.length, inputFiles: scan.files, ...summarize(all.total) }
   mergedRow.server = summarize(all.server)
   mergedRow.browser = summarize(all.browser)
+  const mergedPages = new Map()
   if (writeMerged) {
     const lineTests = reporters.includes('html') ? lineTestsReader(storeDirs, legacyTests, path.join(outDir, LINES_STORE), mapPath) : null
     try {
@@ -194,6 +205,7 @@ function report(opts) {
         lineTests: lineTests && lineTests.of,
         testPage: pageOf,
         headingOf: perTest ? (up) => testsLink(up, rows.length) : null,
+        pages: mergedPages,
       }
       writeReports(all.total, path.join(outDir, 'merged'), reporters, { ...reportOpts, html })
     } finally {
@@ -202,6 +214,12 @@ function report(opts) {
     mergedRow.reportDir = 'merged'
   }
   rows.push(mergedRow)
+  for (const [testId, files] of viewFiles) {
+    const row = rows.find((r) => r.test === testId)
+    const dir = path.join(outDir, 'tests', row.safeName)
+    fs.mkdirSync(dir, { recursive: true })
+    fs.writeFileSync(path.join(dir, 'index.html'), testViewHtml(testId, row, files, mergedPages))
+  }
   if (testPages) fs.writeFileSync(path.join(outDir, TESTS_INDEX), testsIndexHtml(rows, { merged: writeMerged && reporters.includes('html') }))
 
   const table = formatTable(rows)
@@ -260,6 +278,62 @@ function lineTestsReader(storeDirs, legacyTests, scratch, mapPath) {
       }
     },
   }
+}
+
+// [path, totals] of each file of a coverage map, as the store's test summaries give them.
+function fileTotals(map) {
+  return map.files().map((file) => {
+    const fc = map.fileCoverageFor(file)
+    const s = fc.toSummary()
+    const touched = [fc.s, fc.f, fc.b].some((hits) => Object.values(hits).some((v) => (Array.isArray(v) ? v.some((n) => n > 0) : v > 0)))
+    const t = (k) => [s[k].total, s[k].covered]
+    return [file, [...t('statements'), ...t('branches'), ...t('functions'), ...t('lines'), touched ? 1 : 0]]
+  })
+}
+
+// istanbul's percentage: floored to 2 decimals, 100 when there is nothing to cover.
+const pctOf = (covered, total) => `${(total > 0 ? Math.floor((1000 * 100 * covered) / total / 10) / 100 : 100).toFixed(2)}%`
+
+/** tests/<safe name>/index.html when the merged html is written: the test's
+ * files with its totals, each linked to the merged page of the file viewed
+ * as this test (`?test=<id>`, see assets/cov-als-line-tests.js). */
+function testViewHtml(testId, row, files, pages) {
+  const query = `?test=${encodeURIComponent(testId)}`
+  const body = [...files]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([file, t]) => {
+      const page = pages.get(file)
+      const name = page
+        ? `<a href="${escapeHtml(`../../merged/${page.split('/').map(encodeURIComponent).join('/')}${query}`)}">${escapeHtml(file)}</a>`
+        : escapeHtml(file)
+      const cells = [0, 2, 4, 6].map((i) => `${pctOf(t[i + 1], t[i])} (${t[i + 1]}/${t[i]})`)
+      return `<tr><td class="file">${name}</td>${cells.map((c) => `<td class="pct">${c}</td>`).join('')}</tr>`
+    })
+    .join('\n')
+  const total = ['statements', 'branches', 'functions', 'lines'].map((k) => pctCell(row[k])).join(' · ')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>${escapeHtml(testId)}: coverage</title>
+<link rel="stylesheet" href="../_assets/base.css" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+</head>
+<body>
+<div class="wrapper"><div class="pad1">
+<h1>Test <strong class="cov-als-test-id">${escapeHtml(testId)}</strong></h1>
+<p class="quiet"><a href="../index.html">all tests</a> · <a href="../../merged/index.html">merged report</a> · statements, branches, functions, lines: ${total} (${row.files} files, ${row.filesTouched} touched)</p>
+<p class="quiet">The files this test touched. Each opens the merged report's page of the file, marked with the lines this test ran.</p>
+<table class="coverage-summary">
+<thead><tr><th class="file">file</th><th class="pct">statements</th><th class="pct">branches</th><th class="pct">functions</th><th class="pct">lines</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</div></div>
+</body>
+</html>
+`
 }
 
 const pctCell = (m) => (m.pct === null ? '-' : `${m.pct.toFixed(2)}%`)

@@ -3,7 +3,10 @@
  * `covAlsLineTests({...})` call, so it works from file:// too), adds a column
  * with the number of tests per line, and on a click opens that line's tests:
  * filterable, each linked to its own report. The list is built only when
- * opened, at most LIMIT rows at a time. */
+ * opened, at most LIMIT rows at a time. With `?test=<id>` in the URL (a
+ * test's page links here so), the page is that test's view: the lines it ran
+ * are marked with its hits, the lines only other tests ran are marked as
+ * not run by it. */
 ;(function () {
   'use strict'
   var LIMIT = 200
@@ -40,12 +43,58 @@
     td.className = 'line-tests quiet'
     td.innerHTML = cells.join('\n')
     counts.parentNode.insertBefore(td, counts.nextSibling)
+    var viewed = viewedTest()
+    if (viewed !== null) markTest(viewed, byLine, counts)
     td.addEventListener('click', function (e) {
       var a = e.target.closest && e.target.closest('a.cov-als-tests')
       if (!a) return
       e.preventDefault()
       open(Number(a.getAttribute('data-line')), byLine[a.getAttribute('data-line')])
     })
+  }
+
+  // The test named by `?test=` and its index in data.tests (-1: it ran nothing here), or null.
+  function viewedTest() {
+    var m = /[?&]test=([^&#]*)/.exec(window.location.search)
+    if (!m) return null
+    var id = decodeURIComponent(m[1].replace(/\+/g, ' '))
+    for (var i = 0; i < data.tests.length; i++) if (data.tests[i][0] === id) return { id: id, index: i }
+    return { id: id, index: -1 }
+  }
+
+  function markTest(viewed, byLine, counts) {
+    var cells = counts.querySelectorAll('.cline-any')
+    var ran = 0
+    for (var i = 0; i < cells.length; i++) {
+      var entries = byLine[i + 1] || []
+      var mine = null
+      for (var k = 0; k < entries.length; k++) if (entries[k][0] === viewed.index) mine = entries[k]
+      var cell = cells[i]
+      if (mine && mine[2] > 0) {
+        cell.classList.add('cov-als-test-ran')
+        cell.textContent = mine[5] + 'x'
+        ran++
+      } else if (cell.classList.contains('cline-yes')) {
+        cell.classList.add('cov-als-test-not')
+        cell.textContent = ''
+      }
+    }
+    var note = el('p', 'cov-als-view')
+    note.appendChild(document.createTextNode('As test '))
+    note.appendChild(el('strong', 'cov-als-test-id', viewed.id))
+    note.appendChild(
+      document.createTextNode(
+        ' ran it: ' +
+          ran +
+          (ran === 1 ? ' line' : ' lines') +
+          ' marked with its hits; lines only other tests ran are marked red (source highlights: all tests). ',
+      ),
+    )
+    var all = el('a', '', 'all tests')
+    all.href = window.location.pathname
+    note.appendChild(all)
+    var h1 = document.querySelector('h1')
+    if (h1 && h1.parentNode) h1.parentNode.insertBefore(note, h1.nextSibling)
   }
 
   function el(tag, className, text) {
