@@ -241,12 +241,13 @@ class BrowserCoverageCollector {
   /** The bundle's map with absolute source paths, or null when it holds none of the project's files. Cached per URL. */
   async sourceMapOf(scriptUrl, mapUrl, fetchText) {
     const url = new URL(mapUrl, scriptUrl).href
-    const key = `${this.root}\n${url}`
-    if (!mapCache.has(key)) mapCache.set(key, this.loadSourceMap(url, fetchText))
+    // An inline map's sources depend on its script's URL: part of the key.
+    const key = `${this.root}\n${url.startsWith('data:') ? `${scriptUrl}\n` : ''}${url}`
+    if (!mapCache.has(key)) mapCache.set(key, this.loadSourceMap(url, fetchText, scriptUrl))
     return mapCache.get(key)
   }
 
-  async loadSourceMap(url, fetchText) {
+  async loadSourceMap(url, fetchText, scriptUrl) {
     let text
     if (url.startsWith('data:')) {
       const comma = url.indexOf(',')
@@ -256,7 +257,10 @@ class BrowserCoverageCollector {
       text = await fetchText(url)
     }
     // Sources relative to the map's URL: a server that serves the root at `/`.
-    const mapFile = path.join(this.root, decodeURIComponent(new URL(url).pathname))
+    // An inline (data:) map's relative sources are relative to its script's
+    // URL (Vite dev serves /app/root.tsx with sources ['root.tsx']).
+    const base = url.startsWith('data:') ? scriptUrl : url
+    const mapFile = path.join(this.root, decodeURIComponent(new URL(base).pathname))
     const map = normalizeSources(turbopackProjectSources(JSON.parse(text), this.root), mapFile, this.root)
     const flat = new FlattenMap(map)
     if (!flat.sources.some((s) => this.isReported(s))) return null
