@@ -140,6 +140,25 @@ function child(dir, tests, rounds) {
   out({ step: 'peak', maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })
 }
 
+// Only the run: `tests` tests on the 500 files flushed into a store under
+// `runDir` (the same tests as the child above), for the report figures.
+function makeRun(dir, runDir, tests) {
+  const cov = require('..')
+  const store = require('../lib/store')
+  const files = Array.from({ length: N_FILES }, (_, i) => path.join(dir, 'src', `mod_${String(i).padStart(3, '0')}.js`))
+  const mods = synth.loadOurs(cov, dir, files)
+  const db = store.storePath(runDir)
+  fs.mkdirSync(runDir, { recursive: true })
+  for (let t = 0; t < tests; t++) {
+    const id = `suite/spec-${t % 50}.spec.ts › test ${t}`
+    const chosen = filesOf(t, N_FILES)
+    cov.run(id, () => chosen.forEach((i) => mods[i].touch(t)))
+    cov.store.flush(db, id, true)
+  }
+  store.closeStore(runDir)
+  process.stdout.write(JSON.stringify({ runDir, tests }) + '\n')
+}
+
 // Size and file count of a directory tree; `suffix`: only files ending so.
 function du(dir, suffix = '') {
   let bytes = 0
@@ -155,13 +174,20 @@ function du(dir, suffix = '') {
 }
 
 // One `cov-als report` of the run in a child of its own (its peak RSS is the report's):
-// 'merged' = the merged html with per-line test lists only; 'full' = the defaults
-// (merged html/lcov/json + per-test html, lcov and json-summary for every test).
+// 'merged' = the merged html with per-line test lists only; 'views' = that plus
+// `--per-test --per-test-reporters html` (a page per test viewing the merged
+// pages); 'full' = `--per-test` with the defaults (merged html/lcov/json +
+// per test html, lcov and json-summary).
+const REPORT_MODES = {
+  merged: { reporters: ['html'] },
+  views: { reporters: ['html'], perTest: true, perTestReporters: ['html'] },
+  full: { perTest: true },
+}
+
 function reportChild(runDir, outDir, mode) {
   const { report } = require('../lib/report/index.js')
   const t0 = process.hrtime.bigint()
-  const opts = mode === 'merged' ? { perTest: false, reporters: ['html'] } : {}
-  report({ dirs: [runDir], out: outDir, ...opts })
+  report({ dirs: [runDir], out: outDir, ...REPORT_MODES[mode] })
   const took = ms(t0)
   const merged = path.join(outDir, 'merged')
   process.stdout.write(
@@ -177,6 +203,49 @@ function reportChild(runDir, outDir, mode) {
   )
 }
 
+async function reports(runDir, dir, log) {
+  const out = {}
+  for (const mode of Object.keys(REPORT_MODES)) {
+    log(`  store: cov-als report (${mode})`)
+    const child = await runChild(process.execPath, [__filename, '--report-child', runDir, path.join(dir, `report-${mode}`), mode], { timeoutMs: 3_600_000 })
+    out[mode] = { ...child.lines[0], uptime: require('node:child_process').execFileSync('uptime', { encoding: 'utf8' }).trim() }
+  }
+  return out
+}
+
+// `node bench/store.js --reports-only [--quick]`: only the run and its reports.
+async function runReports({ quick = false, log = console.error } = {}) {
+  const tests = quick ? 200 : 2000
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-store-bench-'))
+  try {
+    synth.writeModules(dir, N_FILES)
+    log(`  store: ${tests} tests on ${N_FILES} files (the run only)`)
+    const runDir = path.join(dir, 'run')
+    await runChild(process.execPath, [__filename, '--make-run', dir, runDir, String(tests)], { timeoutMs: 1_200_000 })
+    return { tests, files: N_FILES, reports: await reports(runDir, dir, log) }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function reportsTable(r) {
+  const row = (label, x) => [
+    label,
+    `${fmt(x.ms / 1000)} s`,
+    `${fmt(x.total.bytes / MB)} MB in ${x.total.files} files${x.tests ? `, of which tests/ ${fmt(x.tests.bytes / MB)} MB` : ''}`,
+    `${x.maxRssMB} MB`,
+    x.uptime.replace(/^.*load average: /, ''),
+  ]
+  return mdTable(
+    ['`cov-als report` of the run', 'time', 'on disk', 'peak RSS', 'load (1, 5, 15 min) after'],
+    [
+      row('merged html with per-line test lists (`--reporters html`)', r.reports.merged),
+      row(`+ per-test views (\`--per-test --per-test-reporters html\`, ${r.tests} tests)`, r.reports.views),
+      row('`--per-test` with the defaults: merged html/lcov/json/json-summary + per test html, lcov, json-summary', r.reports.full),
+    ],
+  )
+}
+
 async function run({ quick = false, log = console.error } = {}) {
   const tests = quick ? 200 : 2000
   const rounds = quick ? 6 : 20
@@ -186,15 +255,7 @@ async function run({ quick = false, log = console.error } = {}) {
     log(`  store: ${tests} tests on ${N_FILES} files, ${rounds} rounds of the 5-file flush`)
     const { lines } = await runChild(process.execPath, [__filename, '--child', dir, String(tests), String(rounds)], { timeoutMs: 1_200_000 })
     const by = Object.fromEntries(lines.map((l) => [l.step, l]))
-    const reports = {}
-    for (const mode of ['merged', 'full']) {
-      log(`  store: cov-als report (${mode})`)
-      const child = await runChild(process.execPath, [__filename, '--report-child', by.run.runDir, path.join(dir, `report-${mode}`), mode], {
-        timeoutMs: 3_600_000,
-      })
-      reports[mode] = child.lines[0]
-    }
-    return { tests, rounds, files: N_FILES, ...by, reports }
+    return { tests, rounds, files: N_FILES, ...by, reports: await reports(by.run.runDir, dir, log) }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
@@ -240,26 +301,15 @@ function report(r) {
       ],
     ),
     '',
+    reportsTable(r),
+    '',
     mdTable(
-      ['`cov-als report` of the run', 'time', 'on disk', 'peak RSS'],
+      ['`report` reads per test', 'time', 'ratio'],
       [
-        [
-          'merged html with per-line test lists only (`--no-per-test --reporters html`)',
-          `${fmt(r.reports.merged.ms / 1000)} s`,
-          `${fmt(r.reports.merged.total.bytes / MB)} MB in ${r.reports.merged.total.files} files, of which per-line data ${fmt(r.reports.merged.dataFiles.bytes / MB)} MB (${r.reports.merged.dataFiles.files} files)`,
-          `${r.reports.merged.maxRssMB} MB`,
-        ],
-        [
-          `defaults: merged html/lcov/json + per-test html, lcov, json-summary (${r.tests} tests)`,
-          `${fmt(r.reports.full.ms / 1000)} s`,
-          `${fmt(r.reports.full.total.bytes / MB)} MB in ${r.reports.full.total.files} files, of which tests/ ${fmt(r.reports.full.tests.bytes / MB)} MB`,
-          `${r.reports.full.maxRssMB} MB`,
-        ],
         [
           'per-test read of `report`, ms (10 tests): touched files (now) vs zero-filled export (before)',
           `${fmtSpread(r['per-test read'].touchedMs)} vs ${fmtSpread(r['per-test read'].zeroMs)}`,
           `${fmtRatio(pairRatios(r['per-test read'].zeroMs, r['per-test read'].touchedMs))} faster`,
-          '',
         ],
       ],
     ),
@@ -270,10 +320,14 @@ function report(r) {
 
 if (process.argv[2] === '--report-child') {
   reportChild(process.argv[3], process.argv[4], process.argv[5])
+} else if (process.argv[2] === '--make-run') {
+  makeRun(process.argv[3], process.argv[4], Number(process.argv[5]))
 } else if (process.argv[2] === '--child') {
   child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]))
+} else if (require.main === module && process.argv.includes('--reports-only')) {
+  runReports({ quick: process.argv.includes('--quick') }).then((r) => console.log(reportsTable(r)))
 } else if (require.main === module) {
   run({ quick: process.argv.includes('--quick') }).then((r) => console.log(report(r)))
 }
 
-module.exports = { run, report, N_FILES }
+module.exports = { run, report, runReports, reportsTable, N_FILES }

@@ -206,6 +206,15 @@ impl Report {
             .sum()
     }
 
+    /// At least the length of what `write` writes (plus its path as the key):
+    /// the maps, and per counter its key, separators and the widest count.
+    fn json_len_bound(&self, path: &str) -> usize {
+        let arms: usize = self.cov.branches.iter().map(|b| b.paths.len() + 8).sum();
+        let counters = self.cov.statements.len() + self.cov.functions.len() + arms;
+        // `"<key>":<u64>,` is at most 10 + 3 + 20 + 1 bytes; bT at most doubles the arms.
+        path.len() * 6 + 8 + self.rendered().maps_json.len() + 128 + (counters + arms) * 34
+    }
+
     fn write(&self, out: &mut String, counts: &Counts) {
         let r = self.rendered();
         self.cov.write_json_with_counts(out, &r.maps_json, &r.hash, &|slot| self.count(counts, slot));
@@ -343,7 +352,10 @@ impl Registry {
     /// Istanbul coverage map JSON of every report, counted from `counts`.
     pub fn coverage_json(&self, counts: &Counts) -> String {
         let reports = self.reports.read();
-        let mut out = String::with_capacity(4096);
+        // Sized once: growing by doubling copies the text and, with the copy
+        // napi makes into a V8 string, tripled the peak memory of a flush.
+        let bound = reports.order.iter().map(|p| reports.by_path[p].json_len_bound(p)).sum::<usize>() + 2;
+        let mut out = String::with_capacity(bound);
         out.push('{');
         for (i, path) in reports.order.iter().enumerate() {
             if i > 0 {
@@ -393,7 +405,10 @@ impl Registry {
     /// Istanbul coverage map JSON of the reports at `paths` only.
     pub fn coverage_json_of(&self, paths: &[&str], counts: &Counts) -> String {
         let reports = self.reports.read();
-        let mut out = String::from("{");
+        let bound =
+            paths.iter().filter_map(|p| reports.by_path.get(*p).map(|r| r.json_len_bound(p))).sum::<usize>() + 2;
+        let mut out = String::with_capacity(bound);
+        out.push('{');
         for path in paths {
             let Some(r) = reports.by_path.get(*path) else { continue };
             if out.len() > 1 {
