@@ -1,10 +1,11 @@
 'use strict'
-// `npm run bench [-- --quick] [-- --only=instrument,linearity,server,hot,flush,scale,store,client-build] [-- --build-oxc]
+// `npm run bench [-- --quick] [-- --only=instrument,linearity,server,hot,flush,scale,store,monorepo,client-build] [-- --build-oxc]
 //   [-- --node-lines=24,26]`
 // Runs every section, prints the tables and writes bench/results/latest.{md,json}.
 // Every figure is a ratio measured side by side in the same run. The server
 // and hot-path sections also run on each Node line of --node-lines (default
 // 24,26; `none` for the machine's Node only), from scripts/node-lines.js's cache.
+// Last, the goals of issue 26, each met or missed from the figures measured.
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -12,6 +13,7 @@ const path = require('node:path')
 const { execFileSync, spawnSync } = require('node:child_process')
 const { ROOT } = require('./lib/files')
 const { nodeLines } = require('./lib/node-lines')
+const { goals } = require('./lib/goals')
 
 // `npm run` puts node_modules/.bin first on PATH, where a `node` may shadow
 // the system one: re-run under the system Node, so that "the machine's Node"
@@ -35,7 +37,7 @@ if (sys && sys !== fs.realpathSync(process.execPath) && !process.env.COV_ALS_BEN
 
 const quick = process.argv.includes('--quick')
 const onlyArg = (process.argv.find((a) => a.startsWith('--only=')) || '').slice(7)
-const only = onlyArg ? onlyArg.split(',') : ['instrument', 'linearity', 'server', 'hot', 'flush', 'scale', 'store', 'client-build']
+const only = onlyArg ? onlyArg.split(',') : ['instrument', 'linearity', 'server', 'hot', 'flush', 'scale', 'store', 'monorepo', 'client-build']
 const linesArg = (process.argv.find((a) => a.startsWith('--node-lines=')) || '--node-lines=24,26').slice('--node-lines='.length)
 const lineMajors = linesArg === 'none' ? [] : linesArg.split(',').filter(Boolean)
 for (const major of lineMajors) if (!/^\d+$/.test(major)) throw new Error(`--node-lines takes majors such as 24,26 (or none), not ${major}`)
@@ -136,6 +138,8 @@ async function main() {
   await section('flush', '4. Flush: 500 files / ~212k counters', './flush')
   await section('scale', '5. Scale: memory per concurrent test, RSS across many tests', './scale')
   await section('store', '6. Run store: 2,000 tests on 500 files', './store')
+  // --quick: a tenth of the shards and of the files.
+  await section('monorepo', '6b. Monorepo scale, simulated: shard stores, merge, which, impact', './monorepo', quick ? { shards: 5, files: 500 } : {})
   await section('client-build', '7. Client build: cov-als-native/loader vs babel-plugin-istanbul', './client-build')
   const head = [
     `# cov-als-native bench — ${quick ? 'quick' : 'full'} run, ${m.date}`,
@@ -147,7 +151,8 @@ async function main() {
     `- total time: ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     '',
   ].filter((x) => x !== null)
-  const text = [...head, ...md].join('\n')
+  const goalsTable = ['## Goals (issue 26)', '', goals(results), '', 'From the figures above; a quiet machine is needed for the CPU ratios.', '']
+  const text = [...head, ...md, ...goalsTable].join('\n')
   const outDir = path.join(__dirname, 'results')
   fs.mkdirSync(outDir, { recursive: true })
   // latest.md / latest-quick.md for complete runs; latest-<sections>.md for partial ones
