@@ -212,9 +212,17 @@ fn store_error(e: StoreError) -> Error {
     Error::new(Status::GenericFailure, format!("cov-als-native: {e}"))
 }
 
+#[cfg(unix)]
 fn inode(path: &str) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| m.ino())
+}
+
+/// Without inodes (Windows), a file replaced by another has another creation time.
+#[cfg(not(unix))]
+fn inode(path: &str) -> Option<u64> {
+    let created = std::fs::metadata(path).ok()?.created().ok()?;
+    Some(created.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as u64)
 }
 
 /// Run `f` on the store at `db`, reopening it when the file was replaced

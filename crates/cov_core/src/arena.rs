@@ -19,6 +19,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+#[cfg(unix)]
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -400,6 +401,12 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
+    #[cfg(not(unix))]
+    fn map(_file: &File, _len: usize, _writable: bool) -> io::Result<Self> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, "memory-mapped arenas need a Unix system"))
+    }
+
+    #[cfg(unix)]
     fn map(file: &File, len: usize, writable: bool) -> io::Result<Self> {
         let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_READ };
         // SAFETY: a fresh mapping of `len` bytes of an open file; checked below.
@@ -425,7 +432,10 @@ impl Mapping {
 impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: unmapping exactly what `map` mapped.
-        unsafe { libc::munmap(self.ptr as *mut libc::c_void, self.len) };
+        #[cfg(unix)]
+        unsafe {
+            libc::munmap(self.ptr as *mut libc::c_void, self.len)
+        };
     }
 }
 
@@ -435,6 +445,12 @@ fn chunk_path(dir: &Path, chunk: u32) -> PathBuf {
 
 /// Reserve `len` bytes on disk for `file`, so later stores into its mapping
 /// cannot fail for want of space.
+#[cfg(not(target_os = "linux"))]
+fn allocate(file: &File, len: usize) -> io::Result<()> {
+    file.set_len(len as u64)
+}
+
+#[cfg(target_os = "linux")]
 fn allocate(file: &File, len: usize) -> io::Result<()> {
     // SAFETY: plain syscall on an open descriptor.
     match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len as libc::off_t) } {
@@ -489,6 +505,15 @@ static NONCE: AtomicU64 = AtomicU64::new(0);
 impl Arena {
     /// Create a new arena directory under `live_dir` for this process.
     pub fn create(live_dir: &Path, package_version: &str) -> io::Result<Self> {
+        // Whether an arena's writer still runs is read from /proc: elsewhere every
+        // peer would look dead and be recovered while it counts. No arenas there
+        // (tables stay in memory, as with COV_ALS_LIVE=0).
+        if !cfg!(target_os = "linux") {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "live arenas need Linux's /proc (process liveness)",
+            ));
+        }
         let pid = std::process::id();
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let nonce = (nanos as u64) ^ NONCE.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9e3779b97f4a7c15);
