@@ -155,6 +155,15 @@ export declare const store: {
 export declare function currentTestId(): string | undefined
 /** Run `fn` outside any test: its counts go to the startup bucket. */
 export declare function runUnattributed<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R
+/**
+ * Where module initialisation (a file's synchronous top-level code and what it
+ * calls) counts: 'startup' (the same whichever test loads the module first)
+ * or 'test' (the test in whose context it runs). The preload sets it from the
+ * `moduleInit` option (default 'startup'); the runtime alone starts with 'test'.
+ */
+export declare function setModuleInit(where: 'startup' | 'test'): void
+/** Run `evaluate` (a loader evaluating one module): module initialisations it leaves open (a throw, a top-level `return`) end with it. */
+export declare function initialising<R>(evaluate: () => R): R
 /** `fn` bound to the current test context (work queued outside the request's async chain, e.g. by a pool). */
 export declare function bind<F extends (...args: any[]) => any>(fn: F): F
 /** Expose the runtime to a `vm` context so instrumented code can run in it. */

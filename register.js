@@ -11,12 +11,13 @@ const config = load()
 // Worker threads (including Node's module-hooks thread) get no hooks of their own.
 if (config.enabled && isMainThread && !isBuildTool(process.argv)) {
   const cov = require('./index.js')
+  cov.setModuleInit(config.moduleInit)
   // Before any file is instrumented: the arena's index then knows them all.
   if (config.live) require('./lib/live').open(cov, config)
   const { createFileInstrumenter } = require('./lib/instrument-file')
   const files = createFileInstrumenter(cov, config)
   let esmOffThread = false
-  require('./lib/cjs-hook').install(files)
+  require('./lib/cjs-hook').install(files, cov)
   if (config.esm) {
     const mod = require('node:module')
     // registerHooks where Node has it (no hooks thread, and module.register is

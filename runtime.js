@@ -118,6 +118,74 @@ function createRuntime(native) {
     },
   }
 
+  // Module initialisation (docs/function-entry.md): each instrumented file's
+  // top-level code runs between `R.b()` (its header) and `R.e(token)` (after
+  // its last statement). With initToStartup, the entry cache points at the
+  // startup context in between, so the file's synchronous initialisation and
+  // everything it calls counts into startup, whichever test's request loaded
+  // it first. Off until setModuleInit('startup') (the preload's default): code
+  // evaluated inside run() by hand counts for that test.
+  // `inits` holds [token, cache before] pairs, innermost last.
+  let initToStartup = false
+  const inits = []
+  let lastInit = 0
+  let checkQueued = false
+  function beginInit() {
+    if (!initToStartup) return 0
+    const token = ++lastInit
+    inits.push(token, cache.c)
+    cache.c = startup
+    if (!checkQueued) {
+      checkQueued = true
+      queueMicrotask(checkInits)
+    }
+    return token
+  }
+  // Also ends the inits nested in this one that never reached their end
+  // (they threw, and this file caught it); a token no longer held (cleared
+  // by checkInits) ends nothing.
+  function endInit(token) {
+    for (let i = inits.length - 2; i >= 0 && token; i -= 2) {
+      if (inits[i] === token) {
+        cache.c = inits[i + 1]
+        inits.length = i
+        return
+      }
+    }
+  }
+  // Once the job that began an init is over: an init still open there threw
+  // past every file that began one, returned early (CommonJS top-level
+  // `return`) or awaits (top-level await); no instrumented frame is on the
+  // stack at a microtask checkpoint, so the cache is empty again.
+  function checkInits() {
+    checkQueued = false
+    if (inits.length === 0) return
+    inits.length = 0
+    cache.c = undefined
+  }
+  // Run `evaluate` (a module loader evaluating one file): the inits it
+  // leaves open (a throw it lets through, a top-level `return`) end with it,
+  // at once instead of at the next microtask checkpoint.
+  function initialising(evaluate) {
+    const depth = inits.length
+    try {
+      return evaluate()
+    } finally {
+      if (inits.length > depth) {
+        cache.c = inits[depth + 1]
+        inits.length = depth
+      }
+    }
+  }
+  // Where module initialisation counts: 'startup' or 'test' (the test whose
+  // request loaded the module; the default of the runtime alone).
+  function setModuleInit(where) {
+    if (where !== 'startup' && where !== 'test') {
+      throw new TypeError(`cov-als-native: setModuleInit(where): where must be 'startup' or 'test', got ${JSON.stringify(where)}`)
+    }
+    initToStartup = where === 'startup'
+  }
+
   // Calls that run code in another async context, or drain microtasks or
   // can terminate it (vm), synchronously: empty the cache for the duration.
   function switching(owner, name) {
@@ -219,6 +287,8 @@ function createRuntime(native) {
     }
     resolve.y = resumeValue
     resolve.t = countTruthy
+    resolve.b = beginInit
+    resolve.e = endInit
     return resolve
   }
 
@@ -354,6 +424,8 @@ function createRuntime(native) {
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.
     runUnattributed: unattributed,
+    setModuleInit,
+    initialising,
     // `fn`, bound to the current test context (only ours: unlike
     // AsyncResource.bind it leaves the app's own async contexts alone, and
     // it is much cheaper). For work queued outside the request's async chain.

@@ -44,6 +44,18 @@ test('bad values and unknown options are errors that name them', () => {
   assert.throws(() => load({}, tmpRoot('{nope')), /cannot read config file/)
   assert.throws(() => load({}, tmpRoot('[1]')), /must hold a JSON object/)
   assert.throws(() => load({ COV_ALS_CONFIG: 'missing.json' }, tmpRoot()), /does not exist/)
+  assert.throws(
+    () => load({ COV_ALS_MODULE_INIT: 'later' }, tmpRoot()),
+    /option moduleInit \(from COV_ALS_MODULE_INIT\): expected "startup" or "test", got "later"/,
+  )
+})
+
+test('moduleInit: startup by default, test from the file or the environment', () => {
+  assert.equal(load({}, tmpRoot()).moduleInit, 'startup')
+  assert.equal(load({}, tmpRoot({ moduleInit: 'test' })).moduleInit, 'test')
+  assert.equal(load({ COV_ALS_MODULE_INIT: 'Startup' }, tmpRoot({ moduleInit: 'test' })).moduleInit, 'startup')
+  const cov = require('..')
+  assert.throws(() => cov.setModuleInit('never'), /where must be 'startup' or 'test', got "never"/)
 })
 
 test('globs: ** across folders, * within one, braces; excludes win', () => {

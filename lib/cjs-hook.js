@@ -7,7 +7,9 @@ const Module = require('node:module')
 const { isTypeScriptFormat, createTypeScriptInstrumenter } = require('./typescript')
 const PATCHED = Symbol.for('cov-als-native.cjs-hook')
 
-function install(files) {
+// `cov` (the runtime): a module whose initialisation throws or returns
+// early ends it when its evaluation does (runtime.js initialising).
+function install(files, cov) {
   const compile = Module.prototype._compile
   if (compile[PATCHED]) return
   const typescript = createTypeScriptInstrumenter(files)
@@ -16,9 +18,10 @@ function install(files) {
       if (isTypeScriptFormat(format)) {
         // JavaScript with the .ts positions; Node then compiles it as JavaScript.
         const js = typescript.instrument(content, filename, format)
-        if (js) return compile.call(this, js.source, filename, js.format)
+        if (js) return cov.initialising(() => compile.call(this, js.source, filename, js.format))
       } else {
         content = files.instrument(content, filename, 'commonjs')
+        return cov.initialising(() => compile.call(this, content, filename, format))
       }
     }
     return compile.call(this, content, filename, format)

@@ -39,6 +39,15 @@ const OPTIONS = {
   // only to these hosts: `loopback`, `self` (this machine), names, `*.suffix`.
   propagate: ['COV_ALS_PROPAGATE', true, parseBool],
   propagateHosts: ['COV_ALS_PROPAGATE_HOSTS', ['loopback', 'self'], parseHostList],
+  // Where a module's top-level code (and what it calls) counts when a test's
+  // request loads it: 'startup' (the same whichever test loads it first) or 'test'.
+  moduleInit: ['COV_ALS_MODULE_INIT', 'startup', parseModuleInit],
+}
+
+function parseModuleInit(v) {
+  const s = String(v).trim().toLowerCase()
+  if (s === 'startup' || s === 'test') return s
+  throw new Error(`expected "startup" or "test", got ${JSON.stringify(v)}`)
 }
 
 function parseBool(v) {

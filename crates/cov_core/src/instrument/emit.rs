@@ -18,6 +18,12 @@
 //!   yield a generator its caller's (`C = R(P = E.c, 1)`), as it does at the
 //!   top of its catch and finally blocks (generators resume in the caller's
 //!   context, also through throw() and return())
+//! - module initialisation: the header begins it (`var I = (R.b || R)(0, 0,
+//!   1)`, before the top-level table is resolved) and `R.e(I);` after the
+//!   program's last statement ends it; in between the runtime may point the
+//!   entry cache at the startup context, so a file's synchronous top-level
+//!   code, and what it calls, counts the same whichever test loads it
+//!   (`init_end`; docs/function-entry.md)
 
 use crate::coverage::{fnv1a, Counter};
 
@@ -39,6 +45,8 @@ pub struct Names {
     pub prev: String,
     /// An async function's own test context (re-taken after each await).
     pub context: String,
+    /// The token of the file's module initialisation (`R.b()` to `R.e(I)`).
+    pub init: String,
 }
 
 /// The runtime's entry cache, shared by every instrumented file of the thread
@@ -60,6 +68,7 @@ pub fn names_for(filename: &str) -> Names {
         table: format!("__cov_{base}_c"),
         prev: format!("__cov_{base}_p"),
         context: format!("__cov_{base}_x"),
+        init: format!("__cov_{base}_i"),
     }
 }
 
@@ -270,17 +279,25 @@ pub enum Global {
 
 /// The file header: a hoisted resolver function, so that functions called
 /// before the module body runs (ES module cycles) can count; it replaces
-/// itself with the runtime's resolver on first call. Then the top-level table.
+/// itself with the runtime's resolver on first call (the third argument:
+/// begin the module's initialisation instead, `R.b()`). Then the beginning
+/// of module initialisation and the top-level table.
 pub fn header(names: &Names, global: Global, file_id: u32, hash: &str, after_directives: bool) -> String {
     let lead = if after_directives { ";" } else { "" };
-    let (r, c) = (&names.resolver, &names.table);
+    let (r, c, i) = (&names.resolver, &names.table, &names.init);
     let global = match global {
         Global::GlobalThis => "globalThis",
         Global::SloppyThis => "(function () {}).constructor(\"return this\")()",
     };
     format!(
-        "{lead}{HEADER_MARKER}function {r}() {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return resolve(); }} var {c} = {r}();"
+        "{lead}{HEADER_MARKER}function {r}(p, e, b) {{ var rt = {global}.{RUNTIME_GLOBAL}; if (!rt) throw new Error(\"cov-als-native: this file was instrumented for coverage; load the runtime first (require('cov-als-native'))\"); var resolve = rt.file({file_id}, \"{hash}\"); {r} = resolve; return b ? resolve.b() : resolve(); }} var {i} = ({r}.b || {r})(0, 0, 1), {c} = {r}();"
     )
+}
+
+/// After the program's last statement (the `;` ends one that relies on
+/// ASI): the end of module initialisation that the header began.
+pub fn init_end(names: &Names) -> String {
+    format!(";{}.e({});", names.resolver, names.init)
 }
 
 /// The browser form's header: the same hoisted resolver shape, over the

@@ -9,7 +9,7 @@ mod visitor;
 
 use oxc_allocator::Allocator;
 use oxc_parser::{ParseOptions, Parser};
-use oxc_span::SourceType;
+use oxc_span::{GetSpan, SourceType};
 
 use crate::coverage::FileCoverage;
 use crate::lines::LineIndex;
@@ -216,7 +216,13 @@ pub fn instrument(
     let header_at = program.directives.last().map(|d| d.span.end).or(after_hashbang).unwrap_or(0);
     let global = if pass.declares_global_this { emit::Global::SloppyThis } else { emit::Global::GlobalThis };
     let after_directives = !program.directives.is_empty();
+    // Module initialisation ends after the last statement (before trailing
+    // comments, which keep a `//# sourceMappingURL` last), or with the header.
+    let init_end = program.body.last().map(|s| s.span().end);
     let header = match options.form {
+        Form::Server if init_end.is_none() => {
+            emit::header(&names, global, file_id, &hash, after_directives) + &emit::init_end(&names)
+        }
         Form::Server => emit::header(&names, global, file_id, &hash, after_directives),
         Form::Browser => {
             let fc = &files[0];
@@ -231,6 +237,9 @@ pub fn instrument(
         if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;
     edits.open(header_at, 0, header);
+    if let (Form::Server, Some(end)) = (options.form, init_end) {
+        edits.close(end, 0, emit::init_end(&names));
+    }
     let (out, map, shifts) = edits.apply(code, options.source_map.then_some(filename));
     if options.check_tokens {
         if let Err(change) = tokens::check(code, &out, &shifts, source_type, parse_options) {

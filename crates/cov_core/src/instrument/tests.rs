@@ -43,6 +43,31 @@ fn header_keeps_hashbang_and_directives_first_and_adds_no_line() {
 }
 
 #[test]
+fn module_initialisation_ends_after_the_last_statement() {
+    let names = names_for("/t/x.js");
+    let end = format!(";{}.e({});", names.resolver, names.init);
+    let begin = format!("var {} = ({r}.b || {r})(0, 0, 1), {} = {r}();", names.init, names.table, r = names.resolver);
+    // After the last statement (one ending by ASI too), before trailing
+    // comments: a `//# sourceMappingURL` stays last.
+    let out = run("const a = 1\nf()\n// done\n//# sourceMappingURL=x.js.map\n");
+    assert!(out.code.contains(&begin), "{}", out.code);
+    assert_eq!(out.code.matches(&end).count(), 1, "{}", out.code);
+    let tail = &out.code[out.code.find(&end).unwrap()..];
+    assert_eq!(tail, format!("{end}\n// done\n//# sourceMappingURL=x.js.map\n"));
+    assert!(out.code[..out.code.find(&end).unwrap()].ends_with("f()"), "{}", out.code);
+    // The last statement's own inserted closing text (the else counter) comes first.
+    let out = run("if (a) b()");
+    assert!(out.code.ends_with(&format!(" }}{end}")), "{}", out.code);
+    // Without statements: begun and ended in the header.
+    let out = run("'use strict'\n// nothing\n");
+    assert!(out.code.contains(&format!("{begin}{end}")), "{}", out.code);
+    // The browser form has no module initialisation of its own.
+    let browser = InstrumentOptions { form: Form::Browser, ..InstrumentOptions::default() };
+    let out = instrument("a()", "/t/x.js", 0, &browser).unwrap().unwrap();
+    assert!(!out.code.contains(&end) && !out.code.contains("(0, 0, 1)"), "{}", out.code);
+}
+
+#[test]
 fn generators_resolve_the_table_after_each_yield() {
     let out = run("function* g() { const x = yield 1; yield* other(); }");
     assert_eq!(out.code.matches(".y(yield").count(), 2, "{}", out.code);
