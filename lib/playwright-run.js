@@ -9,7 +9,7 @@
 //     default); the reporter's onEnd comes only after, when the server is gone.
 // Options come from the config's `use` (of the first project): covServerURL
 // (a URL or a list; COV_ALS_SERVER_URLS / COV_ALS_SERVER_URL win; else
-// baseURL, else the webServer's url), covToken, covOutDir (emptied of an earlier run's per-test
+// baseURL, else the webServer's url or port, as Playwright's own baseURL), covToken, covOutDir (emptied of an earlier run's per-test
 // files first), and covWarmUp: { run: async ({ request, baseURL }) => {...}, routes: ['/', ...],
 // actions: [{ page: '/cart', exportedName: 'getQuote', args: [...], manifest:
 // '.next/server/server-reference-manifest.json' }] }. The warm-up sends what the tests'
@@ -83,11 +83,22 @@ function checkUseOptions(config) {
   }
 }
 
+/**
+ * The URL Playwright itself makes `baseURL` from a webServer: its `url`, else
+ * http://localhost:<port> (`webServer: { port }` with no baseURL is common).
+ * A list of webServers: the first with either.
+ */
+function webServerURL(webServer) {
+  const first = Array.isArray(webServer) ? webServer.find((w) => w && (w.url || w.port)) : webServer
+  if (!first) return undefined
+  return first.url || (first.port ? `http://localhost:${first.port}` : undefined)
+}
+
 function optionsOf(config) {
   const use = { ...(config.projects && config.projects[0] ? config.projects[0].use : {}) }
   const fromEnv = process.env.COV_ALS_SERVER_URLS ? 'COV_ALS_SERVER_URLS' : process.env.COV_ALS_SERVER_URL ? 'COV_ALS_SERVER_URL' : 'use.covServerURL'
   let servers = parseServerURLs(process.env.COV_ALS_SERVER_URLS || process.env.COV_ALS_SERVER_URL || use.covServerURL, fromEnv)
-  if (servers.length === 0) servers = parseServerURLs(use.baseURL || (config.webServer && config.webServer.url), use.baseURL ? 'use.baseURL' : 'webServer.url')
+  if (servers.length === 0) servers = parseServerURLs(use.baseURL || webServerURL(config.webServer), use.baseURL ? 'use.baseURL' : 'webServer.url')
   const token = use.covToken || process.env.COV_ALS_TOKEN || ''
   const configDir = config.configFile ? path.dirname(config.configFile) : config.rootDir || process.cwd()
   const outDir = use.covOutDir ? path.resolve(configDir, use.covOutDir) : null
