@@ -106,7 +106,6 @@ function report(opts) {
     }
     return { total, server, browser }
   }
-  const touchedMap = (sources, testId, zeros) => touchedHalves(sources, testId, zeros).total
 
   // Files count as uncovered for a test that did not touch them: the
   // server files of the stores it is in (as a zero-filled export has them).
@@ -149,7 +148,9 @@ function report(opts) {
       row.browser = summarizeTotals(computed.browser)
       if (perTest) {
         if (ownReporters.length) {
-          writeReports(touchedMap(sources, testId, zeros), path.join(outDir, 'tests', name), ownReporters, { ...reportOpts, html: testHtml(testId) })
+          // Each path one unit: both halves summed by unit in one export are its map.
+          const map = libCoverage.createCoverageMap(exported(() => store.exportCoverage(sources[0].store, [testId], { allFiles: false })) || {})
+          writeReports(map, path.join(outDir, 'tests', name), ownReporters, { ...reportOpts, html: testHtml(testId) })
         }
         if (testViews) viewFiles.set(testId, computed.total)
         row.reportDir = `tests/${name}`
