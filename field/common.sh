@@ -43,8 +43,9 @@ timed_run() {
   npx playwright test "$@" >"$OUT/$name.log" 2>&1 || true
   end=$(date +%s.%N)
   local passed failed
-  passed=$(grep -oE '^ +[0-9]+ passed' "$OUT/$name.log" | grep -oE '[0-9]+' | tail -1)
-  failed=$(grep -oE '^ +[0-9]+ failed' "$OUT/$name.log" | grep -oE '[0-9]+' | tail -1)
+  # (no "N failed" line when all pass: the grep finds nothing, which is no error here)
+  passed=$(grep -aoE '^ +[0-9]+ passed' "$OUT/$name.log" | grep -oE '[0-9]+' | tail -1 || true)
+  failed=$(grep -aoE '^ +[0-9]+ failed' "$OUT/$name.log" | grep -oE '[0-9]+' | tail -1 || true)
   echo "$name $(echo "$end - $start" | bc) ${passed:-0} ${failed:-0}" >>"$OUT/figures.txt"
 }
 
