@@ -147,63 +147,36 @@ impl Store {
                 names.insert(r.get(0)?, r.get(1)?);
             }
         }
-        let mut collected: BTreeMap<i64, Collected> = names.keys().map(|id| (*id, Collected::default())).collect();
+        // One test's rows at a time (the hits key starts with the test): the
+        // memory is one test's counts, whatever the size of the run.
+        let mut out = Vec::with_capacity(names.len());
+        let mut seen = HashSet::new();
         {
-            let mut stmt = self.conn.prepare("SELECT test, unit, part, counts FROM hits")?;
+            let mut stmt = self.conn.prepare("SELECT test, unit, part, counts FROM hits ORDER BY test")?;
             let mut q = stmt.query([])?;
+            let mut current: Option<(i64, Collected)> = None;
             while let Some(r) = q.next()? {
                 let (test, unit, part, counts): (i64, String, String, Vec<u8>) =
                     (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-                let c = collected.entry(test).or_default();
+                if current.as_ref().is_none_or(|(id, _)| *id != test) {
+                    if let Some((id, c)) = current.take() {
+                        out.extend(summarize_test(&units, &names, id, c)?);
+                    }
+                    seen.insert(test);
+                    current = Some((test, Collected::default()));
+                }
+                let c = &mut current.as_mut().expect("set above").1;
                 let half = if part == "browser" { &mut c.browser } else { &mut c.server };
                 sparse::add_into(half.entry(unit).or_default(), &counts)?;
             }
+            if let Some((id, c)) = current.take() {
+                out.extend(summarize_test(&units, &names, id, c)?);
+            }
         }
-
-        let mut out = Vec::with_capacity(collected.len());
-        for (id, c) in collected {
-            let Some(test) = names.get(&id).cloned() else { continue };
-            let shape_of = |hash: &String| {
-                units
-                    .get(hash)
-                    .ok_or_else(|| StoreError(format!("run store: hits of test {test:?} name unknown unit {hash}")))
-            };
-            let mut summary = TestSummary { test: test.clone(), exact: true, ..Default::default() };
-            for hash in c.server.keys().chain(c.browser.keys()) {
-                summary.exact &= shape_of(hash)?.exact;
+        for (id, name) in &names {
+            if !seen.contains(id) {
+                out.push(TestSummary { test: name.clone(), exact: true, ..Default::default() });
             }
-            if !summary.exact {
-                out.push(summary);
-                continue;
-            }
-            for (hash, counts) in &c.server {
-                let u = shape_of(hash)?;
-                summary.server.push(FileTotals(u.path.clone(), totals(u, counts)));
-            }
-            for (hash, counts) in &c.browser {
-                let u = shape_of(hash)?;
-                summary.browser.push(FileTotals(u.path.clone(), totals(u, counts)));
-            }
-            let mut both: BTreeMap<&String, Vec<u64>> = c.server.iter().map(|(h, v)| (h, v.clone())).collect();
-            for (hash, counts) in &c.browser {
-                let sum = both.entry(hash).or_default();
-                if sum.len() < counts.len() {
-                    sum.resize(counts.len(), 0);
-                }
-                sum.iter_mut().zip(counts).for_each(|(a, b)| *a += b);
-            }
-            for (hash, counts) in both {
-                let u = shape_of(hash)?;
-                summary.total.push(FileTotals(u.path.clone(), totals(u, &counts)));
-                let lines: BTreeSet<u32> = (0..u.statements)
-                    .filter(|&i| counts.get(i).is_some_and(|&n| n > 0))
-                    .map(|i| u.statement_lines[i])
-                    .collect();
-                if !lines.is_empty() {
-                    summary.lines.push((u.path.clone(), lines.into_iter().collect()));
-                }
-            }
-            out.push(summary);
         }
         out.sort_by(|a, b| a.test.cmp(&b.test));
         Ok(out)
@@ -213,4 +186,52 @@ impl Store {
     pub fn test_summaries_json(&self) -> Result<String> {
         Ok(serde_json::to_string(&self.test_summaries()?).expect("serializes"))
     }
+}
+
+/// The summary of test `id` from its counts (None for a test id without a name).
+fn summarize_test(
+    units: &HashMap<String, UnitShape>,
+    names: &BTreeMap<i64, String>,
+    id: i64,
+    c: Collected,
+) -> Result<Option<TestSummary>> {
+    let Some(test) = names.get(&id).cloned() else { return Ok(None) };
+    let shape_of = |hash: &String| {
+        units.get(hash).ok_or_else(|| StoreError(format!("run store: hits of test {test:?} name unknown unit {hash}")))
+    };
+    let mut summary = TestSummary { test: test.clone(), exact: true, ..Default::default() };
+    for hash in c.server.keys().chain(c.browser.keys()) {
+        summary.exact &= shape_of(hash)?.exact;
+    }
+    if !summary.exact {
+        return Ok(Some(summary));
+    }
+    for (hash, counts) in &c.server {
+        let u = shape_of(hash)?;
+        summary.server.push(FileTotals(u.path.clone(), totals(u, counts)));
+    }
+    for (hash, counts) in &c.browser {
+        let u = shape_of(hash)?;
+        summary.browser.push(FileTotals(u.path.clone(), totals(u, counts)));
+    }
+    let mut both: BTreeMap<&String, Vec<u64>> = c.server.iter().map(|(h, v)| (h, v.clone())).collect();
+    for (hash, counts) in &c.browser {
+        let sum = both.entry(hash).or_default();
+        if sum.len() < counts.len() {
+            sum.resize(counts.len(), 0);
+        }
+        sum.iter_mut().zip(counts).for_each(|(a, b)| *a += b);
+    }
+    for (hash, counts) in both {
+        let u = shape_of(hash)?;
+        summary.total.push(FileTotals(u.path.clone(), totals(u, &counts)));
+        let lines: BTreeSet<u32> = (0..u.statements)
+            .filter(|&i| counts.get(i).is_some_and(|&n| n > 0))
+            .map(|i| u.statement_lines[i])
+            .collect();
+        if !lines.is_empty() {
+            summary.lines.push((u.path.clone(), lines.into_iter().collect()));
+        }
+    }
+    Ok(Some(summary))
 }
