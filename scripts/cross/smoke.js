@@ -39,6 +39,8 @@ check('test many called pick three times', many?.f['0'] === 3)
 check('test many took the if path three times', many?.b['0']?.join() === '3,0')
 check('the store lists test many', store.listTests(outDir).includes('test many'))
 check('counts are flushed once', !cov.flush('test many')[filename]?.f['0'])
+// Closed first: Windows does not delete a file that is open.
+store.removeStore(outDir)
 fs.rmSync(outDir, { recursive: true, force: true })
 
 const binary = Object.keys(require.cache).find((file) => file.endsWith('.node'))
