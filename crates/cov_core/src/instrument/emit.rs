@@ -19,8 +19,8 @@
 //!   top of its catch and finally blocks (generators resume in the caller's
 //!   context, also through throw() and return())
 //! - module initialisation: the header begins it (`var I = (R.b || R)(0, 0,
-//!   1)`, before the top-level table is resolved) and `R.e(I);` after the
-//!   program's last statement ends it; in between the runtime may point the
+//!   1)`, before the top-level table is resolved) and `var I = R.e(I);`
+//!   after the program's last statement ends it; in between the runtime may point the
 //!   entry cache at the startup context, so a file's synchronous top-level
 //!   code, and what it calls, counts the same whichever test loads it
 //!   (`init_end`; docs/function-entry.md)
@@ -295,9 +295,11 @@ pub fn header(names: &Names, global: Global, file_id: u32, hash: &str, after_dir
 }
 
 /// After the program's last statement (the `;` ends one that relies on
-/// ASI): the end of module initialisation that the header began.
+/// ASI): the end of module initialisation that the header began. A `var`
+/// statement, because it has no completion value: a script's (what `eval`
+/// and `vm` return) stays its last statement's.
 pub fn init_end(names: &Names) -> String {
-    format!(";{}.e({});", names.resolver, names.init)
+    format!(";var {i} = {}.e({i});", names.resolver, i = names.init)
 }
 
 /// The browser form's header: the same hoisted resolver shape, over the

@@ -45,7 +45,7 @@ fn header_keeps_hashbang_and_directives_first_and_adds_no_line() {
 #[test]
 fn module_initialisation_ends_after_the_last_statement() {
     let names = names_for("/t/x.js");
-    let end = format!(";{}.e({});", names.resolver, names.init);
+    let end = format!(";var {i} = {}.e({i});", names.resolver, i = names.init);
     let begin = format!("var {} = ({r}.b || {r})(0, 0, 1), {} = {r}();", names.init, names.table, r = names.resolver);
     // After the last statement (one ending by ASI too), before trailing
     // comments: a `//# sourceMappingURL` stays last.
@@ -61,6 +61,9 @@ fn module_initialisation_ends_after_the_last_statement() {
     // Without statements: begun and ended in the header.
     let out = run("'use strict'\n// nothing\n");
     assert!(out.code.contains(&format!("{begin}{end}")), "{}", out.code);
+    // A script's completion value (what eval and vm return) stays its last statement's.
+    let out = run("1 + 1");
+    assert!(out.code.ends_with(&format!("1 + 1{end}")), "{}", out.code);
     // The browser form has no module initialisation of its own.
     let browser = InstrumentOptions { form: Form::Browser, ..InstrumentOptions::default() };
     let out = instrument("a()", "/t/x.js", 0, &browser).unwrap().unwrap();
