@@ -1,6 +1,7 @@
 'use strict'
 // Issue 23: every transport a test touches counts for it. One preloaded
-// server (fixtures/transports/server.js) serves raw ws, socket.io (WebSocket,
+// server (fixtures/transports/server.js) serves raw ws, graphql-ws (queries,
+// mutations and subscriptions over one socket), socket.io (WebSocket,
 // long-polling, and polling upgraded to WebSocket mid-session), SSE, a
 // streamed response, HTTP/2 and gRPC, and relays calls out over HTTP/2 and
 // gRPC. Each session is run as a test alone, then all of them at once as
@@ -17,12 +18,14 @@ const http2 = require('node:http2')
 const WebSocket = require('ws')
 const { io } = require('socket.io-client')
 const grpc = require('@grpc/grpc-js')
+const { createClient } = require('graphql-ws')
 const { startServer, request, flush } = require('./support/server')
 const { entryFor, fnHits } = require('./support/coverage')
 const { BAGGAGE_KEY } = require('../lib/propagation')
 
 const FIXTURE = path.join(__dirname, 'fixtures/transports')
 const HANDLERS = ['onOpen', 'onMessage', 'step', 'settle', 'onClose', 'nextEvent']
+const RESOLVERS = ['work', 'ticks'] // lib/graphql.js
 let tmp, server, ports
 
 before(async () => {
@@ -92,6 +95,41 @@ async function ioSession(key, headers, rounds, { transports, upgradeAfter } = {}
   }
   if (upgradeAfter !== undefined) assert.equal(socket.io.engine.transport.name, 'websocket', 'the session ends on WebSocket')
   socket.disconnect()
+  await closed(key)
+  return answers
+}
+
+// A graphql-ws session on one socket: a query for the first round, a mutation
+// for each other round, then a subscription of `ticks` events. graphql-ws
+// builds its WebSocket as `new impl(url, protocol)`: a subclass adds the
+// handshake's headers (ws's options).
+async function graphqlSession(key, headers, rounds, { ticks }) {
+  class WebSocketWithHeaders extends WebSocket {
+    constructor(url, protocols) {
+      super(url, protocols, { headers })
+    }
+  }
+  const client = createClient({
+    url: `ws://127.0.0.1:${server.port}/graphql?key=${encodeURIComponent(key)}`,
+    webSocketImpl: WebSocketWithHeaders,
+    lazy: false,
+    retryAttempts: 0,
+  })
+  const results = async (query, n) => {
+    const out = []
+    for await (const result of client.iterate({ query, variables: { n } })) {
+      assert.equal(result.errors, undefined, JSON.stringify(result.errors))
+      out.push(result.data)
+    }
+    return out
+  }
+  const answers = []
+  for (const [i, n] of rounds.entries()) {
+    if (i === 0) answers.push((await results('query($n: Int!) { work(n: $n) }', n))[0].work)
+    else answers.push((await results('mutation($n: Int!) { record(n: $n) }', n))[0].record)
+  }
+  answers.push((await results('subscription($n: Int!) { ticks(n: $n) }', ticks)).length)
+  await client.dispose()
   await closed(key)
   return answers
 }
@@ -214,6 +252,8 @@ const SESSIONS = {
   'ws, header': (id, key, rounds) => wsSession(key, idHeader(id), rounds),
   'ws, baggage': (id, key, rounds) => wsSession(key, baggageHeader(id), rounds),
   'ws, cookie (browsers)': (id, key, rounds) => wsSession(key, cookieHeader(id), rounds),
+  'graphql-ws, header': (id, key, rounds) => graphqlSession(key, idHeader(id), rounds, { ticks: rounds[0] }),
+  'graphql-ws, baggage': (id, key, rounds) => graphqlSession(key, baggageHeader(id), rounds, { ticks: rounds[1] }),
   'socket.io, WebSocket': (id, key, rounds) => ioSession(key, idHeader(id), rounds, { transports: ['websocket'] }),
   'socket.io, long-polling': (id, key, rounds) => ioSession(key, idHeader(id), rounds, { transports: ['polling'] }),
   'socket.io, polling upgraded to WebSocket': (id, key, rounds) =>
@@ -241,7 +281,15 @@ async function handlerCounts(testId) {
   const map = (await flush(server.port, testId)).coverage
   const entry = entryFor(map, 'lib/handlers.js')
   assert.ok(entry, `${testId}: the handlers were not reported`)
-  return { s: entry.s, f: entry.f, b: entry.b, fn: Object.fromEntries(HANDLERS.map((h) => [h, fnHits(entry, h)])) }
+  const graphql = entryFor(map, 'lib/graphql.js')
+  assert.ok(graphql, `${testId}: the resolvers were not reported`)
+  return {
+    s: entry.s,
+    f: entry.f,
+    b: entry.b,
+    fn: Object.fromEntries(HANDLERS.map((h) => [h, fnHits(entry, h)])),
+    resolvers: { s: graphql.s, f: graphql.f, b: graphql.b, fn: Object.fromEntries(RESOLVERS.map((r) => [r, fnHits(graphql, r)])) },
+  }
 }
 
 const alone = {}
@@ -256,7 +304,14 @@ test('each transport alone: its test counts every handler it ran', async () => {
     // A stream answers the number of events it read; the others one answer per message.
     if (typeof answers === 'number') assert.deepEqual([answers, fn.nextEvent], [sum, sum], `${name}: one nextEvent per event`)
     else assert.deepEqual([fn.onMessage, fn.step], [roundsOf(name).length, sum], `${name}: every message ran in the test`)
-    if (name.startsWith('ws') || name.startsWith('socket.io')) assert.equal(fn.onClose, 1, `${name}: the close handler counted in the test`)
+    if (/^(ws|graphql-ws|socket\.io)/.test(name)) assert.equal(fn.onClose, 1, `${name}: the close handler counted in the test`)
+    if (name.startsWith('graphql-ws')) {
+      // connection_init, each operation's resolver and every subscription event.
+      const ticks = answers.at(-1)
+      assert.ok(ticks > 0)
+      assert.deepEqual([fn.onOpen, fn.nextEvent], [1, ticks], `${name}: the connection and every subscription event counted in the test`)
+      assert.deepEqual(alone[name].resolvers.fn, { work: roundsOf(name).length, ticks: 1 }, `${name}: every resolver counted in the test`)
+    }
   }
   // The relayed calls show the id reached the other side.
   const relayed = await relaySession('h2', idHeader('relay check'), [2])
@@ -273,8 +328,9 @@ test('all transports at once, as concurrent tests: each test counts exactly what
 })
 
 test('startup holds none of the handlers’ work', async () => {
-  const { fn } = await handlerCounts('startup')
+  const { fn, resolvers } = await handlerCounts('startup')
   assert.deepEqual(fn, Object.fromEntries(HANDLERS.map((h) => [h, 0])))
+  assert.deepEqual(resolvers.fn, Object.fromEntries(RESOLVERS.map((r) => [r, 0])))
 })
 
 test('a connection whose test was flushed keeps counting into that test’s next flush (ws, SSE, streamed response)', async () => {
