@@ -44,7 +44,10 @@ const launchOptions = {
   ],
 }
 
-const reporter = [['list'], [require.resolve('cov-als-native/reporter'), { out: path.join(OUT, 'report'), reporters: ['html', 'lcovonly', 'json-summary'] }]]
+const reporter = [
+  ['list'],
+  [require.resolve('cov-als-native/reporter'), { out: path.join(OUT, 'report'), reporters: ['html', 'lcovonly', 'json-summary'], perTest: true }],
+]
 if (process.env.PW_JSON_REPORT) reporter.push(['json', { outputFile: process.env.PW_JSON_REPORT }])
 
 module.exports = defineConfig({
