@@ -162,12 +162,17 @@ function createScope(cov, config) {
     // An HTTP/2 compatibility request: its stream is already scoped (scopeStream).
     if (req[SCOPED] || (req.stream && req.stream[SCOPED])) return next()
     req[SCOPED] = true
-    const testId = testIdOf(req)
+    // Stream events (body 'data'/'end', 'finish', 'close') come from the
+    // socket, outside the request's async context: bound to it.
+    return runBound(testIdOf(req), req, res, next)
+  }
+
+  // Run `next` in `testId`'s context (unattributed without one), with the
+  // events of `a` and `b` bound to that context once.
+  function runBound(testId, a, b, next) {
     const inContext = () => {
-      // Stream events (body 'data'/'end', 'finish', 'close') come from the
-      // socket, outside the request's async context: bind them to it.
-      req.emit = cov.bind(req.emit)
-      res.emit = cov.bind(res.emit)
+      a.emit = cov.bind(a.emit)
+      if (b) b.emit = cov.bind(b.emit)
       return next()
     }
     return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
@@ -190,13 +195,7 @@ function createScope(cov, config) {
   function scopeUpgrade(req, socket, next) {
     if (req[SCOPED]) return next()
     req[SCOPED] = true
-    const testId = testIdOfHandshake(req)
-    const inContext = () => {
-      req.emit = cov.bind(req.emit)
-      socket.emit = cov.bind(socket.emit)
-      return next()
-    }
-    return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
+    return runBound(testIdOfHandshake(req), req, socket, next)
   }
 
   /** Run `next` for an HTTP/2 stream in its test's context, its events bound to it. */
@@ -204,11 +203,7 @@ function createScope(cov, config) {
     if (stream[SCOPED]) return next()
     stream[SCOPED] = true
     const testId = headers && typeof headers === 'object' ? testIdOfHeaders(headers) : undefined
-    const inContext = () => {
-      stream.emit = cov.bind(stream.emit)
-      return next()
-    }
-    return testId === undefined ? cov.runUnattributed(inContext) : cov.run(testId, inContext)
+    return runBound(testId, stream, null, next)
   }
 
   return { scope, scopeUpgrade, scopeStream, isControl, answerControl, testIdOf }
