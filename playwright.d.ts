@@ -18,6 +18,8 @@ export interface CovWarmUp {
   routes?: string[]
   /** Next.js server actions called once, found in the server-reference manifest. */
   actions?: Array<{ page: string; exportedName: string; args?: unknown[]; manifest?: string }>
+  /** Milliseconds each warm-up request may take (also run's requests); default 60000. A failed or timed-out one is a warning. */
+  timeout?: number
 }
 
 /**

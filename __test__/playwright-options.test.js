@@ -33,3 +33,64 @@ test('use.baseURL wins over the webServer', () => {
 test('no baseURL and no webServer: no server', () => {
   assert.equal(optionsOf(configOf({ webServer: null })).server, undefined)
 })
+
+// A warm-up request that timed out (a cold `next dev` compiling under load)
+// failed the global setup, and no test ran (docs/field-trials.md, next-todo 10).
+test('a warm-up route that times out is a warning naming it and covWarmUp.timeout; the other routes still warm up', { timeout: 30000 }, async () => {
+  const { warmUp, checkUseOptions } = require('../lib/playwright-run')
+  const http = require('node:http')
+  const seen = []
+  const server = http.createServer((req, res) => {
+    seen.push(req.url)
+    if (req.url.startsWith('/slow')) return // never answers
+    res.end('ok')
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const logs = []
+    const warnings = []
+    const warm = { run: async ({ request }) => request.get('/slow-login'), routes: ['/', '/slow', '/after'], timeout: 300 }
+    assert.doesNotThrow(() => checkUseOptions({ use: { covWarmUp: warm } }))
+    await warmUp(
+      { server: `http://127.0.0.1:${server.address().port}`, warmUp: warm },
+      (m) => logs.push(m),
+      (m) => warnings.push(m),
+    )
+    assert.deepEqual(seen.sort(), ['/', '/after', '/slow', '/slow-login'])
+    assert.equal(warnings.length, 1, warnings.join('\n'))
+    assert.match(
+      warnings[0],
+      /2 warm-up step\(s\) failed: covWarmUp\.run \(.*Timeout 300ms exceeded.*\); GET \/slow \(.*Timeout 300ms exceeded.*\)\..*use\.covWarmUp\.timeout \(now 300 ms\)/,
+    )
+    assert.deepEqual(logs, ['cov-als-native: warmed up 2 routes and 0 server actions without a test id (counted as "startup")'])
+  } finally {
+    server.closeAllConnections()
+    server.close()
+  }
+})
+
+test('a warm-up that reaches no server at all warns loudly and resolves', { timeout: 30000 }, async () => {
+  const { warmUp } = require('../lib/playwright-run')
+  const http = require('node:http')
+  const closed = http.createServer()
+  await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = closed.address().port
+  await new Promise((resolve) => closed.close(resolve))
+  const warnings = []
+  await warmUp(
+    { server: `http://127.0.0.1:${port}`, warmUp: { routes: ['/', '/cart'] } },
+    () => {},
+    (m) => warnings.push(m),
+  )
+  assert.equal(warnings.length, 1, warnings.join('\n'))
+  assert.match(warnings[0], new RegExp(`WARNING: no warm-up request reached http://127.0.0.1:${port} \\(GET / \\(.*ECONNREFUSED.*\\); GET /cart`))
+})
+
+test('covWarmUp.timeout must be a positive number of milliseconds', () => {
+  const { checkUseOptions } = require('../lib/playwright-run')
+  assert.throws(
+    () => checkUseOptions({ use: { covWarmUp: { timeout: '60s' } } }),
+    /use\.covWarmUp\.timeout must be a number of milliseconds above 0 \(got "60s"\)/,
+  )
+  assert.doesNotThrow(() => checkUseOptions({ use: { covWarmUp: { timeout: 120000 } } }))
+})
