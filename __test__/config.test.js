@@ -69,6 +69,19 @@ test('globs: ** across folders, * within one, braces; excludes win', () => {
   assert.ok(!m('lib/a.ts'))
 })
 
+// Next 16 compiles next.config.ts to next.config.compiled.js in memory; the
+// report listed that file (docs/field-trials.md, next-todo 9).
+test('default excludes: dependencies, bundle output, and the next.config.compiled.js Next makes in memory', () => {
+  const config = load({}, tmpRoot())
+  const reported = matcher(config.include, config.exclude)
+  assert.ok(!reported('example-app/next.config.compiled.js'))
+  assert.ok(!reported('next.config.compiled.js'))
+  assert.ok(!reported('.next/server/app/page.js'))
+  assert.ok(!reported('node_modules/next/dist/server/next.js'))
+  assert.ok(reported('example-app/next.config.js'), 'a config written by hand is the project’s')
+  assert.ok(reported('example-app/app/page.tsx'))
+})
+
 test('build tools that inherit NODE_OPTIONS are recognised', () => {
   assert.ok(isBuildTool(['node', '/p/node_modules/.bin/next', 'build'], {}))
   assert.ok(isBuildTool(['node', '/p/node_modules/next/dist/bin/next', 'build', '--webpack'], {}))

@@ -14,7 +14,9 @@ const OPTIONS = {
   include: ['COV_ALS_INCLUDE', ['**'], parseList],
   // Bundle output (.next) is excluded from reports, not from instrumentation:
   // its chunks are instrumented for the original files their maps name.
-  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**', '**/.next/**'], parseList],
+  // next.config.compiled.js: Next 16 compiles next.config.ts to it in memory
+  // (no such file on disk, no code of the app's).
+  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**', '**/.next/**', '**/next.config.compiled.js'], parseList],
   header: ['COV_ALS_HEADER', 'x-cov-test-id', lowerCase],
   flushHeader: ['COV_ALS_FLUSH_HEADER', 'x-cov-flush', lowerCase],
   controlPath: ['COV_ALS_CONTROL_PATH', '/__cov', String],
