@@ -95,3 +95,33 @@ test('the same inline map under two script URLs names each script its own file',
     fs.rmSync(root, { recursive: true, force: true })
   }
 })
+
+// Vite's dev server serves pre-bundled dependencies from /node_modules/.vite/deps/;
+// the React Router field trial got "has no source map ... set build.sourcemap" for
+// them, advice about a build that does not apply and code that is not the project's.
+test('scripts served from node_modules are dropped without a warning; a project script still warns', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-inline-map-'))
+  try {
+    const plain = `${lines.join('\n')}\n`
+    const entry = (url, source) => ({
+      url,
+      scriptId: url,
+      source,
+      functions: [{ functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: source.length, count: 1 }] }],
+    })
+    const { collector, warnings } = collectorFor(root)
+    collector.v8Entries = [
+      entry('http://127.0.0.1:5173/node_modules/.vite/deps/chunk-nomap.js?v=1a2b', plain),
+      entry('http://127.0.0.1:5173/node_modules/.vite/deps/dep-badmap.js?v=1a2b', `${plain}//# sourceMappingURL=dep-badmap.js.map\n`),
+      entry('http://127.0.0.1:5173/src/own-nomap.js', plain),
+    ]
+    const map = await collector.convertV8(async () => {
+      throw new Error('404')
+    })
+    assert.deepEqual(map.files(), [])
+    assert.equal(warnings.length, 1, warnings.join('\n'))
+    assert.match(warnings[0], /\/src\/own-nomap\.js has no source map/)
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})

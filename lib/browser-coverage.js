@@ -198,9 +198,12 @@ class BrowserCoverageCollector {
     for (const entry of this.v8Entries) {
       if (!/^https?:/.test(entry.url) || !entry.source) continue
       const mapUrl = mapUrlOf(entry.source)
+      // A dependency served from node_modules (Vite dev's pre-bundled /node_modules/.vite/deps/)
+      // is not project code: its missing or broken map is no reason to warn, nor to advise a build setting.
+      const dependency = isDependencyScript(entry.url)
       if (!mapUrl) {
         // Inline <script>s of a document report the document's URL: not bundles.
-        if (/\.[cm]?js(?:[?#]|$)/.test(entry.url))
+        if (!dependency && /\.[cm]?js(?:[?#]|$)/.test(entry.url))
           warnOnce(
             `nomap:${stripQuery(entry.url)}`,
             `cov-als-native: ${stripQuery(entry.url)} has no source map; its browser coverage is dropped (${sourceMapAdvice(this.root).advice})`,
@@ -212,6 +215,7 @@ class BrowserCoverageCollector {
       try {
         traceMap = await this.sourceMapOf(entry.url, mapUrl, fetchText)
       } catch (err) {
+        if (dependency) continue
         warnOnce(
           `badmap:${stripQuery(entry.url)}`,
           `cov-als-native: the source map of ${stripQuery(entry.url)} is unusable (${err.message}); its browser coverage is dropped`,
@@ -307,6 +311,14 @@ function safeUrl(page) {
     return stripQuery(page.url())
   } catch {
     return 'a page'
+  }
+}
+
+function isDependencyScript(url) {
+  try {
+    return new URL(url).pathname.split('/').includes('node_modules')
+  } catch {
+    return false
   }
 }
 
