@@ -109,6 +109,26 @@ function localConfig(testInfo, covRoot) {
 
 const OUT_DIR_ANNOTATION = 'cov-als-out-dir'
 
+// A browser script without a source map: an annotation of the test, which the
+// reporter sums up in one line for the run (a warning per worker came back with
+// each new worker, one after every failed test). Without cov-als-native's
+// reporter (e.g. `--reporter=list` on the command line), a warning once per
+// worker; with covStrict, a problem of each test, as every coverage problem.
+const warnedNoSourceMap = new Set()
+function noSourceMapRecorder(testInfo, covStrict, covProblems) {
+  const { NO_SOURCE_MAP_ANNOTATION, noSourceMapMessage } = require('./lib/no-source-map')
+  const ours = path.join(__dirname, 'reporter.js')
+  const summarised = (testInfo.config.reporter || []).some(([name]) => name === ours || /(?:^|[\\/])cov-als-native[\\/]reporter(?:\.js)?$/.test(String(name)))
+  return (url, advice) => {
+    testInfo.annotations.push({ type: NO_SOURCE_MAP_ANNOTATION, description: JSON.stringify({ url, advice }) })
+    if (covStrict) covProblems(noSourceMapMessage(url, advice))
+    else if (!summarised && !warnedNoSourceMap.has(url)) {
+      warnedNoSourceMap.add(url)
+      covProblems(noSourceMapMessage(url, advice))
+    }
+  }
+}
+
 const test = base.extend({
   covServerURL: [process.env.COV_ALS_SERVER_URLS || process.env.COV_ALS_SERVER_URL || '', { option: true }],
   covHeader: [process.env.COV_ALS_HEADER || 'x-cov-test-id', { option: true }],
@@ -194,7 +214,7 @@ const test = base.extend({
 
   // Every page of the test's context, popups included, reports its browser coverage.
   context: async (
-    { context, browserName, covBrowser, covV8, covRoot, covCoverage, covProblems, covCookie, covTestId, covServerURL, baseURL },
+    { context, browserName, covBrowser, covV8, covRoot, covCoverage, covProblems, covStrict, covCookie, covTestId, covServerURL, baseURL },
     use,
     testInfo,
   ) => {
@@ -212,6 +232,7 @@ const test = base.extend({
       include: config.include,
       exclude: config.exclude,
       warn: covProblems,
+      noSourceMap: noSourceMapRecorder(testInfo, covStrict, covProblems),
     })
     await collector.install()
     for (const page of context.pages()) collector.attach(page)

@@ -22,6 +22,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { OUT_DIR_ANNOTATION } = require('./playwright')
 const { flushPending, optionsOf } = require('./lib/playwright-run')
+const { NO_SOURCE_MAP_ANNOTATION, noSourceMapSummary } = require('./lib/no-source-map')
 
 const OPTIONS = ['outDir', 'out', 'reporters', 'perTest', 'perTestReporters', 'flush']
 
@@ -37,6 +38,8 @@ class CovAlsReporter {
     // Errors outside the tests (a global setup or webServer that failed): why no test wrote coverage.
     this.errors = []
     this.testsEnded = 0
+    // Browser scripts without a source map, from every test of every worker: one summary at the end.
+    this.noSourceMap = []
   }
 
   printsToStdio() {
@@ -55,10 +58,18 @@ class CovAlsReporter {
     this.testsEnded++
     for (const a of [...(test.annotations || []), ...(result.annotations || [])]) {
       if (a.type === OUT_DIR_ANNOTATION && a.description) this.outDirs.add(a.description)
+      if (a.type === NO_SOURCE_MAP_ANNOTATION && a.description) {
+        try {
+          this.noSourceMap.push(JSON.parse(a.description))
+        } catch {
+          // An annotation of another version's format: not ours to read.
+        }
+      }
     }
   }
 
   async onEnd() {
+    for (const line of noSourceMapSummary(this.noSourceMap)) console.warn(line)
     const configDir = this.config && this.config.configFile ? path.dirname(this.config.configFile) : process.cwd()
     if (this.options.flush !== false && this.config) {
       // Quiet when the server is gone: the global teardown flushed before that.

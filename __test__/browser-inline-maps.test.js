@@ -125,3 +125,99 @@ test('scripts served from node_modules are dropped without a warning; a project 
     fs.rmSync(root, { recursive: true, force: true })
   }
 })
+
+// next dev (Turbopack) serves chunk lists and its own HMR client without maps:
+// 89 "has no source map" warnings in one run of 19 tests, each advising
+// productionBrowserSourceMaps, a build setting that does not apply to
+// `next dev` (docs/field-trials.md, next-todo 7).
+test('next dev: Turbopack chunk lists and runtime chunks are dropped quietly; a project chunk warns without build advice', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-inline-map-'))
+  try {
+    fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ dependencies: { next: '16.0.0' } }))
+    const plain = `${lines.join('\n')}\n`
+    const chunkList =
+      '(globalThis.TURBOPACK_CHUNK_LISTS ||= []).push({\n  script: typeof document === "object" ? document.currentScript : undefined,\n  chunks: ["static/chunks/app_page_tsx.js"],\n  source: "entry"\n});\n'
+    const entry = (url, source) => ({
+      url,
+      scriptId: url,
+      source,
+      functions: [{ functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: source.length, count: 1 }] }],
+    })
+    const chunks = 'http://127.0.0.1:3000/_next/static/chunks'
+    const { collector, warnings } = collectorFor(root)
+    collector.v8Entries = [
+      entry(`${chunks}/example-app_app_layout_tsx_45c606b8._.js`, chunkList),
+      entry(`${chunks}/%5Bturbopack%5D_browser_dev_hmr-client_hmr-client_ts_49ff8ad1._.js`, plain),
+      entry(`${chunks}/app_own_nomap.js`, plain),
+    ]
+    await collector.convertV8(() => assert.fail('no map to fetch'))
+    assert.deepEqual(warnings, [`cov-als-native: ${chunks}/app_own_nomap.js has no source map; its browser coverage is dropped`])
+
+    // Vite's dev server (its client on the page): no build advice either.
+    const vite = collectorFor(root)
+    vite.collector.v8Entries = [entry('http://127.0.0.1:5173/@vite/client', plain), entry('http://127.0.0.1:5173/src/own_nomap.js', plain)]
+    await vite.collector.convertV8(() => assert.fail('no map to fetch'))
+    assert.deepEqual(vite.warnings, ['cov-als-native: http://127.0.0.1:5173/src/own_nomap.js has no source map; its browser coverage is dropped'])
+
+    // The same project chunk from `next start` (no dev server's scripts): the build advice.
+    const built = collectorFor(root)
+    built.collector.v8Entries = [entry(`${chunks}/app_built_nomap.js`, plain)]
+    await built.collector.convertV8(() => assert.fail('no map to fetch'))
+    assert.deepEqual(built.warnings, [
+      `cov-als-native: ${chunks}/app_built_nomap.js has no source map; its browser coverage is dropped (set productionBrowserSourceMaps: true in next.config)`,
+    ])
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})
+
+// Playwright starts a new worker after every failed test, so a warning given
+// once per worker came back after each failure. With the fixture, each test
+// records its scripts without maps and the reporter prints one line for the run.
+test('scripts without maps: recorded per test, printed once by the reporter however many workers saw them', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-inline-map-'))
+  const logged = []
+  const consoleWarn = console.warn
+  try {
+    const plain = `${lines.join('\n')}\n`
+    const entry = (url) => ({
+      url,
+      scriptId: url,
+      source: plain,
+      functions: [{ functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: plain.length, count: 1 }] }],
+    })
+    const { NO_SOURCE_MAP_ANNOTATION } = require('../lib/no-source-map')
+    const Reporter = require('../reporter')
+    const reporter = new Reporter({ flush: false })
+    // Three tests, as if each ran in a worker of its own (a fresh process after a failure).
+    for (const urls of [['/static/a.js', '/static/b.js', '/static/a.js?v=2'], ['/static/a.js'], ['/static/b.js']]) {
+      const annotations = []
+      const warnings = []
+      const collector = new BrowserCoverageCollector({
+        context: null,
+        browserName: 'chromium',
+        v8: true,
+        root,
+        include: ['**'],
+        exclude: [],
+        warn: (m) => warnings.push(m),
+        noSourceMap: (url, advice) => annotations.push({ type: NO_SOURCE_MAP_ANNOTATION, description: JSON.stringify({ url, advice }) }),
+      })
+      collector.v8Entries = urls.map((u) => entry(`http://127.0.0.1:4000${u}`))
+      await collector.convertV8(() => assert.fail('no map to fetch'))
+      assert.deepEqual(warnings, [], 'nothing printed by the worker')
+      reporter.onTestEnd({ annotations: [] }, { annotations })
+    }
+    console.warn = (m) => logged.push(String(m))
+    await reporter.onEnd()
+    const summary = logged.filter((m) => /no source map/.test(m))
+    assert.equal(summary.length, 1, logged.join('\n'))
+    assert.match(
+      summary[0],
+      /^cov-als-native: 2 scripts had no source map; their browser coverage is dropped \(build the client bundles with source maps .*\): http:\/\/127\.0\.0\.1:4000\/static\/a\.js, http:\/\/127\.0\.0\.1:4000\/static\/b\.js$/,
+    )
+  } finally {
+    console.warn = consoleWarn
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})

@@ -19,6 +19,7 @@ const { matcher } = require('./glob')
 const { relativeBelow, cachedIsFile } = require('./paths')
 const { mapUrlOf, normalizeSources } = require('./source-maps')
 const { sourceMapAdvice } = require('./bundler-advice')
+const { holdsNoProjectCode, devServerOf, noSourceMapMessage } = require('./no-source-map')
 
 const BINDING = '__covAlsCoverage'
 const TAKE = '__covAlsTakeCoverage'
@@ -94,9 +95,12 @@ function reportedSources({ root, include, exclude }) {
  * at teardown. Problems are reported through `warn` and never throw.
  */
 class BrowserCoverageCollector {
-  constructor({ context, browserName, v8, root, include, exclude, warn }) {
+  constructor({ context, browserName, v8, root, include, exclude, warn, noSourceMap }) {
     this.context = context
     this.warn = warn
+    // A project script without a map, as (url, advice): the fixture records it
+    // for the reporter's summary; alone, a warning once per process.
+    this.noSourceMap = noSourceMap || ((url, advice) => warnOnce(`nomap:${url}`, noSourceMapMessage(url, advice), warn))
     this.decision = v8Decision(browserName, v8)
     if (this.decision.warning) warnOnce(`browser:${browserName}`, `cov-als-native: ${this.decision.warning}`, warn)
     this.root = root
@@ -195,20 +199,23 @@ class BrowserCoverageCollector {
 
   async convertV8(fetchText) {
     const out = createCoverageMap({})
+    // In a dev server, build settings that add maps do not apply: no advice.
+    const devServer = devServerOf(this.v8Entries.map((e) => e.url))
+    const noMap = new Set()
     for (const entry of this.v8Entries) {
       if (!/^https?:/.test(entry.url) || !entry.source) continue
       const mapUrl = mapUrlOf(entry.source)
-      // A dependency served from node_modules (Vite dev's pre-bundled /node_modules/.vite/deps/)
-      // is not project code: its missing or broken map is no reason to warn, nor to advise a build setting.
-      const dependency = isDependencyScript(entry.url)
+      // Dependencies served from node_modules (Vite dev's pre-bundled /node_modules/.vite/deps/),
+      // Turbopack's runtime chunks and chunk lists hold no project code: their
+      // missing or broken map is no reason to warn, nor to advise a build setting.
+      const dependency = holdsNoProjectCode(entry.url, entry.source)
       if (!mapUrl) {
+        const url = stripQuery(entry.url)
         // Inline <script>s of a document report the document's URL: not bundles.
-        if (!dependency && /\.[cm]?js(?:[?#]|$)/.test(entry.url))
-          warnOnce(
-            `nomap:${stripQuery(entry.url)}`,
-            `cov-als-native: ${stripQuery(entry.url)} has no source map; its browser coverage is dropped (${sourceMapAdvice(this.root).advice})`,
-            this.warn,
-          )
+        if (!dependency && /\.[cm]?js(?:[?#]|$)/.test(entry.url) && !noMap.has(url)) {
+          noMap.add(url)
+          this.noSourceMap(url, devServer ? null : sourceMapAdvice(this.root).advice)
+        }
         continue
       }
       let traceMap
@@ -311,14 +318,6 @@ function safeUrl(page) {
     return stripQuery(page.url())
   } catch {
     return 'a page'
-  }
-}
-
-function isDependencyScript(url) {
-  try {
-    return new URL(url).pathname.split('/').includes('node_modules')
-  } catch {
-    return false
   }
 }
 
