@@ -51,7 +51,7 @@ test(
     const output = `${run.stdout}\n${run.stderr}`
     assert.equal(run.status, 0, `playwright failed:\n${output}`)
     const pw = JSON.parse(fs.readFileSync(path.join(out, 'playwright.json'), 'utf8'))
-    assert.equal(pw.stats.expected, 12, '6 tests x 2 projects as expected (covStrict: an expected failure)')
+    assert.equal(pw.stats.expected, 14, '7 tests x 2 projects as expected (covStrict: an expected failure)')
     assert.equal(pw.stats.unexpected, 0)
     // Playwright killed the server: it never saw SIGTERM, so what is on disk
     // came from the flushes, not from an exit handler.
@@ -61,6 +61,7 @@ test(
     assert.deepEqual(listTests(dir), [
       id('a flush that fails › is a warning, and the teardown flushes the test'),
       id('a late hit after the flush'),
+      id('a page from browser.newPage() counts for the test'),
       id('a page that crashes before collection: a warning, the test passes'),
       id('covStrict › turns the warning into a failure'),
       id('navigates across pages'),
@@ -74,6 +75,11 @@ test(
     assert.ok(fnHits(entry(startup, 'server/render.js'), 'home') >= 1)
     assert.equal(fnHits(entry(startup, 'server/render.js'), 'popup'), 1, 'the warm-up')
     assert.equal(allCalls(entry(startup, 'shared/price.js'), '(anonymous_0)'), 1, 'module initialisation')
+    // A page opened with browser.newPage() carries the test's id (Playwright's
+    // context options for every context of the test): its render is the test's, not startup's.
+    assert.equal(fnHits(entry(startup, 'server/render.js'), 'second'), 1, 'the warm-up')
+    const newPage = readTestCoverage(dir, id('a page from browser.newPage() counts for the test'), { part: 'server' })
+    assert.equal(fnHits(entry(newPage, 'server/render.js'), 'second'), 2, 'once per project')
 
     // The late hit: 0 when the test flushed (its covPeek asserted it), 2 on disk.
     const late = readTestCoverage(dir, id('a late hit after the flush'), { part: 'server' })
