@@ -43,24 +43,25 @@ test('a warm-up route that times out is a warning naming it and covWarmUp.timeou
   const server = http.createServer((req, res) => {
     seen.push(req.url)
     if (req.url.startsWith('/slow')) return // never answers
+    if (req.url === '/boom') res.statusCode = 500
     res.end('ok')
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   try {
     const logs = []
     const warnings = []
-    const warm = { run: async ({ request }) => request.get('/slow-login'), routes: ['/', '/slow', '/after'], timeout: 300 }
+    const warm = { run: async ({ request }) => request.get('/slow-login'), routes: ['/', '/slow', '/boom', '/after'], timeout: 300 }
     assert.doesNotThrow(() => checkUseOptions({ use: { covWarmUp: warm } }))
     await warmUp(
       { server: `http://127.0.0.1:${server.address().port}`, warmUp: warm },
       (m) => logs.push(m),
       (m) => warnings.push(m),
     )
-    assert.deepEqual(seen.sort(), ['/', '/after', '/slow', '/slow-login'])
+    assert.deepEqual(seen.sort(), ['/', '/after', '/boom', '/slow', '/slow-login'])
     assert.equal(warnings.length, 1, warnings.join('\n'))
     assert.match(
       warnings[0],
-      /2 warm-up step\(s\) failed: covWarmUp\.run \(.*Timeout 300ms exceeded.*\); GET \/slow \(.*Timeout 300ms exceeded.*\)\..*use\.covWarmUp\.timeout \(now 300 ms\)/,
+      /3 warm-up step\(s\) failed: covWarmUp\.run \(.*Timeout 300ms exceeded.*\); GET \/slow \(.*Timeout 300ms exceeded.*\); GET \/boom \(answered 500\)\..*use\.covWarmUp\.timeout \(now 300 ms\)/,
     )
     assert.deepEqual(logs, ['cov-als-native: warmed up 2 routes and 0 server actions without a test id (counted as "startup")'])
   } finally {
