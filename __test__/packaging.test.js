@@ -156,3 +156,27 @@ test(
     }
   },
 )
+
+// A field trial installed pack:local's tarballs and tested a cross build of
+// 16:17 although `npm run build` had written the work tree's binary at 17:46:
+// the cross build was always preferred.
+test('pack:local packs the newer of the cross build and the local build', () => {
+  const { newestBinary } = require('../scripts/pack-local.js')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-pack-local-'))
+  try {
+    const cross = path.join(dir, 'cross.node')
+    const local = path.join(dir, 'local.node')
+    fs.writeFileSync(cross, 'cross')
+    fs.writeFileSync(local, 'local')
+    const hourAgo = new Date(Date.now() - 3600_000)
+    fs.utimesSync(cross, hourAgo, hourAgo)
+    assert.equal(newestBinary([cross, local]), local)
+    fs.utimesSync(local, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000))
+    assert.equal(newestBinary([cross, local]), cross)
+    fs.rmSync(cross)
+    assert.equal(newestBinary([cross, local]), local)
+    assert.equal(newestBinary([cross]), null)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

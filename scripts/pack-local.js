@@ -2,8 +2,8 @@
 'use strict'
 // npm run pack:local: installable tarballs of the main package and of this
 // machine's platform package, in dist/npm/. The platform package takes the
-// cross build of this platform when there is one (npm run build:all: the
-// oldest glibc it can), else the local build (npm run build).
+// newer of this platform's cross build (npm run build:all: the oldest glibc
+// it can) and the local build (npm run build).
 //   npm install dist/npm/cov-als-native-0.1.0.tgz dist/npm/cov-als-native-linux-x64-gnu-0.1.0.tgz
 
 const fs = require('node:fs')
@@ -26,13 +26,25 @@ function npmPack(dir) {
   return path.join(DIST, JSON.parse(out)[0].filename)
 }
 
+// The most recently built of the candidates (null when none exists): a cross
+// build left from an earlier build:all must not be packed over a newer
+// `npm run build` of the work tree (a field trial tested a 1.5 h old binary so).
+function newestBinary(candidates) {
+  let newest = null
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) continue
+    const mtime = fs.statSync(file).mtimeMs
+    if (!newest || mtime > newest.mtime) newest = { file, mtime }
+  }
+  return newest ? newest.file : null
+}
+
 function main() {
   const platform = platformName()
   const binary = `cov-als-native.${platform}.node`
   const packageDir = path.join(ROOT, 'npm', platform)
   if (!fs.existsSync(path.join(packageDir, 'package.json'))) throw new Error(`pack:local: no platform package npm/${platform} for this machine`)
-  const candidates = [path.join(ROOT, '.xbuild', 'dist', binary), path.join(ROOT, binary)]
-  const source = candidates.find((file) => fs.existsSync(file))
+  const source = newestBinary([path.join(ROOT, '.xbuild', 'dist', binary), path.join(ROOT, binary)])
   if (!source) throw new Error(`pack:local: no ${binary}: run npm run build (or npm run build:all) first`)
   fs.mkdirSync(DIST, { recursive: true })
   // A staging copy, so that npm/<platform> keeps only what git tracks.
@@ -50,9 +62,13 @@ function main() {
   }
 }
 
-try {
-  main()
-} catch (err) {
-  console.error(err.message)
-  process.exit(1)
+if (require.main === module) {
+  try {
+    main()
+  } catch (err) {
+    console.error(err.message)
+    process.exit(1)
+  }
 }
+
+module.exports = { newestBinary }
