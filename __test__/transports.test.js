@@ -410,3 +410,37 @@ test('outgoing HTTP/2: the id goes to allowed hosts only, and an existing baggag
     handle.uninstall()
   }
 })
+
+// A socket opened without an id (a second player, a dashboard) receives a
+// broadcast sent by a test's handler: the work done for it runs in that
+// handler, so it is the sending test's, not startup's (docs/transports.md).
+test('a broadcast from a test’s handler counts for that test, the copy for a socket without an id too', async () => {
+  const connect = (key, headers) => {
+    const socket = io(`http://127.0.0.1:${server.port}`, {
+      transports: ['websocket'],
+      extraHeaders: headers,
+      query: { key },
+      forceNew: true,
+      reconnection: false,
+    })
+    return new Promise((resolve, reject) => {
+      socket.once('hello', () => resolve(socket))
+      socket.once('connect_error', reject)
+    })
+  }
+  const listener = await connect('broadcast listener', {})
+  const heard = new Promise((resolve) => listener.once('heard', resolve))
+  const sender = await connect('broadcast sender', idHeader('broadcast'))
+  assert.equal(await sender.emitWithAck('shout', 'hello all'), 'sent')
+  assert.equal(await heard, 'HELLO ALL')
+  sender.disconnect()
+  listener.disconnect()
+  await closed('broadcast sender')
+  await closed('broadcast listener')
+  const deliveries = async (testId) => {
+    const entry = entryFor((await flush(server.port, testId)).coverage, 'lib/handlers.js')
+    return entry ? fnHits(entry, 'deliver') : 0
+  }
+  assert.equal(await deliveries('broadcast'), 2, 'one copy for each socket, both in the sender’s test')
+  assert.equal(await deliveries('startup'), 0)
+})
