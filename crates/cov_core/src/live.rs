@@ -180,8 +180,11 @@ impl Live {
                     other.take(replay);
                     self.others.insert(name, other);
                 }
-                // An index being created right now has no header yet: look again next time.
+                // An index being created right now has no header yet, or none at all; or the
+                // arena went away between the listing and the read (a short-lived worker's clean
+                // close): look again next time.
                 Err(e) if e.contains("no header") || e.contains("no process record") => {}
+                Err(_) if !dir.join(arena::INDEX_FILE).exists() => {}
                 Err(e) => {
                     self.unreadable.insert(name, e);
                 }
@@ -236,6 +239,8 @@ impl Live {
                 let t = &other.tables[i];
                 let now = match other.reader.counts(t) {
                     Ok(now) => now,
+                    // Closed since the refresh: its process reported its own tables.
+                    Err(_) if !other.reader.dir.join(arena::INDEX_FILE).exists() => continue,
                     Err(e) => {
                         out.problems.push(e);
                         continue;

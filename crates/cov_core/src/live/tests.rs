@@ -335,3 +335,27 @@ fn a_hot_update_that_moves_code_names_the_old_versions_counts() {
     assert!(g.problems[0].starts_with("test \"t\": 2 count(s) of /src/app.js are in no report"), "{}", g.problems[0]);
     fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn an_arena_that_goes_away_between_listing_and_reading_is_no_problem() {
+    let out = tmp("vanish");
+    let mut store = Store::open(&out.join("cov-als.db"), VERSION).unwrap();
+    let a = Process::start(&out);
+    let _ta = a.hit("t", &[0]);
+    // A directory listed without its index: one being created, or a worker's
+    // arena removed by its clean close after the listing.
+    fs::create_dir_all(out.join(LIVE_DIR).join("99999-gone")).unwrap();
+    let mut live = Live::new(&out, VERSION);
+    let mut known = HashSet::new();
+    let g = live.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
+    assert_eq!(g.problems, Vec::<String>::new());
+    assert_eq!(statements(&store, "t"), vec![1, 0, 0]);
+    // A peer read once whose files then go away (closed after reporting its own tables).
+    let b = Process::start(&out);
+    let _tb = b.hit("t", &[2]);
+    let _ = live.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Peek).unwrap();
+    fs::remove_dir_all(out.join(LIVE_DIR).join(&b.arena.name)).unwrap();
+    let g = live.flush(&mut store, &mut known, &a.tables, &a.registry, Some(&a.arena.name), "t", Mode::Flush).unwrap();
+    assert_eq!(g.problems, Vec::<String>::new());
+    fs::remove_dir_all(&out).unwrap();
+}
