@@ -294,6 +294,18 @@ pub fn header(names: &Names, global: Global, file_id: u32, hash: &str, after_dir
     )
 }
 
+/// The beginning of module initialisation inside a bundler's module factory
+/// (`factories`): as the header's, which also works before the header ran.
+pub fn init_begin(names: &Names) -> String {
+    let (r, i) = (&names.resolver, &names.init);
+    format!("var {i} = ({r}.b || {r})(0, 0, 1);")
+}
+
+/// Its end, as an expression statement (in a factory's `finally`).
+pub fn init_end_call(names: &Names) -> String {
+    format!("{}.e({});", names.resolver, names.init)
+}
+
 /// After the program's last statement (the `;` ends one that relies on
 /// ASI): the end of module initialisation that the header began. A `var`
 /// statement, because it has no completion value: a script's (what `eval`

@@ -3,6 +3,7 @@
 
 mod edits;
 pub mod emit;
+mod factories;
 mod hints;
 pub mod tokens;
 mod visitor;
@@ -195,8 +196,12 @@ pub fn instrument(
     let (mut cov, counters) = std::mem::take(&mut pass.cov).finish();
 
     let compose = options.compose_source_map && options.form == Form::Server;
+    let mut composed = false;
     let mut files = match (&options.input_source_map, compose) {
-        (Some(map), true) => source_map::compose(&cov, map, filename)?,
+        (Some(map), true) => {
+            composed = true;
+            source_map::compose(&cov, map, filename)?
+        }
         (Some(map), false) => {
             cov.input_source_map = Some(map.clone());
             vec![cov]
@@ -236,6 +241,9 @@ pub fn instrument(
     let header =
         if header_at as usize == code.len() && program.hashbang.is_some() { format!("\n{header}") } else { header };
     let mut edits = pass.edits;
+    if composed {
+        factories::mark(&mut edits, &names, &factories::find(&pass.bodies, &files));
+    }
     edits.open(header_at, 0, header);
     if let (Form::Server, Some(end)) = (options.form, init_end) {
         edits.close(end, 0, emit::init_end(&names));

@@ -71,6 +71,30 @@ fn module_initialisation_ends_after_the_last_statement() {
 }
 
 #[test]
+fn bundler_module_factories_begin_and_end_module_initialisation() {
+    // A chunk of two module factories whose statements map to the top level
+    // of a.js and b.js; `f` maps to a function of a.js.
+    let chunk = "module.exports = [\n1, ((ctx) => {\nconst a = ctx.r(2)\nfunction f() { return a }\nctx.e = f\n}),\n2, ((ctx) => {\nctx.x = 1\n}),\n];\n";
+    let map = r#"{"version":3,"sources":["a.js","b.js"],"names":[],"mappings":";;AAAA;AACA;AACA;;;ACFA"}"#;
+    let names = names_for("/t/chunk.js");
+    let (r, i) = (&names.resolver, &names.init);
+    let begin = format!("var {i} = ({r}.b || {r})(0, 0, 1);");
+    let with_map = InstrumentOptions { input_source_map: Some(map.into()), ..InstrumentOptions::default() };
+    let out = instrument(chunk, "/t/chunk.js", 0, &with_map).unwrap().unwrap();
+    // The header's, and one per factory; none in f.
+    assert_eq!(out.code.matches(&begin).count(), 2, "{}", out.code);
+    let f = out.code.find("function f()").unwrap();
+    assert!(!out.code[f..out.code.find("ctx.e = f").unwrap()].contains(&begin), "{}", out.code);
+    // A body with a function declaration ends at its close; a cached entry in a finally.
+    assert!(out.code.contains(&format!("ctx.e = f\n;var {i} = {r}.e({i});}})")), "{}", out.code);
+    assert!(out.code.contains(&format!("{begin} try {{")), "{}", out.code);
+    assert!(out.code.contains(&format!("}} finally {{ {r}.e({i}); }}}})")), "{}", out.code);
+    // Without a map to original files, a function is only a function.
+    let out = run(chunk);
+    assert!(!out.code.contains(&begin), "{}", out.code);
+}
+
+#[test]
 fn generators_resolve_the_table_after_each_yield() {
     let out = run("function* g() { const x = yield 1; yield* other(); }");
     assert_eq!(out.code.matches(".y(yield").count(), 2, "{}", out.code);

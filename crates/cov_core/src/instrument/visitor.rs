@@ -26,6 +26,24 @@ enum Scope {
     Inline,
 }
 
+/// A function's block body, for finding bundler module factories after the
+/// input map is composed (`factories::mark`).
+pub struct FnBody {
+    /// Where the entry prologue goes (after the directives) and the body's `}`.
+    pub open_at: u32,
+    pub close_at: u32,
+    /// The depth of the function node (the prologue's is one more).
+    pub depth: u32,
+    pub entry: Entry,
+    pub directives: bool,
+    /// Neither async nor a generator: its body runs in one synchronous span.
+    pub synchronous: bool,
+    /// The function's own counter, when it has one.
+    pub slot: Option<u32>,
+    /// The statement counters directly in this body (not in nested functions).
+    pub statements: Vec<u32>,
+}
+
 /// Where a function node starts and what Istanbul calls it.
 struct FnSite<'s> {
     start: u32,
@@ -73,6 +91,10 @@ pub struct CoveragePass<'s, 'o> {
     pub declares_global_this: bool,
     /// Set by a method/property visitor for the function value it holds.
     pending_method: Option<(u32, Option<String>)>,
+    /// Every non-empty block body of a function, and the index of the
+    /// innermost one being walked (`None` inside an expression body).
+    pub bodies: Vec<FnBody>,
+    body_stack: Vec<Option<usize>>,
 }
 
 impl<'s, 'o> CoveragePass<'s, 'o> {
@@ -107,6 +129,8 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
             pending_private: false,
             claimed_parens: HashSet::new(),
             declares_global_this: false,
+            bodies: Vec::new(),
+            body_stack: Vec::new(),
         }
     }
 
@@ -132,6 +156,15 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
     fn new_statement(&mut self, span: Span) -> u32 {
         let loc = self.loc(span);
         self.cov.new_statement(loc)
+    }
+
+    /// A statement counter, noted as one of the enclosing function body's.
+    fn new_body_statement(&mut self, span: Span) -> u32 {
+        let slot = self.new_statement(span);
+        if let Some(Some(i)) = self.body_stack.last() {
+            self.bodies[*i].statements.push(slot);
+        }
+        slot
     }
 
     fn new_branch(&mut self, kind: BranchKind, span: Span) -> BranchId {
@@ -292,23 +325,38 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                     // An empty body: one insertion (a close would sort before the open).
                     if at >= b.span.end - 1 {
                         this.edits.open(at, node_depth + 1, prologue + &epilogue);
+                        this.body_stack.push(None);
                     } else {
                         this.edits.open(at, node_depth + 1, prologue);
                         this.edits.close(b.span.end - 1, node_depth + 1, epilogue);
+                        this.body_stack.push(Some(this.bodies.len()));
+                        this.bodies.push(FnBody {
+                            open_at: at,
+                            close_at: b.span.end - 1,
+                            depth: node_depth,
+                            entry,
+                            directives: !b.directives.is_empty(),
+                            synchronous: !generator && !is_async,
+                            slot,
+                            statements: Vec::new(),
+                        });
                     }
                     // A hint before the body's `{` ignores the body, not the function.
                     if !this.ignore(Some(b.span.start), |t| t.visit_function_body(b)) {
                         this.visit_function_body(b);
                     }
+                    this.body_stack.pop();
                 }
                 FunctionBodyRef::Expression(e) => {
                     // Istanbul turns `=> expr` into `=> { return expr }` and counts the return.
+                    this.body_stack.push(None);
                     let s = this.new_statement(e.without_parentheses().span());
                     let span = e.span();
                     let open = emit::expression_body_open(this.names, entry, &counter, &this.inc(s));
                     this.edits.open(span.start, node_depth + 1, open);
                     this.edits.close(span.end, node_depth + 1, emit::expression_body_close(this.names, entry));
                     this.visit_expression(e);
+                    this.body_stack.pop();
                 }
             }
             this.scopes.pop();
@@ -476,7 +524,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         }
         let at = anchor.unwrap_or(span.start);
         if Self::is_counted_statement(s) {
-            let slot = self.new_statement(span);
+            let slot = self.new_body_statement(span);
             let inc = self.inc(slot);
             self.edits.open(at, self.depth + 1, emit::statement(&inc));
         }
@@ -515,7 +563,7 @@ impl<'a> Visit<'a> for CoveragePass<'_, '_> {
         }
         if let Some(init) = &it.init {
             let inner = init.without_parentheses();
-            let slot = self.new_statement(inner.span());
+            let slot = self.new_body_statement(inner.span());
             let inc = self.inc(slot);
             let hoistable = matches!(
                 inner,

@@ -1,0 +1,174 @@
+'use strict'
+// Module initialisation inside bundles (issue 25, docs/function-entry.md):
+// a chunk the preload instruments whole (Next's server chunks) runs an app
+// module's top level in the bundler's module factory, which the bundler's
+// require calls when a test's request first needs the module. With the
+// chunk's source map, the instrumenter marks those factories, so that
+// initialisation counts into startup as a file's top level does.
+// Chunks: a real webpack build (Next's compiled webpack) and a chunk in
+// Turbopack's shape (its module list), each with a map back to src/.
+
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { startServer, request, flush } = require('./support/server')
+const { fnHits, entryFor } = require('./support/coverage')
+
+const FIXTURE = path.join(__dirname, 'fixtures/module-init-bundle')
+const DIST = path.join(FIXTURE, 'dist')
+const SRC = path.join(FIXTURE, 'src')
+
+function buildWebpack() {
+  const { webpack } = require('next/dist/compiled/webpack/webpack')
+  const config = {
+    mode: 'development',
+    devtool: 'source-map',
+    target: 'node',
+    context: FIXTURE,
+    entry: './src/entry.js',
+    output: {
+      path: path.join(DIST, 'webpack'),
+      filename: 'entry.js',
+      library: { type: 'commonjs2' },
+      devtoolModuleFilenameTemplate: '[absolute-resource-path]',
+    },
+    optimization: { minimize: false },
+  }
+  return new Promise((resolve, reject) =>
+    webpack(config, (err, stats) => (err || stats.hasErrors() ? reject(err || new Error(stats.toString('errors-only'))) : resolve())),
+  )
+}
+
+const VLQ = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const vlq = (n) => {
+  let v = n < 0 ? (-n << 1) | 1 : n << 1
+  let out = ''
+  do {
+    const digit = v & 31
+    v >>>= 5
+    out += VLQ[digit | (v ? 32 : 0)]
+  } while (v)
+  return out
+}
+
+/**
+ * A chunk in Turbopack's shape (`module.exports = [id, ((__turbopack_context__, module, exports) => {..}), ..]`),
+ * each factory's body the original file's lines (requires rewritten to
+ * `__turbopack_context__.r(id)`), with a line map back to them; and a small
+ * runtime (index.js, unmapped) whose load() requires src/lazy.js.
+ */
+function buildTurbopackShape() {
+  const dir = path.join(DIST, 'turbopack')
+  fs.mkdirSync(dir, { recursive: true })
+  const lines = ['module.exports = [']
+  const mappings = ['']
+  const sources = []
+  let prev = { source: 0, line: 0 }
+  for (const name of ['helper.js', 'lazy.js']) {
+    const file = path.join(SRC, name)
+    const source = sources.push(file) - 1
+    lines.push(`"src/${name}", ((__turbopack_context__, module, exports) => {`)
+    mappings.push('')
+    fs.readFileSync(file, 'utf8')
+      .replace(/\n$/, '')
+      .split('\n')
+      .forEach((text, line) => {
+        lines.push(text.replace(/require\('\.\/(\w+)'\)/g, '__turbopack_context__.r("src/$1.js")'))
+        mappings.push('A' + vlq(source - prev.source) + vlq(line - prev.line) + 'A')
+        prev = { source, line }
+      })
+    lines.push('}),')
+    mappings.push('')
+  }
+  lines.push('];', '//# sourceMappingURL=chunk.js.map', '')
+  fs.writeFileSync(path.join(dir, 'chunk.js'), lines.join('\n'))
+  const map = { version: 3, file: 'chunk.js', sources, names: [], mappings: mappings.join(';') }
+  fs.writeFileSync(path.join(dir, 'chunk.js.map'), JSON.stringify(map))
+  fs.writeFileSync(
+    path.join(dir, 'index.js'),
+    `'use strict'
+const list = require('./chunk.js')
+const factories = {}
+for (let i = 0; i < list.length; i += 2) factories[list[i]] = list[i + 1]
+const cache = {}
+function r(id) {
+  if (!cache[id]) {
+    const module = (cache[id] = { exports: {} })
+    factories[id]({ r }, module, module.exports)
+  }
+  return cache[id].exports
+}
+exports.load = () => r('src/lazy.js')
+`,
+  )
+}
+
+before(async () => {
+  fs.rmSync(DIST, { recursive: true, force: true })
+  await buildWebpack()
+  buildTurbopackShape()
+})
+after(() => fs.rmSync(DIST, { recursive: true, force: true }))
+
+/** Fresh server; each [test id, route] in turn, each flushed; then startup. */
+async function run(steps) {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-module-init-bundle-'))
+  const server = await startServer('server.js', { root: FIXTURE, env: { COV_ALS: '1', COV_ALS_OUT_DIR: outDir } })
+  try {
+    const reports = {}
+    for (const [id, route] of steps) {
+      const r = await request(server.port, { path: route, headers: { 'x-cov-test-id': id } })
+      assert.equal(r.status, 200, r.body)
+      reports[id] = (await flush(server.port, id)).coverage
+    }
+    reports.startup = (await flush(server.port, 'startup')).coverage
+    return reports
+  } finally {
+    await server.stop()
+    fs.rmSync(outDir, { recursive: true, force: true })
+  }
+}
+
+/** Counts of the statements outside every function: module initialisation. */
+function moduleLevel(fc) {
+  const after = (a, b) => a.line > b.line || (a.line === b.line && a.column >= b.column)
+  const inside = (s) => Object.values(fc.fnMap).some(({ loc }) => after(s.start, loc.start) && after(loc.end, s.end))
+  return Object.entries(fc.statementMap)
+    .filter(([, s]) => !inside(s))
+    .map(([k]) => fc.s[k])
+}
+
+const sum = (counts) => counts.reduce((a, b) => a + b, 0)
+
+for (const bundler of ['webpack', 'turbopack']) {
+  test(`${bundler}: a module initialised in its factory on a test's request counts into startup; the test's report is the same alone and after another test`, async () => {
+    const alone = await run([['A', `/${bundler}?a`]])
+    const later = await run([
+      ['B', `/${bundler}?b`],
+      ['A', `/${bundler}?a`],
+    ])
+    // The app's files (the bundler's own require takes its cache branch or not).
+    for (const file of ['src/lazy.js', 'src/helper.js']) {
+      const suffix = `module-init-bundle/${file}`
+      assert.deepEqual(entryFor(alone.A, suffix), entryFor(later.A, suffix), `${file}: A alone = A after B loaded the module`)
+    }
+    const lazy = entryFor(alone.A, 'module-init-bundle/src/lazy.js')
+    const helper = entryFor(alone.A, 'module-init-bundle/src/helper.js')
+    assert.ok(lazy && helper, `reports name the original files: ${Object.keys(alone.A)}`)
+    assert.ok(moduleLevel(lazy).length >= 3, 'lazy.js has top-level statements')
+    assert.equal(sum(moduleLevel(lazy)), 0, "lazy.js's top level is not in A")
+    assert.equal(sum(moduleLevel(helper)), 0, 'nor that of helper.js, which it requires')
+    assert.equal(fnHits(helper, 'table'), 0, 'nor the call its initialisation makes')
+    assert.equal(fnHits(lazy, 'hello'), 1, 'what A itself calls is in A')
+    for (const { startup } of [alone, later]) {
+      assert.ok(
+        moduleLevel(entryFor(startup, 'module-init-bundle/src/lazy.js')).every((n) => n === 1),
+        'in startup, once',
+      )
+      assert.equal(fnHits(entryFor(startup, 'module-init-bundle/src/helper.js'), 'table'), 1)
+      assert.equal(fnHits(entryFor(startup, 'module-init-bundle/src/lazy.js'), 'hello'), 0)
+    }
+  })
+}
