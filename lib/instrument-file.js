@@ -9,7 +9,8 @@ const { findSourceMap, normalizeSources } = require('./source-maps')
 const { createPathMapper, missingWarning } = require('./path-map')
 
 // How our own header starts (cov.HEADER_MARKER, defined in crates/cov_core/src/instrument/emit.rs).
-const instrumentedPattern = (marker) => new RegExp(marker.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + 'function __cov_[0-9a-z]+\\(\\)')
+// The header's function takes parameters in the server form, none in the browser's.
+const instrumentedPattern = (marker) => new RegExp(marker.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + 'function __cov_[0-9a-z]+\\(')
 
 const PACKAGE_DIR = path.resolve(__dirname, '..')
 
