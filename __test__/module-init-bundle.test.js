@@ -11,12 +11,12 @@
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
-const { startServer, request, flush } = require('./support/server')
+const { runSteps, moduleLevel, sum } = require('./support/module-init')
 const { fnHits, entryFor } = require('./support/coverage')
 
 const FIXTURE = path.join(__dirname, 'fixtures/module-init-bundle')
+const run = (steps, env) => runSteps(FIXTURE, steps, env)
 const DIST = path.join(FIXTURE, 'dist')
 const SRC = path.join(FIXTURE, 'src')
 
@@ -111,36 +111,6 @@ before(async () => {
   buildTurbopackShape()
 })
 after(() => fs.rmSync(DIST, { recursive: true, force: true }))
-
-/** Fresh server; each [test id, route] in turn, each flushed; then startup. */
-async function run(steps) {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-module-init-bundle-'))
-  const server = await startServer('server.js', { root: FIXTURE, env: { COV_ALS: '1', COV_ALS_OUT_DIR: outDir } })
-  try {
-    const reports = {}
-    for (const [id, route] of steps) {
-      const r = await request(server.port, { path: route, headers: { 'x-cov-test-id': id } })
-      assert.equal(r.status, 200, r.body)
-      reports[id] = (await flush(server.port, id)).coverage
-    }
-    reports.startup = (await flush(server.port, 'startup')).coverage
-    return reports
-  } finally {
-    await server.stop()
-    fs.rmSync(outDir, { recursive: true, force: true })
-  }
-}
-
-/** Counts of the statements outside every function: module initialisation. */
-function moduleLevel(fc) {
-  const after = (a, b) => a.line > b.line || (a.line === b.line && a.column >= b.column)
-  const inside = (s) => Object.values(fc.fnMap).some(({ loc }) => after(s.start, loc.start) && after(loc.end, s.end))
-  return Object.entries(fc.statementMap)
-    .filter(([, s]) => !inside(s))
-    .map(([k]) => fc.s[k])
-}
-
-const sum = (counts) => counts.reduce((a, b) => a + b, 0)
 
 for (const bundler of ['webpack', 'turbopack']) {
   test(`${bundler}: a module initialised in its factory on a test's request counts into startup; the test's report is the same alone and after another test`, async () => {
