@@ -26,7 +26,7 @@ function inlineScript(lines, source) {
   return `${lines.join('\n')}\n//# sourceMappingURL=data:application/json;base64,${map}\n`
 }
 
-function collectorFor(root) {
+function collectorFor(root, more = {}) {
   const warnings = []
   const collector = new BrowserCoverageCollector({
     context: null,
@@ -36,6 +36,7 @@ function collectorFor(root) {
     include: ['**'],
     exclude: [],
     warn: (m) => warnings.push(m),
+    ...more,
   })
   return { collector, warnings }
 }
@@ -192,15 +193,7 @@ test('scripts without maps: recorded per test, printed once by the reporter howe
     // Three tests, as if each ran in a worker of its own (a fresh process after a failure).
     for (const urls of [['/static/a.js', '/static/b.js', '/static/a.js?v=2'], ['/static/a.js'], ['/static/b.js']]) {
       const annotations = []
-      const warnings = []
-      const collector = new BrowserCoverageCollector({
-        context: null,
-        browserName: 'chromium',
-        v8: true,
-        root,
-        include: ['**'],
-        exclude: [],
-        warn: (m) => warnings.push(m),
+      const { collector, warnings } = collectorFor(root, {
         noSourceMap: (url, advice) => annotations.push({ type: NO_SOURCE_MAP_ANNOTATION, description: JSON.stringify({ url, advice }) }),
       })
       collector.v8Entries = urls.map((u) => entry(`http://127.0.0.1:4000${u}`))

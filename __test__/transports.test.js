@@ -22,6 +22,7 @@ const { createClient } = require('graphql-ws')
 const { startServer, request, flush } = require('./support/server')
 const { entryFor, fnHits } = require('./support/coverage')
 const { BAGGAGE_KEY } = require('../lib/propagation')
+const { service } = require('./fixtures/transports/grpc-service')
 
 const FIXTURE = path.join(__dirname, 'fixtures/transports')
 const HANDLERS = ['onOpen', 'onMessage', 'step', 'settle', 'onClose', 'nextEvent']
@@ -194,20 +195,7 @@ async function h2Session(port, headers, rounds) {
   return answers
 }
 
-const json = { serialize: (v) => Buffer.from(JSON.stringify(v)), deserialize: (b) => JSON.parse(b.toString('utf8')) }
-const grpcMethod = (p, responseStream) => ({
-  path: p,
-  requestStream: false,
-  responseStream,
-  requestSerialize: json.serialize,
-  requestDeserialize: json.deserialize,
-  responseSerialize: json.serialize,
-  responseDeserialize: json.deserialize,
-})
-const GrpcClient = grpc.makeGenericClientConstructor(
-  { work: grpcMethod('/transports.Work/Work', false), ticks: grpcMethod('/transports.Work/Ticks', true) },
-  'Work',
-)
+const GrpcClient = grpc.makeGenericClientConstructor(service, 'Work')
 
 async function grpcSession(headers, rounds, { ticks = 0 } = {}) {
   const client = new GrpcClient(`127.0.0.1:${ports.grpcPort}`, grpc.credentials.createInsecure())
