@@ -20,9 +20,11 @@ live.onopen = () => ($('reserve').disabled = false)
 live.onmessage = (e) => ($('stock').textContent = e.data)
 $('reserve').onclick = () => live.send('reserve')
 const socket = io({ query: { product } })
+// The wave waits for the WebSocket; under load the upgrade can finish before 'connect'.
+const showTransport = (name) => (($('transport').textContent = name), ($('wave').disabled = name !== 'websocket'))
 socket.on('connect', () => {
-  $('transport').textContent = socket.io.engine.transport.name
-  socket.io.engine.once('upgrade', (t) => (($('transport').textContent = t.name), ($('wave').disabled = false)))
+  showTransport(socket.io.engine.transport.name)
+  socket.io.engine.once('upgrade', (t) => showTransport(t.name))
 })
 $('wave').onclick = () => socket.emit('wave', (text) => ($('waved').textContent = text))
 </script></body></html>`
