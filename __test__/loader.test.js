@@ -83,12 +83,18 @@ for (const builder of ['turbopack', 'webpack']) {
     let server
     before(() => {
       const args = [NEXT_BIN, 'build', ...(builder === 'webpack' ? ['--webpack'] : [])]
-      const r = spawnSync(process.execPath, args, {
-        cwd: APP,
-        env: childEnv({ NEXT_DIST_DIR: distDir, COV_ALS_CLIENT: '1' }),
-        encoding: 'utf8',
-        timeout: 600_000,
-      })
+      const build = () =>
+        spawnSync(process.execPath, args, {
+          cwd: APP,
+          env: childEnv({ NEXT_DIST_DIR: distDir, COV_ALS_CLIENT: '1' }),
+          encoding: 'utf8',
+          timeout: 600_000,
+        })
+      let r = build()
+      // next dev (next-dev.test.js, beside this suite) rewrites .next-dev*/dev/types, which the
+      // example's tsconfig.json includes: a type check that listed a file it then deleted fails
+      // with TS6053. That race is not this suite's subject: build once more.
+      if (r.status !== 0 && /TS6053/.test(`${r.stdout}${r.stderr}`)) r = build()
       assert.equal(r.status, 0, `next build failed:\n${r.stdout}\n${r.stderr}`)
     })
     after(() => server && server.child.kill('SIGTERM'))
