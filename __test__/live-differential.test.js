@@ -186,6 +186,9 @@ test(
       assert.equal(fnHits(run.concurrent['vite 1'][GREET], 'shout'), 2, `vite (${mode}): shout() in "vite 1"`)
     }
     assert.deepEqual(results.arenas.arenasLeft, [])
-    assertSameExports('vite: arenas vs COV_ALS_LIVE=0', results.arenas.exports, results.memory.exports, { except: [PROBE] })
+    // startup too: the probe polls until the update is served, a number of times that depends on
+    // timing, and module initialisation (moduleInit 'startup', the default) counts the modules
+    // those polls evaluate again into startup (seen: 43 vs 44 evaluations of +page.svelte).
+    assertSameExports('vite: arenas vs COV_ALS_LIVE=0', results.arenas.exports, results.memory.exports, { except: [PROBE, 'startup'] })
   },
 )
