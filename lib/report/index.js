@@ -312,21 +312,33 @@ function testViewHtml(testId, row, files, pages) {
     })
     .join('\n')
   const total = ['statements', 'branches', 'functions', 'lines'].map((k) => pctCell(row[k])).join(' · ')
+  return summaryPage({
+    title: `${escapeHtml(testId)}: coverage`,
+    css: '../_assets/base.css',
+    intro: `<h1>Test <strong class="cov-als-test-id">${escapeHtml(testId)}</strong></h1>
+<p class="quiet"><a href="../index.html">all tests</a> · <a href="../../merged/index.html">merged report</a> · statements, branches, functions, lines: ${total} (${row.files} files, ${row.filesTouched} touched)</p>
+<p class="quiet">The files this test touched. Each opens the merged report's page of the file, marked with the lines this test ran.</p>`,
+    columns: ['file', 'statements', 'branches', 'functions', 'lines'],
+    body,
+  })
+}
+
+/** A page of one summary table in Istanbul's html style (columns after the first are percentages). */
+function summaryPage({ title, css, intro, columns, body }) {
+  const head = columns.map((c, i) => `<th class="${i ? 'pct' : 'file'}">${c}</th>`).join('')
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8" />
-<title>${escapeHtml(testId)}: coverage</title>
-<link rel="stylesheet" href="../_assets/base.css" />
+<title>${title}</title>
+<link rel="stylesheet" href="${css}" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 </head>
 <body>
 <div class="wrapper"><div class="pad1">
-<h1>Test <strong class="cov-als-test-id">${escapeHtml(testId)}</strong></h1>
-<p class="quiet"><a href="../index.html">all tests</a> · <a href="../../merged/index.html">merged report</a> · statements, branches, functions, lines: ${total} (${row.files} files, ${row.filesTouched} touched)</p>
-<p class="quiet">The files this test touched. Each opens the merged report's page of the file, marked with the lines this test ran.</p>
+${intro}
 <table class="coverage-summary">
-<thead><tr><th class="file">file</th><th class="pct">statements</th><th class="pct">branches</th><th class="pct">functions</th><th class="pct">lines</th></tr></thead>
+<thead><tr>${head}</tr></thead>
 <tbody>
 ${body}
 </tbody>
@@ -349,28 +361,14 @@ function testsIndexHtml(rows, { merged }) {
       return `<tr${cls}><td class="file">${r.merged && merged ? `<a href="../merged/index.html">${name}</a>` : name}</td>${cells.map((c) => `<td class="pct">${c}</td>`).join('')}</tr>`
     })
     .join('\n')
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8" />
-<title>Tests: per-test coverage</title>
-<link rel="stylesheet" href="_assets/base.css" />
-<meta name="viewport" content="width=device-width, initial-scale=1" />
-</head>
-<body>
-<div class="wrapper"><div class="pad1">
-<h1>${rows.length - 1} tests</h1>
-<p class="quiet">Each test's own coverage report${merged ? '; <a href="../merged/index.html">merged report</a>' : ''}. "unique": lines no other test covers.</p>
-<table class="coverage-summary">
-<thead><tr><th class="file">test</th><th class="pct">files</th><th class="pct">statements</th><th class="pct">branches</th><th class="pct">functions</th><th class="pct">lines</th><th class="pct">unique</th></tr></thead>
-<tbody>
-${body}
-</tbody>
-</table>
-</div></div>
-</body>
-</html>
-`
+  return summaryPage({
+    title: 'Tests: per-test coverage',
+    css: '_assets/base.css',
+    intro: `<h1>${rows.length - 1} tests</h1>
+<p class="quiet">Each test's own coverage report${merged ? '; <a href="../merged/index.html">merged report</a>' : ''}. "unique": lines no other test covers.</p>`,
+    columns: ['test', 'files', 'statements', 'branches', 'functions', 'lines', 'unique'],
+    body,
+  })
 }
 
 /**
