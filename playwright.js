@@ -40,6 +40,8 @@
 const path = require('node:path')
 const { test: base, expect } = require('./lib/user-playwright').requireUserPlaywright()
 const { parseServerURLs } = require('./lib/playwright-run')
+// The handshake cookie's name is the baggage member's (lib/http.js reads it).
+const { BAGGAGE_KEY: COOKIE } = require('./lib/propagation')
 
 function testIdOf(testInfo, includeProject) {
   const parts = [...testInfo.titlePath]
@@ -62,7 +64,7 @@ function serversOf(covServerURL, baseURL) {
 function handshakeCookies(testId, covServerURL, baseURL) {
   const urls = [...parseServerURLs(covServerURL, 'covServerURL'), ...(baseURL ? parseServerURLs(baseURL, 'baseURL') : [])]
   const origins = [...new Set(urls.map((u) => new URL(u).origin))]
-  return origins.map((url) => ({ name: 'cov-als-test-id', value: encodeURIComponent(testId), url }))
+  return origins.map((url) => ({ name: COOKIE, value: encodeURIComponent(testId), url }))
 }
 
 // Ask every server for the test's `route` answer; resolves one result per
