@@ -5,27 +5,11 @@
 const { join, resolve } = require('node:path')
 const { existsSync } = require('node:fs')
 const { createRuntime } = require('./runtime.js')
+const { platformTriple } = require('./lib/platform.js')
 
 // Names a native binary to load instead of the platform's (a custom build,
 // an unusual libc): its path.
 const BINARY_ENV = 'COV_ALS_NATIVE_BINARY'
-
-function isMusl() {
-  const report = process.report
-  if (!report || typeof report.getReport !== 'function') return false
-  // Without this, getReport() lists network handles, which can hang or
-  // throw where DNS or sockets are unusable.
-  report.excludeNetwork = true
-  return !report.getReport().header?.glibcVersionRuntime
-}
-
-function platformTriple() {
-  const { platform, arch } = process
-  if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`
-  // Official Node for Windows is an MSVC build; napi-rs names its binaries so.
-  if (platform === 'win32') return `win32-${arch}-msvc`
-  return `${platform}-${arch}`
-}
 
 // Each candidate in turn; every failure is kept for the one error thrown
 // when none loads.

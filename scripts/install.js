@@ -7,6 +7,7 @@
 const { spawnSync } = require('node:child_process')
 const { copyFileSync, existsSync } = require('node:fs')
 const { join } = require('node:path')
+const { platformTriple } = require('../lib/platform.js')
 
 const root = join(__dirname, '..')
 
@@ -22,17 +23,8 @@ function loadError() {
   return (r.stderr || r.error?.message || `exit ${r.status}`).trim()
 }
 
-// The file name index.js looks for next to itself (see platformTriple there).
-function localBinaryName() {
-  let libc = ''
-  if (process.platform === 'linux') {
-    const header = process.report?.getReport?.().header
-    libc = header?.glibcVersionRuntime ? '-gnu' : '-musl'
-  } else if (process.platform === 'win32') {
-    libc = '-msvc'
-  }
-  return `cov-als-native.${process.platform}-${process.arch}${libc}.node`
-}
+// The file name index.js looks for next to itself.
+const localBinaryName = () => `cov-als-native.${platformTriple()}.node`
 
 function cdylibName() {
   if (process.platform === 'win32') return 'cov_als_native.dll'

@@ -9,17 +9,10 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
+const { platformTriple } = require('../lib/platform.js')
 
 const ROOT = path.join(__dirname, '..')
 const DIST = path.join(ROOT, 'dist', 'npm')
-
-// The same platform name index.js looks for.
-function platformName() {
-  const { platform, arch } = process
-  if (platform === 'linux') return `linux-${arch}-${process.report.getReport().header.glibcVersionRuntime ? 'gnu' : 'musl'}`
-  if (platform === 'win32') return `win32-${arch}-msvc`
-  return `${platform}-${arch}`
-}
 
 function npmPack(dir) {
   const out = execFileSync('npm', ['pack', '--json', '--pack-destination', DIST], { cwd: dir, encoding: 'utf8', shell: process.platform === 'win32' })
@@ -40,7 +33,7 @@ function newestBinary(candidates) {
 }
 
 function main() {
-  const platform = platformName()
+  const platform = platformTriple()
   const binary = `cov-als-native.${platform}.node`
   const packageDir = path.join(ROOT, 'npm', platform)
   if (!fs.existsSync(path.join(packageDir, 'package.json'))) throw new Error(`pack:local: no platform package npm/${platform} for this machine`)
