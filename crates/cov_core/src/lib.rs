@@ -6,6 +6,7 @@ pub mod coverage;
 pub mod instrument;
 pub mod lines;
 pub mod live;
+pub mod process;
 pub mod registry;
 pub mod source_map;
 pub mod store;

@@ -18,7 +18,13 @@ use crate::registry::Registry;
 use crate::store::{Store, StoreError, Unit, UnitHits};
 use crate::tables::{Counts, Table, Tables};
 
+/// The directory of a run directory that holds its live arenas.
 pub const LIVE_DIR: &str = "live";
+
+/// The live arenas' directory of the run directory `out_dir`.
+pub fn dir_in(out_dir: &Path) -> PathBuf {
+    out_dir.join(LIVE_DIR)
+}
 
 /// What a flush does with the counts it gathers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +35,20 @@ pub enum Mode {
     Reset,
     /// Write nothing.
     Peek,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    /// The names the JS side passes.
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "flush" => Ok(Mode::Flush),
+            "reset" => Ok(Mode::Reset),
+            "peek" => Ok(Mode::Peek),
+            other => Err(format!("unknown live flush mode {other:?}")),
+        }
+    }
 }
 
 /// Another process's arena, read incrementally.
@@ -147,7 +167,7 @@ pub struct Live {
 impl Live {
     pub fn new(out_dir: &Path, package_version: &str) -> Self {
         Self {
-            live_dir: out_dir.join(LIVE_DIR),
+            live_dir: dir_in(out_dir),
             package_version: package_version.to_string(),
             others: HashMap::new(),
             unreadable: HashMap::new(),
@@ -436,7 +456,7 @@ impl Live {
 /// the arena recovered in the same transaction, then delete its files.
 /// Recovering twice adds nothing.
 pub fn recover(store: &mut Store, out_dir: &Path, package_version: &str, force: bool) -> Vec<Recovered> {
-    let live_dir = out_dir.join(LIVE_DIR);
+    let live_dir = dir_in(out_dir);
     let mut out = Vec::new();
     for dir in arena::list(&live_dir) {
         out.push(recover_one(store, &dir, package_version, force).unwrap_or_else(|e| Recovered {

@@ -21,6 +21,14 @@ pub use unit::{flat_counts, Layout, Unit};
 /// Bumped whenever the tables change meaning.
 pub const SCHEMA_VERSION: &str = "1";
 
+/// The store's file name in a run directory.
+pub const STORE_FILE: &str = "cov-als.db";
+
+/// The store of the run directory `out_dir`.
+pub fn path_in(out_dir: &Path) -> std::path::PathBuf {
+    out_dir.join(STORE_FILE)
+}
+
 pub const PARTS: [&str; 2] = ["server", "browser"];
 
 #[derive(Debug)]
