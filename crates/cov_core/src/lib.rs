@@ -11,6 +11,7 @@ pub mod registry;
 pub mod source_map;
 pub mod store;
 pub mod tables;
+pub mod unit;
 
 /// The test id of counts made outside any test (module initialisation,
 /// unscoped timers); the JS side gets it from the binding.

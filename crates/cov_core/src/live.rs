@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use crate::arena::{self, ArenaReader, Record, TableRecord};
 use crate::registry::Registry;
-use crate::store::{Store, StoreError, Unit, UnitHits};
+use crate::store::{Store, StoreError, UnitHits};
 use crate::tables::{Counts, Table, Tables};
+use crate::unit::Unit;
 
 /// The directory of a run directory that holds its live arenas.
 pub const LIVE_DIR: &str = "live";

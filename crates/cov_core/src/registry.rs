@@ -15,8 +15,8 @@ use once_cell::sync::OnceCell;
 use parking_lot::RwLock;
 
 use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Statement};
-use crate::store::{flat_counts, Unit};
 use crate::tables::Counts;
+use crate::unit::{flat_counts, Unit};
 
 pub struct RegisteredFile {
     pub filename: String,

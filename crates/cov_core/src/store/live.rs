@@ -9,7 +9,8 @@ use std::collections::HashSet;
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::{sparse, Result, Store, StoreError, Unit, UnitHits};
+use super::{sparse, Result, Store, StoreError, UnitHits};
+use crate::unit::Unit;
 
 /// A finished arena, as `arenas` records it.
 #[derive(Clone, Debug, PartialEq, Eq)]

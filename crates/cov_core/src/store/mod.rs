@@ -7,7 +7,6 @@ pub mod live;
 pub mod redundant;
 pub mod sparse;
 pub mod summary;
-pub mod unit;
 pub mod which;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +15,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use unit::{flat_counts, Layout, Unit};
+use crate::unit::{Layout, Unit};
 
 /// Bumped whenever the tables change meaning.
 pub const SCHEMA_VERSION: &str = "1";

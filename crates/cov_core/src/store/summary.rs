@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{sparse, Layout, Result, Store, StoreError};
+use super::{sparse, Result, Store, StoreError};
+use crate::unit::Layout;
 
 /// What a summary needs of one unit, by flat slot.
 struct UnitShape {

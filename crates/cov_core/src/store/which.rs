@@ -9,7 +9,8 @@ use rusqlite::params;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{sparse, Layout, Result, Store, StoreError};
+use super::{sparse, Result, Store, StoreError};
+use crate::unit::Layout;
 
 /// What a test hit in the range, in one half.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
