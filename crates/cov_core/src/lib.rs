@@ -3,6 +3,7 @@
 
 pub mod arena;
 pub mod coverage;
+pub mod error;
 pub mod instrument;
 pub mod lines;
 pub mod live;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::coverage::{Branch, BranchPath, FileCoverage, Function, Location, Position, Statement};
-use crate::instrument::InstrumentError;
+use crate::error::{ErrorKind, InstrumentError};
 
 /// One mapping: a generated column on its line, and where it points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,7 +236,7 @@ fn normalize(path: &str) -> String {
 /// istanbul-lib-source-maps does.
 pub fn compose(cov: &FileCoverage, map_json: &str, generated_file: &str) -> Result<Vec<FileCoverage>, InstrumentError> {
     let mapper = InputMap::parse(map_json).map_err(|e| InstrumentError {
-        kind: crate::instrument::ErrorKind::SourceMap,
+        kind: ErrorKind::SourceMap,
         filename: generated_file.to_string(),
         message: format!("invalid input source map: {e}"),
         line: 0,

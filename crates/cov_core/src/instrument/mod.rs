@@ -16,6 +16,7 @@ use crate::coverage::FileCoverage;
 use crate::lines::LineIndex;
 use crate::source_map;
 
+pub use crate::error::{ErrorKind, InstrumentError};
 pub use emit::{names_for, Form, BROWSER_COVERAGE_GLOBAL, HEADER_MARKER, RUNTIME_GLOBAL};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,46 +96,6 @@ pub struct Instrumented {
     /// the runtime can tell that code and registry belong together.
     pub hash: String,
 }
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The code does not parse.
-    Parse,
-    /// The input source map is unusable.
-    SourceMap,
-    /// The instrumented code would not keep every token of the input
-    /// (found by `check_tokens`): a bug of ours, never of the input.
-    TokenChanged,
-}
-
-impl ErrorKind {
-    /// The name the JS side receives.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Parse => "parse",
-            ErrorKind::SourceMap => "sourceMap",
-            ErrorKind::TokenChanged => "tokenChanged",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstrumentError {
-    pub kind: ErrorKind,
-    pub filename: String,
-    pub message: String,
-    /// 1-based line and 0-based column of the first error, when known.
-    pub line: u32,
-    pub column: u32,
-}
-
-impl std::fmt::Display for InstrumentError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.filename, self.line, self.column, self.message)
-    }
-}
-
-impl std::error::Error for InstrumentError {}
 
 fn source_type(filename: &str, mode: ModuleMode) -> SourceType {
     let base = SourceType::from_path(filename).unwrap_or_else(|_| SourceType::cjs());
