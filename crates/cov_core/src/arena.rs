@@ -83,23 +83,20 @@ pub enum Record {
     Table(TableRecord),
 }
 
-/// A file record's payload: its skeletons in a compact binary form (LEB128
+/// A file record's payload: its skeletons in a compact binary form (`varint`
 /// numbers, length-prefixed strings), a few bytes per counter; JSON would be
 /// several times larger and slower to write at every registration.
 mod skeleton {
     use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Position, Statement};
 
     use super::FileRecord;
+    use crate::varint::{self, VarintError};
 
     const KINDS: [BranchKind; 5] =
         [BranchKind::If, BranchKind::CondExpr, BranchKind::BinaryExpr, BranchKind::DefaultArg, BranchKind::Switch];
 
-    fn num(out: &mut Vec<u8>, mut n: u32) {
-        while n >= 0x80 {
-            out.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        out.push(n as u8);
+    fn num(out: &mut Vec<u8>, n: u32) {
+        varint::write(out, n as u64);
     }
 
     fn text(out: &mut Vec<u8>, s: &str) {
@@ -189,15 +186,11 @@ mod skeleton {
         }
 
         fn num(&mut self) -> Result<u32, String> {
-            let mut n: u64 = 0;
-            for shift in (0..35).step_by(7) {
-                let b = self.byte()?;
-                n |= ((b & 0x7f) as u64) << shift;
-                if b & 0x80 == 0 {
-                    return u32::try_from(n).map_err(|_| "number out of range".into());
-                }
-            }
-            Err("number too long".into())
+            let n = varint::read(self.bytes, &mut self.at).map_err(|e| match e {
+                VarintError::Truncated => "truncated",
+                VarintError::TooLong => "number too long",
+            })?;
+            u32::try_from(n).map_err(|_| "number out of range".into())
         }
 
         fn count(&mut self) -> Result<usize, String> {

@@ -13,6 +13,7 @@ pub mod source_map;
 pub mod store;
 pub mod tables;
 pub mod unit;
+pub mod varint;
 
 /// The test id of counts made outside any test (module initialisation,
 /// unscoped timers); the JS side gets it from the binding.

@@ -1,14 +1,16 @@
 //! Sparse counter rows: the non-zero counters of one unit as varint pairs
 //! (slot delta from the previous non-zero slot, count), slots ascending.
 
+use crate::varint::{self, VarintError};
+
 /// Encode the non-zero entries of `counts`.
 pub fn encode(counts: &[u64]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut prev = 0u64;
     for (slot, &c) in counts.iter().enumerate() {
         if c != 0 {
-            write_varint(&mut out, slot as u64 - prev);
-            write_varint(&mut out, c);
+            varint::write(&mut out, slot as u64 - prev);
+            varint::write(&mut out, c);
             prev = slot as u64;
         }
     }
@@ -41,29 +43,11 @@ pub fn add_into(into: &mut Vec<u64>, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn write_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
 fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut v = 0u64;
-    let mut shift = 0;
-    loop {
-        let b = *bytes.get(*pos).ok_or("truncated counter row")?;
-        *pos += 1;
-        if shift >= 64 {
-            return Err("counter varint too long".into());
-        }
-        v |= ((b & 0x7f) as u64) << shift;
-        if b & 0x80 == 0 {
-            return Ok(v);
-        }
-        shift += 7;
-    }
+    varint::read(bytes, pos).map_err(|e| match e {
+        VarintError::Truncated => "truncated counter row".to_string(),
+        VarintError::TooLong => "counter varint too long".to_string(),
+    })
 }
 
 #[cfg(test)]
