@@ -1,7 +1,7 @@
 'use strict'
 // Express middleware: `app.use(require('cov-als-native/express')())`. Put it
 // first, so everything after it runs in the request's test context.
-const { scopeFor } = require('./lib/integration')
+const { scopeFor } = require('./lib/server/integration')
 
 module.exports = function covAlsExpress(options) {
   const { scope } = scopeFor(options)

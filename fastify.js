@@ -2,7 +2,7 @@
 // Fastify plugin: `fastify.register(require('cov-als-native/fastify'), options)`.
 // It applies to the whole instance (fastify-plugin's skip-override
 // convention, without depending on fastify-plugin) and decorates nothing.
-const { scopeFor } = require('./lib/integration')
+const { scopeFor } = require('./lib/server/integration')
 
 function covAlsFastify(fastify, options, done) {
   const { scope, isControl, answerControl } = scopeFor(options && Object.keys(options).length ? options : undefined)

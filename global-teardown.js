@@ -2,4 +2,4 @@
 // `globalTeardown: require.resolve('cov-als-native/global-teardown')`: flushes
 // `startup` and every pending test before Playwright stops the webServer.
 // (Not needed with cov-als-native/global-setup, which returns the same teardown.)
-module.exports = require('./lib/playwright-run').globalTeardown
+module.exports = require('./lib/runner/global-setup.js').globalTeardown

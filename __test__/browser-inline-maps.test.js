@@ -13,7 +13,7 @@ const assert = require('node:assert')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { BrowserCoverageCollector } = require('../lib/browser-coverage')
+const { BrowserCoverageCollector } = require('../lib/runner/browser-coverage')
 
 // One generated line per source line, each mapped to column 0 of the same line.
 function identityMap(lines, source) {
@@ -187,7 +187,7 @@ test('scripts without maps: recorded per test, printed once by the reporter howe
       source: plain,
       functions: [{ functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: plain.length, count: 1 }] }],
     })
-    const { NO_SOURCE_MAP_ANNOTATION } = require('../lib/no-source-map')
+    const { NO_SOURCE_MAP_ANNOTATION } = require('../lib/runner/no-source-map')
     const Reporter = require('../reporter')
     const reporter = new Reporter({ flush: false })
     // Three tests, as if each ran in a worker of its own (a fresh process after a failure).

@@ -11,7 +11,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { noteFor, frames, exitNote } = require('../lib/crash-note')
+const { noteFor, frames, exitNote } = require('../lib/server/crash-note')
 
 const REPO = path.join(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures/crash-note')

@@ -119,7 +119,8 @@ test('the reporter warns of an unknown option, naming its options', () => {
 })
 
 test('server URLs: a scheme-less one is http (as Playwright navigates to it), a bad one names its option', () => {
-  const { parseServerURLs, optionsOf } = require('../lib/playwright-run')
+  const { parseServerURLs } = require('../lib/control')
+  const { optionsOf } = require('../lib/runner/options')
   assert.deepEqual(parseServerURLs('localhost:9001, https://b.test'), ['http://localhost:9001', 'https://b.test'])
   assert.equal(optionsOf({ projects: [{ use: { baseURL: 'localhost:9001' } }] }).server, 'http://localhost:9001')
   assert.throws(() => optionsOf({ projects: [{ use: { baseURL: 'http://' } }] }), /use\.baseURL "http:\/\/" is not a URL/)
@@ -145,7 +146,7 @@ test('the documented JS API is reachable by package name: cov-als-native/store, 
 })
 
 test("a bundle without a source map: the advice is the project's own build tool's", () => {
-  const { sourceMapAdvice } = require('../lib/bundler-advice')
+  const { sourceMapAdvice } = require('../lib/runner/bundler-advice')
   const app = (name, files) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cov-als-advice-${name}-`))
     made.push(dir)
@@ -185,8 +186,10 @@ test('a webServer that dies at startup under the preload: Playwright shows why, 
 })
 
 test("the global setup's list of options is the fixture's (a new option is no 'unknown option')", () => {
-  const { FIXTURE_OPTIONS, checkUseOptions } = require('../lib/playwright-run')
-  const declared = [...fs.readFileSync(path.join(REPO, 'playwright.js'), 'utf8').matchAll(/^\s+(cov\w+): \[.*\{ option: true \}\],$/gm)].map((m) => m[1])
+  const { FIXTURE_OPTIONS, checkUseOptions } = require('../lib/runner/options')
+  const declared = [...fs.readFileSync(path.join(REPO, 'lib/runner/fixture.js'), 'utf8').matchAll(/^\s+(cov\w+): \[.*\{ option: true \}\],$/gm)].map(
+    (m) => m[1],
+  )
   assert.ok(declared.length >= 10, declared.join(', '))
   assert.deepEqual(declared.sort(), FIXTURE_OPTIONS.filter((o) => o !== 'covWarmUp').sort())
   assert.doesNotThrow(() => checkUseOptions({ projects: [{ use: Object.fromEntries(FIXTURE_OPTIONS.map((o) => [o, o === 'covWarmUp' ? {} : 1])) }] }))
@@ -197,7 +200,7 @@ test("the global setup's list of options is the fixture's (a new option is no 'u
 })
 
 test('the warm-up posts a server action as Next expects it: Next-Action header, arguments as JSON text', async () => {
-  const { warmUp } = require('../lib/playwright-run')
+  const { warmUp } = require('../lib/runner/warm-up')
   const http = require('node:http')
   const seen = []
   const server = http.createServer((req, res) => {

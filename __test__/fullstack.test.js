@@ -16,8 +16,8 @@ const { spawnSync } = require('node:child_process')
 const { REPO, freePort } = require('./support/server')
 const { fnHits } = require('./support/coverage')
 const { readTestCoverage, listTests, writeTestCoverage } = require('../lib/store')
-const { v8Decision, BrowserCoverageCollector } = require('../lib/browser-coverage')
-const { flushPending } = require('../lib/playwright-run')
+const { v8Decision, BrowserCoverageCollector } = require('../lib/runner/browser-coverage')
+const { flushPending } = require('../lib/runner/global-setup')
 
 const APP = path.join(REPO, '__test__/fixtures/fullstack')
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'

@@ -14,7 +14,9 @@ const { spawn } = require('node:child_process')
 const { startServer, request, freePort, REPO } = require('./support/server')
 const { fnHits, entryFor } = require('./support/coverage')
 const { readTestCoverage, listTests } = require('../lib/store')
-const { flushPending, optionsOf, parseServerURLs } = require('../lib/playwright-run')
+const { flushPending } = require('../lib/runner/global-setup')
+const { optionsOf } = require('../lib/runner/options')
+const { parseServerURLs } = require('../lib/control')
 
 const FIXTURE = path.join(__dirname, 'fixtures/propagation')
 let tmp, a, b, dead

@@ -25,7 +25,7 @@ const path = require('node:path')
 const { REPO, freePort } = require('./support/server')
 const { startServing, runTests, exportsOf, calls, assertExact, assertSameExports } = require('./support/differential')
 const { fnHits } = require('./support/coverage')
-const { recover } = require('../lib/live')
+const { recover } = require('../lib/arenas')
 const { CONCURRENT_TESTS: TESTS, WARM_UP } = require('./support/next-app')
 
 const APP = path.join(REPO, 'examples/next-rsc')

@@ -7,7 +7,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert')
-const { optionsOf } = require('../lib/playwright-run')
+const { optionsOf } = require('../lib/runner/options')
 
 const configOf = (fields) => ({ configFile: '/app/playwright.config.js', projects: [{ use: {} }], ...fields })
 
@@ -37,7 +37,8 @@ test('no baseURL and no webServer: no server', () => {
 // A warm-up request that timed out (a cold `next dev` compiling under load)
 // failed the global setup, and no test ran (docs/field-trials.md, next-todo 10).
 test('a warm-up route that times out is a warning naming it and covWarmUp.timeout; the other routes still warm up', { timeout: 30000 }, async () => {
-  const { warmUp, checkUseOptions } = require('../lib/playwright-run')
+  const { warmUp } = require('../lib/runner/warm-up')
+  const { checkUseOptions } = require('../lib/runner/options')
   const http = require('node:http')
   const seen = []
   const server = http.createServer((req, res) => {
@@ -71,7 +72,7 @@ test('a warm-up route that times out is a warning naming it and covWarmUp.timeou
 })
 
 test('a warm-up that reaches no server at all warns loudly and resolves', { timeout: 30000 }, async () => {
-  const { warmUp } = require('../lib/playwright-run')
+  const { warmUp } = require('../lib/runner/warm-up')
   const http = require('node:http')
   const closed = http.createServer()
   await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve))
@@ -88,7 +89,7 @@ test('a warm-up that reaches no server at all warns loudly and resolves', { time
 })
 
 test('covWarmUp.timeout must be a positive number of milliseconds', () => {
-  const { checkUseOptions } = require('../lib/playwright-run')
+  const { checkUseOptions } = require('../lib/runner/options')
   assert.throws(
     () => checkUseOptions({ use: { covWarmUp: { timeout: '60s' } } }),
     /use\.covWarmUp\.timeout must be a number of milliseconds above 0 \(got "60s"\)/,

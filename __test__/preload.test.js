@@ -203,7 +203,7 @@ test('control requests: header flush, token rule, bad bodies, writes on exit', a
 
 test('control requests from outside loopback are refused without a token', () => {
   const cov = require('..')
-  const { createScope, isLoopback } = require('../lib/http')
+  const { createScope, isLoopback } = require('../lib/server/http')
   const config = require('../lib/config').load({}, root)
   const { scope } = createScope(cov, config)
   for (const a of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '127.10.0.3']) assert.ok(isLoopback(a), a)

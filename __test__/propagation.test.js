@@ -11,7 +11,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { startServer, request, flush } = require('./support/server')
 const { fnHits, entryFor } = require('./support/coverage')
-const { testIdFromBaggage, hostMatcher, warner, hasChannelCreated, BAGGAGE_KEY } = require('../lib/propagation')
+const { testIdFromBaggage, hostMatcher, warner, hasChannelCreated, BAGGAGE_KEY } = require('../lib/server/propagation')
 const { load } = require('../lib/config')
 
 const FIXTURE = path.join(__dirname, 'fixtures/propagation')

@@ -10,7 +10,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const cov = require('..')
-const { createFileInstrumenter } = require('../lib/instrument-file')
+const { createFileInstrumenter } = require('../lib/server/instrument-file')
 const { resolveSource, mapUrlOf } = require('../lib/source-maps')
 const { fnHits } = require('./support/coverage')
 

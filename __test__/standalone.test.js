@@ -258,7 +258,7 @@ test('a Next standalone copy: the map of the build it was copied from, only when
 
 test('pathMap: a bundle built under /app (absolute map sources) reports the host files', () => {
   const cov = require('..')
-  const { createFileInstrumenter } = require('../lib/instrument-file')
+  const { createFileInstrumenter } = require('../lib/server/instrument-file')
   const host = writeApp(tmp('built-in-container'))
   const { code, map } = compile(MATH_TS, 'math.ts')
   fs.writeFileSync(path.join(host, 'dist/math.js.map'), JSON.stringify({ ...map, sources: ['/app/src/math.ts'] }))

@@ -21,7 +21,7 @@ const grpc = require('@grpc/grpc-js')
 const { createClient } = require('graphql-ws')
 const { startServer, request, flush } = require('./support/server')
 const { entryFor, fnHits } = require('./support/coverage')
-const { BAGGAGE_KEY } = require('../lib/propagation')
+const { BAGGAGE_KEY } = require('../lib/server/propagation')
 const { service } = require('./fixtures/transports/grpc-service')
 
 const FIXTURE = path.join(__dirname, 'fixtures/transports')
@@ -379,7 +379,7 @@ test('HTTP/2: control requests are answered on a server with the compatibility A
 })
 
 test('outgoing HTTP/2: the id goes to allowed hosts only, and an existing baggage keeps its members', () => {
-  const { install } = require('../lib/propagation')
+  const { install } = require('../lib/server/propagation')
   const cov = require('..')
   delete globalThis[Symbol.for('cov-als-native.propagation')]
   const handle = install(cov, { header: 'x-cov-test-id', propagateHosts: ['loopback', 'api.internal'] })

@@ -13,7 +13,7 @@ const path = require('node:path')
 const cov = require('..')
 const covAls = require('../vite')
 const config = require('../lib/config')
-const { createFileInstrumenter } = require('../lib/instrument-file')
+const { createFileInstrumenter } = require('../lib/server/instrument-file')
 const { fnHits } = require('./support/coverage')
 
 const [major, minor] = process.versions.node.split('.').map(Number)

@@ -188,7 +188,7 @@ async function recover({ quick, log }) {
       p.on('error', reject)
       p.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`child exited ${code}`))))
     })
-    const { recover: recoverArenas } = require('../lib/live')
+    const { recover: recoverArenas } = require('../lib/arenas')
     const t0 = process.hrtime.bigint()
     const [result] = recoverArenas(outDir)
     const ms = Number(process.hrtime.bigint() - t0) / 1e6

@@ -38,7 +38,7 @@ function startSink() {
 
 async function client() {
   const cov = require('..')
-  const { install } = require('../lib/propagation')
+  const { install } = require('../lib/server/propagation')
   const { port, child } = await startSink()
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
   const config = { header: 'x-cov-test-id', propagateHosts: ['loopback'] }

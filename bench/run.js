@@ -87,7 +87,7 @@ function machine() {
     memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
     rustc: sh('rustc', ['--version']),
-    git: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'crates', 'src', 'runtime.js', 'index.js', 'lib', 'register.js']) ? ' (+ uncommitted changes in the library)' : ''}`,
+    git: `${sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'crates', 'src', 'index.js', 'lib', 'register.js']) ? ' (+ uncommitted changes in the library)' : ''}`,
     addon: `${path.basename(fs.readdirSync(ROOT).find((f) => f.endsWith('.node')) || '?')} built ${fs.existsSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')) ? fs.statSync(path.join(ROOT, 'cov-als-native.linux-x64-gnu.node')).mtime.toISOString() : '?'}`,
   }
 }

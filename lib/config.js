@@ -5,6 +5,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { parsePathMap } = require('./path-map')
+const control = require('./control')
 
 // name -> [env var, default, parse]. The README's option table mirrors this.
 const OPTIONS = {
@@ -17,10 +18,10 @@ const OPTIONS = {
   // next.config.compiled.js: Next 16 compiles next.config.ts to it in memory
   // (no such file on disk, no code of the app's).
   exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**', '**/.next/**', '**/next.config.compiled.js'], parseList],
-  header: ['COV_ALS_HEADER', 'x-cov-test-id', lowerCase],
+  header: ['COV_ALS_HEADER', control.TEST_ID_HEADER, lowerCase],
   flushHeader: ['COV_ALS_FLUSH_HEADER', 'x-cov-flush', lowerCase],
-  controlPath: ['COV_ALS_CONTROL_PATH', '/__cov', String],
-  token: ['COV_ALS_TOKEN', '', String],
+  controlPath: [control.CONTROL_PATH_ENV, control.CONTROL_PATH, String],
+  token: [control.TOKEN_ENV, '', String],
   sourceMaps: ['COV_ALS_SOURCE_MAPS', true, parseBool],
   // Where else to look for the maps of loaded files (relative to root).
   sourceMapDirs: ['COV_ALS_SOURCE_MAP_DIRS', [], parseList],
@@ -37,13 +38,22 @@ const OPTIONS = {
   // after a SIGKILL, and gathered by a flush in any process of the run.
   live: ['COV_ALS_LIVE', true, parseBool],
   debug: ['COV_ALS_DEBUG', false, parseBool],
-  // Outgoing requests made inside a test carry its id (lib/propagation.js),
+  // Outgoing requests made inside a test carry its id (lib/server/propagation.js),
   // only to these hosts: `loopback`, `self` (this machine), names, `*.suffix`.
   propagate: ['COV_ALS_PROPAGATE', true, parseBool],
   propagateHosts: ['COV_ALS_PROPAGATE_HOSTS', ['loopback', 'self'], parseHostList],
   // Where a module's top-level code (and what it calls) counts when a test's
   // request loads it: 'startup' (the same whichever test loads it first) or 'test'.
   moduleInit: ['COV_ALS_MODULE_INIT', 'startup', parseModuleInit],
+}
+
+// The browser half of build plugins (lib/build/): instrumenting client
+// modules for window.__coverage__ is a choice of its own, off by default.
+const CLIENT_ENV = 'COV_ALS_CLIENT'
+
+function clientCoverageOn(env = process.env) {
+  const v = env[CLIENT_ENV]
+  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(String(v).trim().toLowerCase())
 }
 
 function parseModuleInit(v) {
@@ -147,4 +157,4 @@ function isBuildTool(argv = process.argv, env = process.env) {
   return /^(webpack|webpack-cli|tsc|esbuild|rollup|rolldown|turbo|swc)(\.c?js|\.mjs)?$/.test(script)
 }
 
-module.exports = { load, isBuildTool, OPTIONS }
+module.exports = { load, isBuildTool, clientCoverageOn, CLIENT_ENV, OPTIONS }

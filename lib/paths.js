@@ -1,6 +1,6 @@
 'use strict'
-// Path chores shared by the server side (lib/instrument-file.js) and the
-// browser side (lib/browser-coverage.js) of include/exclude.
+// Path chores shared by the server side (lib/server/instrument-file.js) and the
+// browser side (lib/runner/browser-coverage.js) of include/exclude.
 
 const fs = require('node:fs')
 const path = require('node:path')

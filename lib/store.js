@@ -6,16 +6,39 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
+const native = require('./native')
+const { toNativeId, fromNativeId } = require('./test-id')
 
-const STORE_FILE = 'cov-als.db'
+// The file name is the addon's, which builds the same path (cov_core::store::path_in).
+const STORE_FILE = native.STORE_FILE
 const PARTS = ['server', 'browser']
+
+// The store's native face, by database path: test ids cross as native ids
+// both ways. (A flush belongs to the server runtime, which forgets the
+// test's tables with it: lib/server/runtime.js.)
+const byPath = {
+  record: (db, testId, part, json) => native.storeRecordIstanbul(db, toNativeId(testId), part, json),
+  export: (db, testIds, part, allUnits) => native.storeExport(db, testIds ? testIds.map(toNativeId) : null, part || null, allUnits),
+  tests: (db) => native.storeTests(db).map(fromNativeId),
+  merge: (into, from) => native.storeMerge(into, from),
+  close: (db) => native.storeClose(db),
+  which: (db, file, from, to, spans = false) => {
+    const json = native.storeWhich(db, file, from, to, spans)
+    return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
+  },
+  // { tests: [id...], lines: JSON text of [[line, [[test index, halves, statements, branches, functions, hits]...]]...] } or null.
+  lineTests: (db, file) => {
+    const answer = native.storeLineTests(db, file)
+    return answer === null ? null : { tests: answer.tests.map(fromNativeId), lines: answer.lines }
+  },
+  paths: (db) => native.storePaths(db),
+  // [{ test, exact, server, browser, total: [[path, [9 totals]]...], lines: [[path, [line...]]...] }] (cov_core::store::summary).
+  testSummaries: (db) => JSON.parse(native.storeTestSummaries(db)).map((s) => ({ ...s, test: fromNativeId(s.test) })),
+  redundant: (db, ignore) => JSON.parse(native.storeRedundant(db, ignore.map(toNativeId))).map((r) => ({ ...r, test: fromNativeId(r.test) })),
+}
 
 function storePath(outDir) {
   return path.join(path.resolve(outDir), STORE_FILE)
-}
-
-function native() {
-  return require('../index.js').store
 }
 
 function hasStore(outDir) {
@@ -33,7 +56,7 @@ function writeTestCoverage(outDir, testId, coverage, part = 'server') {
   const json = typeof coverage === 'string' ? coverage : JSON.stringify(coverage)
   fs.mkdirSync(outDir, { recursive: true })
   const db = storePath(outDir)
-  native().record(db, testId, part, json)
+  byPath.record(db, testId, part, json)
   return db
 }
 
@@ -74,7 +97,7 @@ function toCoverageMap(fileCoverages) {
 function exportCoverage(outDir, testIds, { part, allFiles = true } = {}) {
   if (part !== undefined && part !== null) checkPart(part)
   if (!hasStore(outDir)) return null
-  const json = native().export(storePath(outDir), testIds, part, allFiles)
+  const json = byPath.export(storePath(outDir), testIds, part, allFiles)
   return json === null ? null : toCoverageMap(JSON.parse(json))
 }
 
@@ -89,18 +112,18 @@ function readTestCoverage(outDir, testId, { part } = {}) {
 /** Test ids recorded under outDir, sorted. */
 function listTests(outDir) {
   if (!hasStore(outDir)) return []
-  return native().tests(storePath(outDir)).sort()
+  return byPath.tests(storePath(outDir)).sort()
 }
 
 /** Add the store of `fromDir` into the store of `intoDir` (CI shards). */
 function mergeStores(intoDir, fromDir) {
   fs.mkdirSync(intoDir, { recursive: true })
-  native().merge(storePath(intoDir), storePath(fromDir))
+  byPath.merge(storePath(intoDir), storePath(fromDir))
 }
 
 /** Paths of the files the store of `outDir` knows (their maps), sorted. */
 function storedPaths(outDir) {
-  return hasStore(outDir) ? native().paths(storePath(outDir)) : []
+  return hasStore(outDir) ? byPath.paths(storePath(outDir)) : []
 }
 
 /** The tests that hit `file` (a stored path) on lines from..to: [{ test,
@@ -112,7 +135,7 @@ function storedPaths(outDir) {
  * touches it). */
 function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } = {}) {
   if (!hasStore(outDir)) return null
-  return native().which(storePath(outDir), file, from, to, spans)
+  return byPath.which(storePath(outDir), file, from, to, spans)
 }
 
 /** Every line of `file` (a stored path) some test hit, with those tests:
@@ -123,7 +146,7 @@ function whichTests(outDir, file, from = 1, to = 0xffffffff, { spans = false } =
  * know the file. */
 function lineTests(outDir, file, { raw = false } = {}) {
   if (!hasStore(outDir)) return null
-  const answer = native().lineTests(storePath(outDir), file)
+  const answer = byPath.lineTests(storePath(outDir), file)
   if (answer && !raw) answer.lines = JSON.parse(answer.lines)
   return answer
 }
@@ -136,20 +159,20 @@ function lineTests(outDir, file, { raw = false } = {}) {
  * whose totals need Istanbul's merge; compute that test from its export. */
 function testSummaries(outDir) {
   if (!hasStore(outDir)) return []
-  return native().testSummaries(storePath(outDir))
+  return byPath.testSummaries(storePath(outDir))
 }
 
 /** Tests whose every hit counter another test hit too: [{ test, counters }].
  * Ids in `ignore` (default: the startup bucket) neither count nor cover. */
-function redundantTests(outDir, { ignore = [require('../index.js').STARTUP_ID] } = {}) {
+function redundantTests(outDir, { ignore = [native.STARTUP_ID] } = {}) {
   if (!hasStore(outDir)) return []
-  return native().redundant(storePath(outDir), ignore)
+  return byPath.redundant(storePath(outDir), ignore)
 }
 
 /** Close this process's connection to the store of `outDir` (its WAL is
  * checkpointed into cov-als.db when no other process holds it open). */
 function closeStore(outDir) {
-  native().close(storePath(outDir))
+  byPath.close(storePath(outDir))
 }
 
 /** Delete the store of `outDir` (its WAL files too), closing this process's connection. */
@@ -160,6 +183,7 @@ function removeStore(outDir) {
 }
 
 module.exports = {
+  byPath,
   toCoverageMap,
   storedPaths,
   whichTests,

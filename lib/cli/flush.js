@@ -3,7 +3,7 @@
 // instances, downstream services) into their run stores, for harnesses
 // other than the Playwright fixture. The only command that talks to servers.
 
-const { flushServer, parseServerURLs } = require('../playwright-run.js')
+const { flushServer, parseServerURLs, serversFromEnv, controlPathOf, SERVER_URLS_ENV, TOKEN_ENV } = require('../control.js')
 const { CliError, UsageError, parse } = require('./errors.js')
 
 const HELP = `Usage: cov-als flush [<url...>] [options]
@@ -12,8 +12,9 @@ Flushes tests from every listed server (default: COV_ALS_SERVER_URLS, or
 COV_ALS_SERVER_URL; URLs may also be comma-separated): each server writes
 them to its run store (its COV_ALS_OUT_DIR), where "cov-als report" merges
 the processes by test id. Without --test, every test a server has pending
-(GET /__cov/tests: startup, unflushed tests), as Playwright's global
-teardown does. A server that does not answer is named in a warning.
+(GET <control path>/tests: startup, unflushed tests), as Playwright's global
+teardown does. A server that does not answer is named in a warning. The
+control path is COV_ALS_CONTROL_PATH (default /__cov), as the servers read it.
 
 Options:
   -t, --test <id>     Flush this test (repeatable; default: all pending)
@@ -40,16 +41,16 @@ async function run(args, io, env = process.env) {
   }
   let servers
   try {
-    servers = parseServerURLs(positionals.length ? positionals.join(',') : env.COV_ALS_SERVER_URLS || env.COV_ALS_SERVER_URL, 'server URL')
+    servers = parseServerURLs(positionals.length ? positionals.join(',') : serversFromEnv(env)?.value, 'server URL')
   } catch (err) {
     throw new UsageError(err.message.replace(/^cov-als-native: /, ''))
   }
-  if (servers.length === 0) throw new UsageError('flush needs at least one server URL (or COV_ALS_SERVER_URLS)')
+  if (servers.length === 0) throw new UsageError(`flush needs at least one server URL (or ${SERVER_URLS_ENV})`)
   for (const s of servers) {
     if (!URL.canParse(s) || !/^https?:$/.test(new URL(s).protocol)) throw new UsageError(`not an http(s) URL: ${JSON.stringify(s)}`)
   }
-  const token = values.token ?? env.COV_ALS_TOKEN ?? ''
-  const results = await Promise.all(servers.map((s) => flushServer(s, { token, testIds: values.test })))
+  const token = values.token ?? env[TOKEN_ENV] ?? ''
+  const results = await Promise.all(servers.map((s) => flushServer(s, { token, testIds: values.test, controlPath: controlPathOf(env) })))
   let problems = 0
   for (const r of results) {
     if (r.error) io.warn(`${r.server} did not answer (${r.error}); nothing flushed from it`)

@@ -10,7 +10,7 @@ const parseDiff = require('parse-diff')
 const store = require('../store.js')
 const { CliError, UsageError, parse } = require('./errors.js')
 
-const { STARTUP_ID } = require('../../index.js')
+const { STARTUP_ID } = require('../native.js')
 const EXIT_RUN_EVERYTHING = 3
 const ALL_LINES = [1, 0xffffffff]
 

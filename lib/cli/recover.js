@@ -3,7 +3,7 @@
 // arenas go into the run store, exactly once (docs/crash-safety.md).
 
 const fs = require('node:fs')
-const live = require('../live.js')
+const live = require('../arenas.js')
 const { CliError, UsageError, parse } = require('./errors.js')
 
 const HELP = `Usage: cov-als recover <dir> [options]

@@ -2,7 +2,7 @@
 // `cov-als redundant`: tests that add no coverage of their own.
 
 const store = require('../store.js')
-const { STARTUP_ID } = require('../../index.js')
+const { STARTUP_ID } = require('../native.js')
 const { CliError, UsageError, parse } = require('./errors.js')
 
 const HELP = `Usage: cov-als redundant <dir> [options]

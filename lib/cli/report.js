@@ -6,7 +6,7 @@ const { parsePathMap } = require('../path-map.js')
 const { report } = require('../report/index.js')
 const { REPORTERS, DEFAULT_REPORTERS, DEFAULT_PER_TEST_REPORTERS, REPORT_MARKER } = require('../report/write.js')
 const { UsageError, parse } = require('./errors.js')
-const { recoverBeforeReport } = require('../live.js')
+const { recoverBeforeReport } = require('../arenas.js')
 
 const HELP = `Usage: cov-als report <dir...> [options]
 

@@ -14,7 +14,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const libCoverage = require('istanbul-lib-coverage')
 const store = require('../store.js')
-const { STARTUP_ID } = require('../../index.js')
+const { STARTUP_ID } = require('../native.js')
 const { ReportError } = require('./errors.js')
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)

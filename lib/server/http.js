@@ -9,10 +9,11 @@
 const http = require('node:http')
 const https = require('node:https')
 const crypto = require('node:crypto')
-const { flushTestCoverage } = require('./store')
-const { testIdFromBaggage, warner, BAGGAGE_KEY } = require('./propagation')
+const { flushTestCoverage } = require('../store')
+const { testIdFromBaggage, warner } = require('./propagation')
+const { MAX_TEST_ID_LENGTH, isUsableTestId, decodeFromHeader } = require('../test-id')
+const { TOKEN_HEADER, TOKEN_ENV, TEST_ID_KEY } = require('../control')
 
-const MAX_TEST_ID_LENGTH = 1024
 const MAX_CONTROL_BODY = 64 * 1024
 const SCOPED = Symbol('cov-als-native.scoped')
 const PATCHED = Symbol('cov-als-native.patched')
@@ -28,16 +29,6 @@ function headerValue(req, name) {
   return Array.isArray(v) ? v[0] : v
 }
 
-// Header values are Latin-1, so clients send test ids percent-encoded
-// (encodeURIComponent); a value that does not decode is taken as it is.
-function decodeTestId(raw) {
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    return raw
-  }
-}
-
 function createScope(cov, config) {
   const controlPrefix = config.controlPath.replace(/\/$/, '') + '/'
   let warnedLongId = false
@@ -45,7 +36,7 @@ function createScope(cov, config) {
   const warnBaggage = warner()
 
   // Our header, else our member of W3C `baggage` (set by an upstream
-  // instrumented service, lib/propagation.js).
+  // instrumented service, lib/server/propagation.js).
   function testIdOf(req) {
     return testIdOfHeaders(req.headers)
   }
@@ -54,7 +45,7 @@ function createScope(cov, config) {
     const raw = Array.isArray(headers[config.header]) ? headers[config.header][0] : headers[config.header]
     if (typeof raw !== 'string' || raw.trim() === '') return testIdFromBaggage(headerText(headers.baggage), warnBaggage, MAX_TEST_ID_LENGTH)
     // The limit is on the id, not on its (up to 9x longer) percent-encoding.
-    const testId = decodeTestId(raw.trim())
+    const testId = decodeFromHeader(raw.trim())
     if (testId.length > MAX_TEST_ID_LENGTH) {
       if (!warnedLongId)
         process.emitWarning(`cov-als-native: ignoring a ${config.header} test id longer than ${MAX_TEST_ID_LENGTH} characters`, 'CovAlsWarning')
@@ -66,7 +57,7 @@ function createScope(cov, config) {
 
   function authorized(req) {
     if (config.token) {
-      const given = Buffer.from(String(headerValue(req, 'x-cov-token') || ''))
+      const given = Buffer.from(String(headerValue(req, TOKEN_HEADER) || ''))
       const want = Buffer.from(config.token)
       return given.length === want.length && crypto.timingSafeEqual(given, want)
     }
@@ -85,7 +76,7 @@ function createScope(cov, config) {
 
   // Answers 400 and returns false for an id a control request cannot use.
   function usableId(res, testId) {
-    if (typeof testId === 'string' && testId !== '' && testId.length <= MAX_TEST_ID_LENGTH) return true
+    if (isUsableTestId(testId)) return true
     send(res, 400, { error: `testId must be a non-empty string of at most ${MAX_TEST_ID_LENGTH} characters` })
     return false
   }
@@ -122,12 +113,12 @@ function createScope(cov, config) {
     if (!authorized(req)) {
       return send(res, 403, {
         error: config.token
-          ? 'cov-als-native: bad or missing x-cov-token'
-          : 'cov-als-native: control requests are accepted from loopback only (set COV_ALS_TOKEN to allow others)',
+          ? `cov-als-native: bad or missing ${TOKEN_HEADER}`
+          : `cov-als-native: control requests are accepted from loopback only (set ${TOKEN_ENV} to allow others)`,
       })
     }
     const flushHeader = headerValue(req, config.flushHeader)
-    if (flushHeader !== undefined) return flushTo(res, decodeTestId(String(flushHeader).trim()))
+    if (flushHeader !== undefined) return flushTo(res, decodeFromHeader(String(flushHeader).trim()))
     const route = (req.url || '').slice(controlPrefix.length).split('?')[0]
     if (route === 'tests' && req.method === 'GET') return send(res, 200, { tests: cov.tests() })
     if ((route === 'flush' || route === 'peek') && req.method === 'POST') {
@@ -216,7 +207,7 @@ function headerText(value) {
 
 // The cookie the fixture sets for browsers' WebSocket handshakes: the same
 // name as the baggage member, its value percent-encoded.
-const COOKIE = BAGGAGE_KEY
+const COOKIE = TEST_ID_KEY
 
 function testIdFromCookie(cookieHeader, warn) {
   for (const pair of cookieHeader.split(';')) {
@@ -287,4 +278,4 @@ function patchHttp2Servers(scope, scopeStream) {
   }
 }
 
-module.exports = { createScope, patchServers, isLoopback, decodeTestId, testIdFromCookie, COOKIE, MAX_TEST_ID_LENGTH }
+module.exports = { createScope, patchServers, isLoopback, testIdFromCookie }

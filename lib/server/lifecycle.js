@@ -4,7 +4,7 @@
 // store in outDir, the live arena (if any) is closed and its files removed,
 // then the signal's own behaviour goes on.
 
-const { flushTestCoverage } = require('./store')
+const { flushTestCoverage } = require('../store')
 
 // In a live run (arenas), what this process still holds goes into the store
 // with its arena's closing: its own tables only. Not a flush of every test

@@ -8,7 +8,7 @@ const { isTypeScriptFormat, createTypeScriptInstrumenter } = require('./typescri
 const PATCHED = Symbol.for('cov-als-native.cjs-hook')
 
 // `cov` (the runtime): a module whose initialisation throws or returns
-// early ends it when its evaluation does (runtime.js initialising).
+// early ends it when its evaluation does (lib/server/runtime.js initialising).
 function install(files, cov) {
   const compile = Module.prototype._compile
   if (compile[PATCHED]) return

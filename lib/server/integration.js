@@ -2,14 +2,16 @@
 // One configured HTTP scope per process, shared by the preload and the
 // explicit integrations (Express, Fastify, wrap).
 
-const cov = require('../index.js')
-const config = require('./config')
+const { installRuntime } = require('./runtime')
+const config = require('../config')
 const { createScope } = require('./http')
 
 let shared = null
 
 /** The scope for `options` (overriding env/config-file values). */
 function scopeFor(options = {}) {
+  // A scope counts into this process's runtime: creating one installs it.
+  const cov = installRuntime()
   if (options === null || typeof options !== 'object') throw new TypeError('cov-als-native: options must be an object')
   const base = config.load()
   const unknown = Object.keys(options).filter((k) => !(k in config.OPTIONS))
@@ -32,4 +34,4 @@ function wrap(handler, options) {
   }
 }
 
-module.exports = { scopeFor, wrap, cov }
+module.exports = { scopeFor, wrap }

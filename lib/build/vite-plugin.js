@@ -15,11 +15,12 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const Module = require('node:module')
-const config = require('./config')
-const { clientCoverageOn } = require('../loader')
-const { matcher } = require('./glob')
-const { relativeBelow, cachedIsFile } = require('./paths')
-const { normalizeSources } = require('./source-maps')
+const config = require('../config')
+const { clientCoverageOn } = require('../config')
+const { instrument, HEADER_MARKER } = require('../instrument')
+const { matcher } = require('../glob')
+const { relativeBelow, cachedIsFile } = require('../paths')
+const { normalizeSources } = require('../source-maps')
 
 // Script modules instrumented on their own source, before any transform
 // (`enforce: 'pre'`): our parser takes TS/TSX/JSX, so positions are the
@@ -102,8 +103,9 @@ function covAlsVite(options = {}) {
     return state.selection
   }
 
+  // The server runtime of this process, installed once SSR code is instrumented here (a dev server).
   function runtime() {
-    return (state.cov = state.cov || require('../index.js'))
+    return (state.cov = state.cov || require('../server/runtime').installRuntime())
   }
 
   /** Path relative to root when `file` appears in reports, else null. */
@@ -122,9 +124,10 @@ function covAlsVite(options = {}) {
     const sel = state.selection
     const file = fileOf(id)
     if (!file || reportedRel(sel, file) === null) return null
-    const cov = runtime()
     // Already instrumented (the preload, or this plugin in an earlier pass).
-    if (code.slice(0, 4096).includes(cov.HEADER_MARKER)) return null
+    if (code.slice(0, 4096).includes(HEADER_MARKER)) return null
+    // Server modules run in this process, counting into its runtime.
+    if (server) runtime()
     const key = `${ctx.environment ? ctx.environment.name : server ? 'ssr' : 'client'}\n${file}`
     const last = state.versions.get(key)
     if (last && last.code === code) return last.result
@@ -155,7 +158,7 @@ function covAlsVite(options = {}) {
     }
     let out
     try {
-      out = cov.instrument(code, file, {
+      out = instrument(code, file, {
         sourceType: 'module',
         reportLogic: sel.config.reportLogic,
         checkTokens: sel.config.checkTokens,
@@ -224,9 +227,9 @@ function covAlsVite(options = {}) {
       if (sel.serverOn && resolved.command === 'serve' && !preloadActive()) {
         // Without the preload nothing scopes requests to tests or answers
         // flushes: do what the preload does for HTTP in this process.
-        const { scopeFor } = require('./integration')
-        if (sel.config.http) require('./http').patchServers(scopeFor().scope)
-        if (sel.config.writeOnExit) require('./lifecycle').install(runtime(), sel.config)
+        const { scopeFor } = require('../server/integration')
+        if (sel.config.http) require('../server/http').patchServers(scopeFor().scope)
+        if (sel.config.writeOnExit) require('../server/lifecycle').install(runtime(), sel.config)
       }
       if (sel.config.debug && (sel.serverOn || sel.clientOn))
         warn(

@@ -3,10 +3,10 @@
 // maps. Fails open: any error loads the file as it was, with one warning.
 
 const path = require('node:path')
-const { matcher } = require('./glob')
-const { relativeBelow, cachedIsFile } = require('./paths')
-const { findSourceMap, normalizeSources } = require('./source-maps')
-const { createPathMapper, missingWarning } = require('./path-map')
+const { matcher } = require('../glob')
+const { relativeBelow, cachedIsFile } = require('../paths')
+const { findSourceMap, normalizeSources } = require('../source-maps')
+const { createPathMapper, missingWarning } = require('../path-map')
 
 // How our own header starts (cov.HEADER_MARKER, defined in crates/cov_core/src/instrument/emit.rs).
 // The header's function takes parameters in the server form, none in the browser's.
@@ -34,7 +34,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   const reportRoot = mapPath(config.root)
   const warned = new Set()
   const missingMapped = []
-  // Files (as loaded) given instrumented code: lib/crash-note.js names them.
+  // Files (as loaded) given instrumented code: lib/server/crash-note.js names them.
   const instrumented = new Set()
   // Files that failed to instrument (e.g. they do not parse) and load as written.
   const asWritten = new Set()

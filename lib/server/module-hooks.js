@@ -1,8 +1,8 @@
 'use strict'
 // ESM load hook. With module.registerHooks (Node >= 22.15 / 23.5) it runs
 // synchronously in the main thread; where only module.register exists (Node 20)
-// lib/esm-hooks.mjs runs the same step in Node's hooks thread.
-// CommonJS stays with lib/cjs-hook.js at Module.prototype._compile, which also
+// lib/server/esm-hooks.mjs runs the same step in Node's hooks thread.
+// CommonJS stays with lib/server/cjs-hook.js at Module.prototype._compile, which also
 // sees what bundler runtimes require: registerHooks' load hook sees those files
 // too, and passes them on untouched. The exception is 'commonjs-typescript': a
 // .cts file that an ES module imports is compiled by Node 22 without _compile,

@@ -25,8 +25,8 @@
 // per-host filter, which is the leak the allow-list exists to prevent.
 
 const os = require('node:os')
-
-const BAGGAGE_KEY = 'cov-als-test-id'
+const { TEST_ID_KEY: BAGGAGE_KEY } = require('../control')
+const { MAX_TEST_ID_LENGTH, encodeForHeader } = require('../test-id')
 // W3C Baggage: at most 180 list members and 8192 bytes are worth parsing; a
 // larger header is ignored (one warning), the request itself is unaffected.
 const MAX_BAGGAGE_MEMBERS = 180
@@ -154,7 +154,7 @@ function hasChannelCreated(version = process.versions.node) {
  * Install outgoing propagation for this process. `cov` gives the current
  * test id; `config` the header name and allow-list (`propagateHosts`).
  */
-function install(cov, config, { maxIdLength = 1024 } = {}) {
+function install(cov, config, { maxIdLength = MAX_TEST_ID_LENGTH } = {}) {
   if (globalThis[INSTALLED]) return globalThis[INSTALLED]
   const dc = require('node:diagnostics_channel')
   const warn = warner()
@@ -174,7 +174,7 @@ function install(cov, config, { maxIdLength = 1024 } = {}) {
       return undefined
     }
     lastId = testId
-    lastValue = encodeURIComponent(testId)
+    lastValue = encodeForHeader(testId)
     return lastValue
   }
 

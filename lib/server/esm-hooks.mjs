@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url)
 let instrumentLoaded = null
 
 export async function initialize({ config }) {
-  const cov = require('../index.js')
+  const cov = require('./runtime').installRuntime()
   const { createFileInstrumenter } = require('./instrument-file.js')
   const { createEsmStep } = require('./module-hooks.js')
   instrumentLoaded = createEsmStep(createFileInstrumenter(cov, config))

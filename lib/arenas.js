@@ -6,8 +6,10 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
+const native = require('./native')
 
-const LIVE_DIR = 'live'
+// Where the addon puts the arenas under outDir (cov_core::live::LIVE_DIR).
+const { LIVE_DIR } = native
 
 /** Count into an arena under config.outDir; on failure (read-only or full
  * disk) one warning, and tables stay in memory as without arenas. */
@@ -38,7 +40,7 @@ function hasArenas(outDir) {
  * [{ arena, tests, counts, tables, problems, skipped }]. */
 function recover(outDir, { force = false } = {}) {
   if (!hasArenas(outDir)) return []
-  return require('../index.js').live.recover(path.resolve(outDir), force)
+  return native.liveRecover(path.resolve(outDir), force)
 }
 
 /** One line on what `recover` did, or null when there was nothing to do. */

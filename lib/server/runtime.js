@@ -6,81 +6,9 @@
 
 const { AsyncLocalStorage, AsyncResource } = require('node:async_hooks')
 const vm = require('node:vm')
-
-class InstrumentError extends SyntaxError {
-  constructor(file, line, column, reason, code = 'COV_ALS_PARSE_ERROR') {
-    super(code === 'COV_ALS_SOURCE_MAP_ERROR' ? `${file}: ${reason}` : `${file}:${line}:${column}: ${reason}`)
-    this.name = 'InstrumentError'
-    // COV_ALS_PARSE_ERROR: the code does not parse; COV_ALS_SOURCE_MAP_ERROR: the input map is unusable;
-    // COV_ALS_TOKEN_CHANGED: checkTokens found that the output would not keep every input token (our bug).
-    this.code = code
-    this.file = file
-    this.line = line
-    this.column = column
-    this.reason = reason
-  }
-}
-
-function checkTestId(testId) {
-  if (typeof testId !== 'string' || testId.length === 0) {
-    throw new TypeError(`cov-als-native: a test id must be a non-empty string, got ${typeof testId === 'string' ? '""' : typeof testId}`)
-  }
-}
-
-// The native side keys tests by UTF-8 strings, which cannot hold a lone
-// surrogate. Such ids (and ids starting with NUL, to keep the mapping
-// one-to-one) travel as NUL + an escaped form.
-function toNativeId(testId) {
-  if (testId.isWellFormed() && testId[0] !== '\0') return testId
-  return '\0' + escapeLone(testId)
-}
-
-function fromNativeId(key) {
-  if (key[0] !== '\0') return key
-  return key.slice(1).replace(/\\(\\|u([0-9a-f]{4}))/g, (_, esc, hex) => (hex ? String.fromCharCode(parseInt(hex, 16)) : '\\'))
-}
-
-// Escape backslashes and lone surrogates; valid surrogate pairs stay as they are.
-function escapeLone(testId) {
-  let out = ''
-  for (let i = 0; i < testId.length; i++) {
-    const c = testId.charCodeAt(i)
-    const next = testId.charCodeAt(i + 1)
-    if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-      out += testId[i] + testId[i + 1]
-      i++
-    } else if (c >= 0xd800 && c <= 0xdfff) out += `\\u${c.toString(16)}`
-    else if (c === 0x5c) out += '\\\\'
-    else out += testId[i]
-  }
-  return out
-}
-
-const OPTION_TYPES = {
-  sourceType: (v) => ['unambiguous', 'module', 'script', 'commonjs'].includes(v) || 'one of "unambiguous", "module", "script", "commonjs"',
-  esModules: (v) => typeof v === 'boolean' || 'a boolean',
-  reportLogic: (v) => typeof v === 'boolean' || 'a boolean',
-  ignoreClassMethods: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string')) || 'an array of strings',
-  inputSourceMap: (v) => typeof v === 'string' || (typeof v === 'object' && v !== null) || 'a source map object or its JSON text',
-  composeSourceMap: (v) => typeof v === 'boolean' || 'a boolean',
-  sourceMap: (v) => typeof v === 'boolean' || 'a boolean',
-  browser: (v) => typeof v === 'boolean' || 'a boolean',
-  supersedes: (v) => (Number.isInteger(v) && v >= 0) || 'a file id from an earlier instrument() (a non-negative integer)',
-  checkTokens: (v) => typeof v === 'boolean' || 'a boolean',
-}
-
-// The native error kinds, as InstrumentError codes.
-const ERROR_CODES = { parse: 'COV_ALS_PARSE_ERROR', sourceMap: 'COV_ALS_SOURCE_MAP_ERROR', tokenChanged: 'COV_ALS_TOKEN_CHANGED' }
-
-function checkOptions(options) {
-  if (options === null || typeof options !== 'object') throw new TypeError('cov-als-native: options must be an object')
-  for (const [name, value] of Object.entries(options)) {
-    const check = OPTION_TYPES[name]
-    if (!check) throw new TypeError(`cov-als-native: unknown instrument option "${name}"; known: ${Object.keys(OPTION_TYPES).join(', ')}`)
-    const ok = value === undefined || (name === 'inputSourceMap' && value === null) || check(value)
-    if (ok !== true) throw new TypeError(`cov-als-native: option ${name} must be ${ok}, got ${JSON.stringify(value)}`)
-  }
-}
+const { instrument, InstrumentError } = require('../instrument')
+const { checkTestId, toNativeId, fromNativeId } = require('../test-id')
+const store = require('../store')
 
 // Istanbul's truthiness rule for `bT` counters (reportLogic): empty arrays
 // and empty plain objects do not count as true.
@@ -247,7 +175,7 @@ function createRuntime(native) {
       warned.add(answer.warning)
       process.emitWarning(`cov-als-native: ${answer.warning}`, 'CovAlsWarning')
     }
-    return answer.units ? JSON.stringify(require('./lib/store').toCoverageMap(JSON.parse(answer.units))) : answer.coverage
+    return answer.units ? JSON.stringify(store.toCoverageMap(JSON.parse(answer.units))) : answer.coverage
   }
 
   function contextFor(testId) {
@@ -290,37 +218,6 @@ function createRuntime(native) {
     resolve.b = beginInit
     resolve.e = endInit
     return resolve
-  }
-
-  function instrument(code, filename, options = {}) {
-    if (typeof code !== 'string') throw new TypeError('cov-als-native: instrument(code, filename): code must be a string')
-    if (typeof filename !== 'string' || filename.length === 0) {
-      throw new TypeError('cov-als-native: instrument(code, filename): filename must be a non-empty string')
-    }
-    checkOptions(options)
-    const { inputSourceMap } = options
-    let sourceType = options.sourceType
-    if (sourceType === undefined && options.esModules !== undefined) sourceType = options.esModules ? 'module' : 'script'
-    const result = native.instrument(code, filename, {
-      sourceType,
-      reportLogic: options.reportLogic,
-      ignoreClassMethods: options.ignoreClassMethods,
-      inputSourceMap: inputSourceMap == null ? undefined : typeof inputSourceMap === 'string' ? inputSourceMap : JSON.stringify(inputSourceMap),
-      composeSourceMap: options.composeSourceMap,
-      sourceMap: options.sourceMap,
-      browser: options.browser,
-      supersedes: options.supersedes,
-      checkTokens: options.checkTokens,
-    })
-    if (result.error) {
-      const code = ERROR_CODES[result.error.kind] || 'COV_ALS_PARSE_ERROR'
-      throw new InstrumentError(filename, result.error.line, result.error.column, result.error.message, code)
-    }
-    return {
-      code: result.code,
-      map: result.map ? JSON.parse(result.map) : undefined,
-      fileId: result.fileId ?? null,
-    }
   }
 
   function run(testId, fn, ...args) {
@@ -380,7 +277,7 @@ function createRuntime(native) {
     peekJson,
     reset,
     tests: () => (live ? native.livePending() : native.pendingTests()).map(fromNativeId),
-    // Crash-safe tables (lib/live.js): open before any file is instrumented.
+    // Crash-safe tables (lib/arenas.js): open before any file is instrumented.
     live: {
       open(outDir) {
         const opened = native.liveOpen(outDir)
@@ -393,7 +290,7 @@ function createRuntime(native) {
         return live
       },
     },
-    // The run store (lib/store.js): test ids cross as native ids both ways.
+    // The run store by database path (lib/store.js wraps it by outDir).
     store: {
       // Flush into the store at `db`; answers { coverage (JSON text), error }.
       flush(db, testId, touchedOnly = false) {
@@ -402,24 +299,7 @@ function createRuntime(native) {
         forget(testId)
         return { coverage: coverageOf(answer), error: answer.error, warning: answer.warning }
       },
-      record: (db, testId, part, json) => native.storeRecordIstanbul(db, toNativeId(testId), part, json),
-      export: (db, testIds, part, allUnits) => native.storeExport(db, testIds ? testIds.map(toNativeId) : null, part || null, allUnits),
-      tests: (db) => native.storeTests(db).map(fromNativeId),
-      merge: (into, from) => native.storeMerge(into, from),
-      close: (db) => native.storeClose(db),
-      which: (db, file, from, to, spans = false) => {
-        const json = native.storeWhich(db, file, from, to, spans)
-        return json === null ? null : JSON.parse(json).map((c) => ({ ...c, test: fromNativeId(c.test) }))
-      },
-      // { tests: [id...], lines: JSON text of [[line, [[test index, halves, statements, branches, functions, hits]...]]...] } or null.
-      lineTests: (db, file) => {
-        const answer = native.storeLineTests(db, file)
-        return answer === null ? null : { tests: answer.tests.map(fromNativeId), lines: answer.lines }
-      },
-      paths: (db) => native.storePaths(db),
-      // [{ test, exact, server, browser, total: [[path, [9 totals]]...], lines: [[path, [line...]]...] }] (cov_core::store::summary).
-      testSummaries: (db) => JSON.parse(native.storeTestSummaries(db)).map((s) => ({ ...s, test: fromNativeId(s.test) })),
-      redundant: (db, ignore) => JSON.parse(native.storeRedundant(db, ignore.map(toNativeId))).map((r) => ({ ...r, test: fromNativeId(r.test) })),
+      ...store.byPath,
     },
     currentTestId: () => als.getStore()?.id,
     // Run `fn` outside any test: its counts go to the startup bucket.
@@ -452,4 +332,23 @@ function createRuntime(native) {
   return { api, file, cache }
 }
 
-module.exports = { createRuntime, InstrumentError }
+/**
+ * The runtime of this JS realm: installed as the global that instrumented
+ * code reaches on first call (the preload, `require('cov-als-native')`),
+ * the one already there after. Returns its API.
+ */
+function installRuntime(native = require('../native')) {
+  const installed = globalThis[native.RUNTIME_GLOBAL]
+  if (installed && installed.api) return installed.api
+  const { api, file, cache } = createRuntime(native)
+  Object.defineProperty(globalThis, native.RUNTIME_GLOBAL, {
+    // h: the entry cache that instrumented code reads as __cov_als_native__.h.
+    value: Object.freeze({ file, api, h: cache }),
+    enumerable: false,
+    configurable: false,
+    writable: false,
+  })
+  return api
+}
+
+module.exports = { createRuntime, installRuntime, InstrumentError }
