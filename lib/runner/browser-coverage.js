@@ -211,8 +211,15 @@ class BrowserCoverageCollector {
       const dependency = holdsNoProjectCode(entry.url, entry.source)
       if (!mapUrl) {
         const url = stripQuery(entry.url)
+        const script = /\.[cm]?js(?:[?#]|$)/.test(entry.url)
+        // A project file served as written (a static directory, no bundler) is its own map.
+        const asWritten = !dependency && script ? this.fileServedAsWritten(entry) : null
+        if (asWritten) {
+          await this.convertEntry(entry, asWritten, {}, out)
+          continue
+        }
         // Inline <script>s of a document report the document's URL: not bundles.
-        if (!dependency && /\.[cm]?js(?:[?#]|$)/.test(entry.url) && !noMap.has(url)) {
+        if (!dependency && script && !noMap.has(url)) {
           noMap.add(url)
           this.noSourceMap(url, devServer ? null : sourceMapAdvice(this.root).advice)
         }
@@ -231,22 +238,48 @@ class BrowserCoverageCollector {
         continue
       }
       if (!traceMap) continue
-      try {
-        const converter = new V8ToIstanbul(
-          path.join(this.root, '.cov-als-browser', new URL(entry.url).pathname),
-          0,
-          { source: entry.source, sourceMap: { sourcemap: traceMap } },
-          (file) => !this.isReported(file),
-        )
-        await converter.load()
-        converter.applyCoverage(entry.functions)
-        const converted = converter.toIstanbul()
-        for (const [file, fc] of Object.entries(converted)) if (this.isReported(file)) out.merge({ [file]: fc })
-      } catch (err) {
-        warnOnce(`convert:${stripQuery(entry.url)}`, `cov-als-native: could not convert the V8 coverage of ${stripQuery(entry.url)}: ${err.message}`, this.warn)
-      }
+      await this.convertEntry(entry, path.join(this.root, '.cov-als-browser', new URL(entry.url).pathname), { sourceMap: { sourcemap: traceMap } }, out)
     }
     return out
+  }
+
+  // One script's V8 coverage into `out`, as `file` (through `sources`' map, if any).
+  async convertEntry(entry, file, sources, out) {
+    try {
+      const converter = new V8ToIstanbul(file, 0, { source: entry.source, ...sources }, (f) => !this.isReported(f))
+      await converter.load()
+      converter.applyCoverage(entry.functions)
+      const converted = converter.toIstanbul()
+      for (const [name, fc] of Object.entries(converted)) if (this.isReported(name)) out.merge({ [name]: fc })
+    } catch (err) {
+      warnOnce(`convert:${stripQuery(entry.url)}`, `cov-als-native: could not convert the V8 coverage of ${stripQuery(entry.url)}: ${err.message}`, this.warn)
+    }
+  }
+
+  /**
+   * The project file a script without a map was served from unchanged, or
+   * null: its URL path under the root or under one of the root's folders
+   * (`express.static('public')` serves public/app.js as /app.js), a reported
+   * file whose text is the script's, byte for byte.
+   */
+  fileServedAsWritten(entry) {
+    let pathname
+    try {
+      pathname = decodeURIComponent(new URL(entry.url).pathname)
+    } catch {
+      return null
+    }
+    this.staticDirs ||= [this.root, ...subdirectories(this.root)]
+    for (const dir of this.staticDirs) {
+      const file = path.join(dir, pathname)
+      if (!file.startsWith(dir + path.sep) || !this.isReported(file)) continue
+      try {
+        if (fs.readFileSync(file, 'utf8') === entry.source) return file
+      } catch {
+        // Not there: the next folder.
+      }
+    }
+    return null
   }
 
   /** The bundle's map with absolute source paths, or null when it holds none of the project's files. Cached per URL. */
@@ -288,6 +321,19 @@ class BrowserCoverageCollector {
 }
 
 const mapCache = new Map()
+
+// The root's own folders where a server may serve static files from: not
+// dependencies or hidden folders (.git, .next).
+function subdirectories(root) {
+  try {
+    return fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.'))
+      .map((e) => path.join(root, e.name))
+  } catch {
+    return []
+  }
+}
 
 // Turbopack's `[project]` is the workspace root (where the lockfile is),
 // which may be above the app: `turbopack:///[project]/examples/app/page.tsx`.
