@@ -219,7 +219,7 @@ impl Tables {
     /// and tables no longer referenced from JS are freed.
     pub fn collect(&self, test: &str, mark: bool) -> Counts {
         let mut counts: Counts = HashMap::new();
-        let Some(mut tables) = self.by_test.get_mut(test) else { return counts };
+        let Some(tables) = self.by_test.get_mut(test) else { return counts };
         for t in tables.iter() {
             let into = counts.entry(t.file_id).or_insert_with(|| vec![0; t.len()]);
             if into.len() < t.len() {
@@ -227,13 +227,9 @@ impl Tables {
             }
             t.take_unreported(into, mark);
         }
+        drop(tables);
         if mark {
-            tables.retain(|t| Arc::strong_count(t) > 1);
-            let empty = tables.is_empty();
-            drop(tables);
-            if empty {
-                self.by_test.remove_if(test, |_, t| t.is_empty());
-            }
+            self.forget_unreferenced(test);
         }
         counts
     }
