@@ -74,6 +74,42 @@ test('an inline map with relative sources maps to the file under the script URL 
   }
 })
 
+// Vite dev's inline map of a larger module (React Router's app/root.tsx, its
+// text in sourcesContent) makes the last line longer than 4 KB: the map URL
+// was looked for in the last 4 KB only, and the module dropped as if it had
+// no map (rr-demo's browser half lacked root.tsx and its routes).
+test('an inline map whose comment line is longer than 4 KB is found', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-inline-map-'))
+  try {
+    fs.mkdirSync(path.join(root, 'app'))
+    const file = path.join(root, 'app', 'root.js')
+    const padded = [...lines, `// ${'padding '.repeat(1000)}`]
+    fs.writeFileSync(file, `${padded.join('\n')}\n`)
+    const map = { ...identityMap(padded, 'root.js'), sourcesContent: [`${padded.join('\n')}\n`] }
+    const source = `${padded.join('\n')}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`
+    assert.ok(source.length - source.lastIndexOf('\n', source.length - 2) > 8192, 'the comment line is long')
+    const { collector, warnings } = collectorFor(root)
+    collector.v8Entries = [
+      {
+        url: 'http://127.0.0.1:5173/app/root.js',
+        scriptId: '1',
+        source,
+        functions: [
+          { functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: source.length, count: 1 }] },
+          { functionName: 'greet', isBlockCoverage: true, ranges: [{ startOffset: 7, endOffset: source.indexOf('}') + 1, count: 1 }] },
+        ],
+      },
+    ]
+    const out = await collector.convertV8(() => assert.fail('an inline map is not fetched'))
+    assert.deepEqual(out.files(), [file])
+    const fc = out.fileCoverageFor(file).toJSON()
+    assert.equal(fc.f[Object.keys(fc.fnMap).find((k) => fc.fnMap[k].name === 'greet')], 1)
+    assert.deepEqual(warnings, [])
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})
+
 test('the same inline map under two script URLs names each script its own file', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-inline-map-'))
   try {

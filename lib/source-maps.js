@@ -12,15 +12,15 @@ const URL_RE = /(?:\/\/|\/\*)[#@]\s*sourceMappingURL=([^\s*'"]+)\s*(?:\*\/)?\s*$
 
 /** The map URL of the last sourceMappingURL comment in `code`, if any. */
 function mapUrlOf(code) {
-  // The comment is at the end; don't scan megabytes of code for it.
-  const tail = code.slice(-4096)
-  const lines = tail.split(/\r?\n/)
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = URL_RE.exec(lines[i])
-    if (m) return m[1]
-    if (lines[i].trim() !== '') break
-  }
-  return null
+  // The comment ends the code (blank lines aside). Found from the end, not
+  // from a fixed tail: an inline map (Vite dev serves each module with one)
+  // makes that last line longer than any tail.
+  const at = code.lastIndexOf('sourceMappingURL=')
+  if (at < 0) return null
+  const start = code.slice(Math.max(0, at - 16), at).search(/(?:\/\/|\/\*)[#@]\s*$/)
+  if (start < 0) return null
+  const m = URL_RE.exec(code.slice(Math.max(0, at - 16) + start))
+  return m && m.index === 0 ? m[1] : null
 }
 
 /** Read the map a file points at: `{ map, mapFile }` or null when it has none. Throws on unreadable maps. */
