@@ -62,7 +62,9 @@ pub fn instrument(
     Ok(match PROCESS.instrument(&code, &filename, &opts, supersedes) {
         // An `ignore file` hint: the code stays as it is.
         Ok(None) => NativeInstrumentResult { code: Some(code), map: None, file_id: None, error: None },
-        Ok(Some((out, file_id))) => NativeInstrumentResult { code: Some(out.code), map: out.map, file_id, error: None },
+        Ok(Some(out)) => {
+            NativeInstrumentResult { code: Some(out.code), map: out.map, file_id: out.file_id, error: None }
+        }
         Err(e) => NativeInstrumentResult { code: None, map: None, file_id: None, error: Some(e.into()) },
     })
 }

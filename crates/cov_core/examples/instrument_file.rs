@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use cov_core::instrument::{instrument, InstrumentOptions, ModuleMode};
-use cov_core::registry::Registry;
+use cov_core::registry::{Registration, Registry};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -17,8 +17,16 @@ fn main() {
         let instrumented = t.elapsed();
         let registry = Registry::default();
         let id = registry.reserve();
+        let file = Registration {
+            id,
+            filename: path.clone(),
+            hash: out.hash.clone(),
+            counters: out.counters,
+            files: out.files.clone(),
+            supersedes: None,
+        };
         let t = Instant::now();
-        registry.register(id, &path, out.hash.clone(), out.counters, &out.files);
+        registry.register(&file);
         let registered = t.elapsed();
         let s: usize = out.files.iter().map(|f| f.statements.len()).sum();
         println!(

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use crate::coverage::FileCoverage;
+use crate::registry::Registration;
 
 /// Bumped whenever the files change layout or meaning.
 pub const FORMAT_VERSION: u32 = 1;
@@ -52,19 +52,6 @@ pub struct Meta {
     pub start_time: u64,
 }
 
-/// One instrumented file, as `Registry::register` got it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileRecord {
-    pub id: u32,
-    pub filename: String,
-    pub hash: String,
-    pub counters: u32,
-    pub files: Vec<FileCoverage>,
-    /// The earlier version of the same module this one replaces (a dev
-    /// server's hot update), so a replaying reader keeps the versions apart too.
-    pub supersedes: Option<u32>,
-}
-
 /// One counter table: `len` u32 slots at slot `offset` of chunk `chunk`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableRecord {
@@ -79,7 +66,7 @@ pub struct TableRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {
     Meta(Meta),
-    File(FileRecord),
+    File(Registration),
     Table(TableRecord),
 }
 
@@ -89,7 +76,7 @@ pub enum Record {
 mod skeleton {
     use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Position, Statement};
 
-    use super::FileRecord;
+    use crate::registry::Registration;
     use crate::varint::{self, VarintError};
 
     const KINDS: [BranchKind; 5] =
@@ -110,14 +97,8 @@ mod skeleton {
         }
     }
 
-    pub fn encode(
-        id: u32,
-        filename: &str,
-        hash: &str,
-        counters: u32,
-        files: &[FileCoverage],
-        supersedes: Option<u32>,
-    ) -> Vec<u8> {
+    pub fn encode(file: &Registration) -> Vec<u8> {
+        let Registration { id, ref filename, ref hash, counters, ref files, supersedes } = *file;
         let mut out = Vec::with_capacity(
             64 + files.iter().map(|f| 12 * (f.statements.len() + 2 * f.branches.len())).sum::<usize>(),
         );
@@ -215,7 +196,7 @@ mod skeleton {
         }
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<FileRecord, String> {
+    pub fn decode(bytes: &[u8]) -> Result<Registration, String> {
         let mut r = Reader { bytes, at: 0 };
         let (id, filename, hash, counters) = (r.num()?, r.text()?, r.text()?, r.num()?);
         let mut files = Vec::new();
@@ -253,7 +234,7 @@ mod skeleton {
         if r.at != bytes.len() {
             return Err("trailing bytes".into());
         }
-        Ok(FileRecord { id, filename, hash, counters, files, supersedes })
+        Ok(Registration { id, filename, hash, counters, files, supersedes })
     }
 }
 
@@ -270,9 +251,7 @@ fn checksum(bytes: &[u8]) -> u64 {
 pub fn encode(record: &Record) -> Vec<u8> {
     let (kind, payload) = match record {
         Record::Meta(m) => (KIND_META, serde_json::to_vec(m).expect("meta serializes")),
-        Record::File(f) => {
-            (KIND_FILE, skeleton::encode(f.id, &f.filename, &f.hash, f.counters, &f.files, f.supersedes))
-        }
+        Record::File(f) => (KIND_FILE, skeleton::encode(f)),
         Record::Table(t) => {
             let mut p = Vec::with_capacity(20 + t.test.len());
             for n in [t.table, t.file_id, t.chunk, t.offset, t.len] {
@@ -530,19 +509,9 @@ impl Arena {
         w.index.write_all(&encode(record))
     }
 
-    /// Record a file's registration (before any table of it can exist);
-    /// `supersedes`: the earlier version a hot update replaces
-    /// (`Registry::register_version`).
-    pub fn append_file(
-        &self,
-        id: u32,
-        filename: &str,
-        hash: &str,
-        counters: u32,
-        files: &[FileCoverage],
-        supersedes: Option<u32>,
-    ) -> io::Result<()> {
-        let payload = skeleton::encode(id, filename, hash, counters, files, supersedes);
+    /// Record a file's registration (before any table of it can exist).
+    pub fn append_file(&self, file: &Registration) -> io::Result<()> {
+        let payload = skeleton::encode(file);
         self.writer.lock().index.write_all(&frame(KIND_FILE, &payload))
     }
 
@@ -702,8 +671,8 @@ mod tests {
         dir
     }
 
-    fn file_record(id: u32) -> FileRecord {
-        FileRecord {
+    fn file_record(id: u32) -> Registration {
+        Registration {
             id,
             filename: format!("/src/f{id}.js"),
             hash: "h".into(),
@@ -722,8 +691,17 @@ mod tests {
         let live = tmp("version");
         let arena = Arena::create(&live, "9.9.9").unwrap();
         let f = file_record(0);
-        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files, None).unwrap();
-        arena.append_file(1, &f.filename, "h2", 3, &f.files, Some(0)).unwrap();
+        arena.append_file(&f).unwrap();
+        arena
+            .append_file(&Registration {
+                id: 1,
+                filename: f.filename.clone(),
+                hash: "h2".into(),
+                counters: 3,
+                files: f.files.clone(),
+                supersedes: Some(0),
+            })
+            .unwrap();
         let (_, replay) = ArenaReader::open(&arena.dir, "9.9.9").unwrap();
         assert_eq!(replay.records[0], Record::File(file_record(0)));
         let Record::File(second) = &replay.records[1] else { panic!("expected a file record") };
@@ -735,7 +713,7 @@ mod tests {
         let live = tmp("replay");
         let arena = Arena::create(&live, "9.9.9").unwrap();
         let f = file_record(0);
-        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files, None).unwrap();
+        arena.append_file(&f).unwrap();
         let a = arena.alloc("test a", 0, 3).unwrap();
         let b = arena.alloc("test b", 0, 3).unwrap();
         a.mapping.slots(a.offset, 3).unwrap()[2].fetch_add(5, Ordering::Relaxed);
@@ -762,7 +740,7 @@ mod tests {
 
     #[test]
     fn a_file_record_round_trips_its_skeletons() {
-        use crate::coverage::{Branch, BranchKind, BranchPath, Location, Position, Statement};
+        use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Location, Position, Statement};
         let loc = Location { start: Position { line: 3, column: 4 }, end: Position { line: 5, column: 1 } };
         let fc = FileCoverage {
             path: "/src/a.ts".into(),
@@ -779,9 +757,18 @@ mod tests {
         };
         let live = tmp("skeleton");
         let arena = Arena::create(&live, "1").unwrap();
-        arena.append_file(4, "/out/a.js", "h", 3, std::slice::from_ref(&fc), None).unwrap();
+        arena
+            .append_file(&Registration {
+                id: 4,
+                filename: "/out/a.js".into(),
+                hash: "h".into(),
+                counters: 3,
+                files: vec![fc.clone()],
+                supersedes: None,
+            })
+            .unwrap();
         let (_, replay) = ArenaReader::open(&arena.dir, "1").unwrap();
-        let want = FileRecord {
+        let want = Registration {
             id: 4,
             filename: "/out/a.js".into(),
             hash: "h".into(),
@@ -817,7 +804,7 @@ mod tests {
         let live = tmp("torn");
         let arena = Arena::create(&live, "1").unwrap();
         let f = file_record(0);
-        arena.append_file(f.id, &f.filename, &f.hash, f.counters, &f.files, None).unwrap();
+        arena.append_file(&f).unwrap();
         arena.alloc("kept", 0, 3).unwrap();
         arena.alloc("torn", 0, 3).unwrap();
         let index = arena.dir.join(INDEX_FILE);

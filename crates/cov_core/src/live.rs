@@ -84,9 +84,7 @@ impl Other {
     fn apply(&mut self, records: Vec<Record>) {
         for r in records {
             match r {
-                Record::File(f) => {
-                    self.registry.register_version(f.id, &f.filename, f.hash, f.counters, &f.files, f.supersedes)
-                }
+                Record::File(f) => self.registry.register(&f),
                 Record::Table(t) => {
                     self.by_test.entry(t.test.clone()).or_default().push(self.tables.len());
                     self.tables.push(t);

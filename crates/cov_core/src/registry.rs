@@ -18,6 +18,23 @@ use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Lo
 use crate::tables::Counts;
 use crate::unit::{flat_counts, Unit};
 
+/// One instrumented file as it is registered, and as a live arena's index
+/// records it (a reader replays the records into its own registry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    pub id: u32,
+    pub filename: String,
+    /// The header hash of its instrumented code.
+    pub hash: String,
+    /// Length of its counter table.
+    pub counters: u32,
+    /// Its coverage skeletons, one per reported file.
+    pub files: Vec<FileCoverage>,
+    /// The earlier version of the same module this one replaces (a dev
+    /// server's hot update), so that old and new versions never mix.
+    pub supersedes: Option<u32>,
+}
+
 pub struct RegisteredFile {
     pub filename: String,
     pub hash: String,
@@ -295,32 +312,21 @@ impl Registry {
         files.len() as u32 - 1
     }
 
-    /// Record what `instrument` produced for a reserved id.
-    pub fn register(&self, id: u32, filename: &str, hash: String, counters: u32, skeletons: &[FileCoverage]) {
-        self.register_version(id, filename, hash, counters, skeletons, None)
-    }
-
-    /// `register`, for a new version of a module: with `supersedes` (the id
-    /// of its earlier version, e.g. after a dev server's hot update), a report
-    /// that version fed is merged with the new one when their maps agree, and
-    /// otherwise starts afresh from the new one: old and new versions never mix
-    /// in a report.
-    pub fn register_version(
-        &self,
-        id: u32,
-        filename: &str,
-        hash: String,
-        counters: u32,
-        skeletons: &[FileCoverage],
-        supersedes: Option<u32>,
-    ) {
+    /// Record what `instrument` produced for a reserved id. With
+    /// `supersedes` (the id of its earlier version, e.g. after a dev server's
+    /// hot update), a report that version fed is merged with the new one when
+    /// their maps agree, and otherwise starts afresh from the new one: old and
+    /// new versions never mix in a report.
+    pub fn register(&self, file: &Registration) {
+        let Registration { id, ref filename, ref hash, counters, files: ref skeletons, supersedes } = *file;
         {
             let mut files = self.files.write();
             // A reader replaying another process's arena registers ids it never reserved.
             if files.len() <= id as usize {
                 files.resize(id as usize + 1, None);
             }
-            files[id as usize] = Some(Arc::new(RegisteredFile { filename: filename.to_string(), hash, counters }));
+            files[id as usize] =
+                Some(Arc::new(RegisteredFile { filename: filename.clone(), hash: hash.clone(), counters }));
         }
         let mut reports = self.reports.write();
         for fc in skeletons {
@@ -507,10 +513,24 @@ mod tests {
             ],
             ..Default::default()
         };
-        reg.register(a, "/out/a.js", "h".into(), 2, &[chunk(0)]);
+        reg.register(&Registration {
+            id: a,
+            filename: "/out/a.js".into(),
+            hash: "h".into(),
+            counters: 2,
+            files: vec![chunk(0)],
+            supersedes: None,
+        });
         let mut second = chunk(5);
         second.statements.push(Statement { loc: loc(9), slot: 7 });
-        reg.register(b, "/out/b.js", "h".into(), 8, &[second]);
+        reg.register(&Registration {
+            id: b,
+            filename: "/out/b.js".into(),
+            hash: "h".into(),
+            counters: 8,
+            files: vec![second],
+            supersedes: None,
+        });
         let mut counts = Counts::new();
         counts.insert(a, vec![1, 0]);
         counts.insert(b, vec![0, 0, 0, 0, 0, 2, 3, 4]);
@@ -533,8 +553,22 @@ mod tests {
     fn a_new_version_with_the_same_maps_adds_up() {
         let reg = Registry::default();
         let (v1, v2) = (reg.reserve(), reg.reserve());
-        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])]);
-        reg.register_version(v2, "/src/route.tsx", "h2".into(), 2, &[module(&[1, 2])], Some(v1));
+        reg.register(&Registration {
+            id: v1,
+            filename: "/src/route.tsx".into(),
+            hash: "h1".into(),
+            counters: 2,
+            files: vec![module(&[1, 2])],
+            supersedes: None,
+        });
+        reg.register(&Registration {
+            id: v2,
+            filename: "/src/route.tsx".into(),
+            hash: "h2".into(),
+            counters: 2,
+            files: vec![module(&[1, 2])],
+            supersedes: Some(v1),
+        });
         let mut counts = Counts::new();
         counts.insert(v1, vec![1, 0]);
         counts.insert(v2, vec![2, 5]);
@@ -546,8 +580,22 @@ mod tests {
     fn a_new_version_with_other_maps_replaces_the_old_one() {
         let reg = Registry::default();
         let (v1, v2) = (reg.reserve(), reg.reserve());
-        reg.register(v1, "/src/route.tsx", "h1".into(), 2, &[module(&[1, 2])]);
-        reg.register_version(v2, "/src/route.tsx", "h2".into(), 3, &[module(&[1, 3, 4])], Some(v1));
+        reg.register(&Registration {
+            id: v1,
+            filename: "/src/route.tsx".into(),
+            hash: "h1".into(),
+            counters: 2,
+            files: vec![module(&[1, 2])],
+            supersedes: None,
+        });
+        reg.register(&Registration {
+            id: v2,
+            filename: "/src/route.tsx".into(),
+            hash: "h2".into(),
+            counters: 3,
+            files: vec![module(&[1, 3, 4])],
+            supersedes: Some(v1),
+        });
         let mut counts = Counts::new();
         counts.insert(v1, vec![7, 7]);
         counts.insert(v2, vec![1, 0, 2]);
@@ -573,7 +621,14 @@ mod tests {
     fn counts_of_a_file_no_report_takes_are_named() {
         let reg = Registry::default();
         let id = reg.reserve();
-        reg.register(id, "/src/a.js", "h".into(), 2, &[module(&[1, 2])]);
+        reg.register(&Registration {
+            id,
+            filename: "/src/a.js".into(),
+            hash: "h".into(),
+            counters: 2,
+            files: vec![module(&[1, 2])],
+            supersedes: None,
+        });
         let mut counts = Counts::new();
         counts.insert(id, vec![1, 1]);
         assert!(reg.unaccounted(&counts).is_empty(), "every count lands in a report");
@@ -584,7 +639,14 @@ mod tests {
         );
         // A registration without skeletons (nothing of it is reported).
         let bare = reg.reserve();
-        reg.register(bare, "/src/bare.js", "h".into(), 1, &[]);
+        reg.register(&Registration {
+            id: bare,
+            filename: "/src/bare.js".into(),
+            hash: "h".into(),
+            counters: 1,
+            files: vec![],
+            supersedes: None,
+        });
         counts.remove(&9);
         counts.insert(bare, vec![2]);
         assert_eq!(
@@ -593,7 +655,14 @@ mod tests {
         );
         // A reader's registry (replaying another process's index) knows ids it never reserved.
         let reader = Registry::default();
-        reader.register(5, "/src/b.js", "h".into(), 2, &[module(&[1, 2])]);
+        reader.register(&Registration {
+            id: 5,
+            filename: "/src/b.js".into(),
+            hash: "h".into(),
+            counters: 2,
+            files: vec![module(&[1, 2])],
+            supersedes: None,
+        });
         assert_eq!(reader.file(5).map(|f| f.filename.clone()).as_deref(), Some("/src/b.js"));
     }
 }

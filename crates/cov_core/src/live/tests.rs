@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::*;
 use crate::arena::Arena;
 use crate::coverage::{FileCoverage, Location, Position, Statement};
+use crate::registry::Registration;
 
 const VERSION: &str = "test-version";
 
@@ -38,9 +39,16 @@ impl Process {
         let arena = Arc::new(Arena::create(&out.join(LIVE_DIR), VERSION).unwrap());
         tables.set_arena(Some(Arc::clone(&arena)));
         let id = registry.reserve();
-        let fc = skeleton();
-        registry.register(id, "/src/app.js", "h".into(), 3, std::slice::from_ref(&fc));
-        arena.append_file(id, "/src/app.js", "h", 3, &[fc], None).unwrap();
+        let file = Registration {
+            id,
+            filename: "/src/app.js".into(),
+            hash: "h".into(),
+            counters: 3,
+            files: vec![skeleton()],
+            supersedes: None,
+        };
+        registry.register(&file);
+        arena.append_file(&file).unwrap();
         Self { registry, tables, arena }
     }
 
@@ -322,8 +330,16 @@ fn a_hot_update_that_moves_code_names_the_old_versions_counts() {
     let v2 = p.registry.reserve();
     let mut moved = skeleton();
     moved.statements[2].loc.start.line = 9;
-    p.arena.append_file(v2, "/src/app.js", "h2", 3, std::slice::from_ref(&moved), Some(0)).unwrap();
-    p.registry.register_version(v2, "/src/app.js", "h2".into(), 3, &[moved], Some(0));
+    let file = Registration {
+        id: v2,
+        filename: "/src/app.js".into(),
+        hash: "h2".into(),
+        counters: 3,
+        files: vec![moved],
+        supersedes: Some(0),
+    };
+    p.arena.append_file(&file).unwrap();
+    p.registry.register(&file);
     let new = p.tables.create("t", v2, 3);
     new.increment(2);
     let mut live = Live::new(&out, VERSION);

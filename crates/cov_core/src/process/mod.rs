@@ -11,12 +11,21 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::arena::Arena;
-use crate::instrument::{self, Form, InstrumentError, InstrumentOptions, Instrumented};
+use crate::instrument::{self, Form, InstrumentError, InstrumentOptions};
 use crate::live::{self, Gathered, Live, Mode, Recovered};
-use crate::registry::Registry;
+use crate::registry::{Registration, Registry};
 use crate::store::{self, Store, StoreError, UnitHits};
 use crate::tables::Tables;
 use stores::Stores;
+
+/// What instrumenting a file answers.
+pub struct InstrumentedFile {
+    pub code: String,
+    /// Output source map JSON, when asked for.
+    pub map: Option<String>,
+    /// Registry id; none in the browser form (nothing is registered).
+    pub file_id: Option<u32>,
+}
 
 /// What a flush answers.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -68,28 +77,35 @@ impl Process {
 
     /// Instrument `code` and, in the server form, register it (and record it
     /// in the live arena). `Ok(None)`: an `ignore file` hint left it alone.
-    /// The file id is none in the browser form (nothing is registered).
     pub fn instrument(
         &self,
         code: &str,
         filename: &str,
         options: &InstrumentOptions,
         supersedes: Option<u32>,
-    ) -> Result<Option<(Instrumented, Option<u32>)>, InstrumentError> {
+    ) -> Result<Option<InstrumentedFile>, InstrumentError> {
         let browser = options.form == Form::Browser;
         let id = if browser { 0 } else { self.registry.reserve() };
         let Some(out) = instrument::instrument(code, filename, id, options)? else { return Ok(None) };
         if browser {
-            return Ok(Some((out, None)));
+            return Ok(Some(InstrumentedFile { code: out.code, map: out.map, file_id: None }));
         }
+        let file = Registration {
+            id,
+            filename: filename.to_string(),
+            hash: out.hash,
+            counters: out.counters,
+            files: out.files,
+            supersedes,
+        };
         let _order = self.register_order.lock();
         if let Some(arena) = self.tables.accepting_arena() {
-            if let Err(e) = arena.append_file(id, filename, &out.hash, out.counters, &out.files, supersedes) {
+            if let Err(e) = arena.append_file(&file) {
                 self.tables.fail_arena(&format!("cannot write the live arena's index: {e}"));
             }
         }
-        self.registry.register_version(id, filename, out.hash.clone(), out.counters, &out.files, supersedes);
-        Ok(Some((out, Some(id))))
+        self.registry.register(&file);
+        Ok(Some(InstrumentedFile { code: out.code, map: out.map, file_id: Some(id) }))
     }
 
     /// Istanbul coverage map JSON of `test`'s unflushed counts; with `mark`

@@ -15,10 +15,10 @@ fn run_dir(name: &str) -> PathBuf {
 
 /// Instrument a two-statement file into `p` and count its first statement for `test`.
 fn count_one(p: &Process, test: &str) -> u32 {
-    let (out, id) =
+    let out =
         p.instrument("let a = 1;\nlet b = 2;\n", "/src/app.js", &InstrumentOptions::default(), None).unwrap().unwrap();
-    let id = id.expect("the server form registers");
-    let table = p.tables.create(test, id, out.counters);
+    let id = out.file_id.expect("the server form registers");
+    let table = p.tables.create(test, id, p.registry.file(id).unwrap().counters);
     table.increment(0);
     id
 }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::coverage::{Branch, BranchKind, BranchPath, FileCoverage, Function, Location, Position, Statement};
-use crate::registry::Registry;
+use crate::registry::{Registration, Registry};
 use crate::tables::Counts;
 use serde_json::{json, Value};
 
@@ -54,8 +54,22 @@ fn flush(reg: &Registry, store: &mut Store, test: &str, counts: &Counts) -> Stri
 fn export_of_a_test_equals_its_flush_and_stores_only_touched_rows() {
     let reg = Registry::default();
     let (a, b) = (reg.reserve(), reg.reserve());
-    reg.register(a, "/a.js", "h".into(), 7, &[skeleton("/a.js")]);
-    reg.register(b, "/b.js", "h".into(), 7, &[skeleton("/b.js")]);
+    reg.register(&Registration {
+        id: a,
+        filename: "/a.js".into(),
+        hash: "h".into(),
+        counters: 7,
+        files: vec![skeleton("/a.js")],
+        supersedes: None,
+    });
+    reg.register(&Registration {
+        id: b,
+        filename: "/b.js".into(),
+        hash: "h".into(),
+        counters: 7,
+        files: vec![skeleton("/b.js")],
+        supersedes: None,
+    });
     let (dir, mut store) = temp_store("flush");
     let mut counts = Counts::new();
     counts.insert(a, vec![1, 0, 2, 0, 3, 0, 1]);
@@ -274,7 +288,14 @@ fn loaded(order: &[&str]) -> (Registry, Counts) {
         let id = reg.reserve();
         let fc = chunk(name);
         let slots = if *name == "a" { 5 } else { 10 };
-        reg.register(id, &format!("/out/{name}.js"), "h".into(), slots, std::slice::from_ref(&fc));
+        reg.register(&Registration {
+            id,
+            filename: format!("/out/{name}.js"),
+            hash: "h".into(),
+            counters: slots,
+            files: vec![fc.clone()],
+            supersedes: None,
+        });
         counts.insert(id, if *name == "a" { vec![1, 2, 2, 0, 1] } else { vec![3, 3, 0, 4, 0, 3, 4, 0, 1, 2] });
     }
     (reg, counts)
