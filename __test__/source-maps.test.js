@@ -54,6 +54,26 @@ test('source names: webpack://, turbopack [project], URL-encoded, relative to th
   assert.equal(mapUrlOf('//# sourceMappingURL=early.map\nx()'), null, 'only a trailing comment counts')
 })
 
+// Turbopack's maps of Next's edge chunks (middleware) climb two folders short:
+// from <app>/.next/server/edge/chunks, `../../../../../<app from the workspace
+// root>/middleware.ts` lands above the app. Such a source that names no file
+// resolves below the nearest ancestor where it does, inside the root only.
+test('a relative source that climbs short of the file resolves below the nearest ancestor naming a project file', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-climb-'))
+  try {
+    const app = path.join(ws, 'apps', 'web')
+    fs.mkdirSync(path.join(app, '.next/server/edge/chunks'), { recursive: true })
+    fs.writeFileSync(path.join(app, 'middleware.ts'), 'export {}\n')
+    const chunks = path.join(app, '.next/server/edge/chunks')
+    assert.equal(resolveSource('../../../../../apps/web/middleware.ts', '', chunks, app), path.join(app, 'middleware.ts'))
+    // A source that exists where it points stays there; one naming nothing in the root stays as written.
+    assert.equal(resolveSource('../../../../middleware.ts', '', chunks, app), path.join(app, 'middleware.ts'))
+    assert.equal(resolveSource('../../../../../apps/web/gone.ts', '', chunks, app), path.join(ws, 'apps/apps/web/gone.ts'))
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true })
+  }
+})
+
 test('two chunks with index maps report the original files, merged', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-maps-'))
   fs.mkdirSync(path.join(root, 'out'))

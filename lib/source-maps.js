@@ -184,7 +184,21 @@ function resolveSource(source, sourceRoot, mapDir, root) {
   if ((m = /^turbopack:\/\/\/\[project\]\/(.*)$/.exec(s))) return path.resolve(root, safeDecode(m[1]))
   if (s.startsWith('file://')) return fileURLToPath(s)
   if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return ''
-  return path.resolve(mapDir, safeDecode(s))
+  const resolved = path.resolve(mapDir, safeDecode(s))
+  return /^(?:\.\.\/)+/.test(s) && !fs.existsSync(resolved) ? climbedSource(s, mapDir, root) || resolved : resolved
+}
+
+// Turbopack's edge chunks (Next middleware) climb two folders short: their
+// `../../../../../app/x.ts` is relative to the workspace root below the
+// chunk's folder's ancestors. The path after the `../` run, below the
+// nearest ancestor where it names a file of the project.
+function climbedSource(source, mapDir, root) {
+  const rest = safeDecode(source.replace(/^(?:\.\.\/)+/, ''))
+  for (let dir = mapDir; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, rest)
+    if ((file === root || file.startsWith(root + path.sep)) && fs.existsSync(file)) return file
+    if (path.dirname(dir) === dir) return null
+  }
 }
 
 function safeDecode(s) {

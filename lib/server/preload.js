@@ -17,6 +17,7 @@ function start(config = load()) {
   const files = createFileInstrumenter(cov, config)
   let esmOffThread = false
   require('./cjs-hook').install(files, cov)
+  require('./edge-sandbox').install(files, cov)
   if (config.esm) {
     const mod = require('node:module')
     // registerHooks where Node has it (no hooks thread, and module.register is
