@@ -21,13 +21,24 @@ extract_app() {
 # when the package has none (docs/field-trials.md, friction "install").
 install_cov_als() {
   local dir=$1
-  if [ ! -f "$OUT/pkg/cov-als-native.tgz" ]; then
-    mkdir -p "$OUT/pkg"
-    local name
-    name=$(cd "$ROOT" && npm pack --ignore-scripts --pack-destination "$OUT/pkg" 2>/dev/null | tail -1)
-    mv "$OUT/pkg/$name" "$OUT/pkg/cov-als-native.tgz"
-  fi
+  pack_cov_als
   (cd "$dir" && npm install --no-audit --no-fund --ignore-scripts -D "$OUT/pkg/cov-als-native.tgz" >"$OUT/install-cov-als.log" 2>&1)
+  add_binary "$dir"
+}
+
+# npm pack of this checkout, once, as $OUT/pkg/cov-als-native.tgz.
+pack_cov_als() {
+  [ -f "$OUT/pkg/cov-als-native.tgz" ] && return
+  mkdir -p "$OUT/pkg"
+  local name
+  name=$(cd "$ROOT" && npm pack --ignore-scripts --pack-destination "$OUT/pkg" 2>/dev/null | tail -1)
+  mv "$OUT/pkg/$name" "$OUT/pkg/cov-als-native.tgz"
+}
+
+# The checkout's built binary next to the installed package's index.js in
+# project $1, when no binary or platform package came with the install.
+add_binary() {
+  local dir=$1
   if ! ls "$dir"/node_modules/cov-als-native/*.node >/dev/null 2>&1 && ! ls "$dir"/node_modules/cov-als-native-linux-* >/dev/null 2>&1; then
     cp "$ROOT"/cov-als-native.*.node "$dir/node_modules/cov-als-native/"
   fi
@@ -70,16 +81,20 @@ server_halves() {
 # alone (fresh server: Playwright's webServer), export its server half and
 # compare it with the parallel run's store $1, counter by counter
 # (field/compare-solo.js). `reset` (a function the trial defines) puts the
-# app's data back before each run. Results in $OUT/solo/.
+# app's data back before each run. SOLO_ARGS (optional, split on spaces):
+# more playwright arguments, e.g. a project or the specs' folder. Results in
+# $OUT/solo/.
 solo_runs() {
   local par=$1 ids=$2 i=0
+  local -a extra
+  read -ra extra <<<"${SOLO_ARGS:-}"
   mkdir -p "$OUT/solo"
   while IFS= read -r id; do
     [ -z "$id" ] && continue
     i=$((i + 1))
     reset
     local title=${id##* › }
-    npx playwright test --workers=1 --retries=0 --grep "$(printf '%s' "$title" | sed 's/[][().*+?^$|"\\/]/\\&/g')" >"$OUT/solo/run-$i.log" 2>&1 || true
+    npx playwright test "${extra[@]}" --workers=1 --retries=0 --grep "$(printf '%s' "$title" | sed 's/[][().*+?^$|"\\/]/\\&/g')" >"$OUT/solo/run-$i.log" 2>&1 || true
     rm -rf "$OUT/solo/store-$i" && cp -r "$COV_DIR" "$OUT/solo/store-$i"
     npx cov-als export "$par" --part server --test "$id" --out "$OUT/solo/par-$i.json"
     npx cov-als export "$OUT/solo/store-$i" --part server --test "$id" --out "$OUT/solo/solo-$i.json"
