@@ -1,5 +1,7 @@
 //! cov-als-native's core, free of Node: the instrumenter, the registry of
 //! instrumented files, per-test counter tables and Istanbul serialization.
+//!
+//! Tests: a module that is a folder (`mod.rs`) keeps them in its `tests.rs`; a module that is one file, inline in `#[cfg(test)] mod tests`.
 
 pub mod arena;
 pub mod coverage;
