@@ -1,7 +1,10 @@
 //! cov-als-native's core, free of Node: the instrumenter, the registry of
-//! instrumented files, per-test counter tables and Istanbul serialization.
+//! instrumented files, per-test counter tables, Istanbul serialization, the
+//! run store and live arenas, and `process::Process`, which holds them for one
+//! process (the Node binding only converts values in and out of it).
 //!
-//! Tests: a module that is a folder (`mod.rs`) keeps them in its `tests.rs`; a module that is one file, inline in `#[cfg(test)] mod tests`.
+//! Tests: a module that is a folder (`mod.rs`) keeps them in its `tests.rs`; a module that is one file, inline
+//! in `#[cfg(test)] mod tests`.
 
 pub mod arena;
 pub mod coverage;
