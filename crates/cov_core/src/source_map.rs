@@ -26,6 +26,14 @@ pub struct InputMap {
     pub sources: Vec<String>,
     pub source_root: Option<String>,
     lines: Vec<Vec<Segment>>,
+    /// Per source id, the length of each original line (UTF-16 units, as map
+    /// columns), where the map carries the source's text.
+    line_lengths: Vec<Option<Vec<u32>>>,
+}
+
+/// The length of each line of `text` in UTF-16 units.
+fn line_lengths(text: &str) -> Vec<u32> {
+    text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).encode_utf16().count() as u32).collect()
 }
 
 fn vlq_values(segment: &str) -> Option<Vec<i64>> {
@@ -100,6 +108,16 @@ impl InputMap {
                 }
             })
             .collect();
+        let contents = v.get("sourcesContent").and_then(Value::as_array);
+        for (i, &id) in ids.iter().enumerate() {
+            let text = contents.and_then(|c| c.get(i)).and_then(Value::as_str);
+            if self.line_lengths.len() <= id as usize {
+                self.line_lengths.resize(id as usize + 1, None);
+            }
+            if let (Some(text), None) = (text, &self.line_lengths[id as usize]) {
+                self.line_lengths[id as usize] = Some(line_lengths(text));
+            }
+        }
         let (mut source, mut src_line, mut src_col) = (0i64, 0i64, 0i64);
         for (i, text) in mappings.split(';').enumerate() {
             let gen_line = line_offset as usize + i;
@@ -178,6 +196,19 @@ impl InputMap {
             return None;
         }
         end.column += 1;
+        // A column advanced past the end of its original line is generated
+        // code beyond the segment's token (Turbopack's import bindings and
+        // export registrations): such a start is no original code; an end is
+        // cut at the line's end.
+        if let Some(Some(lengths)) = self.line_lengths.get(s_src as usize) {
+            let length = |p: Position| lengths.get(p.line as usize - 1).copied();
+            if length(start).is_some_and(|n| start.column >= n) {
+                return None;
+            }
+            if let Some(n) = length(end) {
+                end.column = end.column.min(n);
+            }
+        }
         if end < start {
             return None;
         }
@@ -326,6 +357,27 @@ mod tests {
         assert_eq!(src, 0);
         assert_eq!(mapped.start, Position { line: 1, column: 0 });
         assert_eq!(mapped.end, Position { line: 2, column: 3 });
+    }
+
+    #[test]
+    fn a_start_advanced_past_its_original_line_is_dropped_and_an_end_is_cut_at_the_line() {
+        // Turbopack: `import { a } from './a'` (line 1, 23 characters) becomes a
+        // long generated line with one segment at its start; `}` (line 3) is
+        // followed on its generated line by an export registration.
+        let map = r#"{"version":3,"sources":["route.ts"],"sourcesContent":["import { a } from './a'\nexport function GET() {\n}\n"],
+            "mappings":"AAAA;AACA;AAEA"}"#;
+        let m = InputMap::parse(map).unwrap();
+        let at =
+            |line, from, to| Location { start: Position { line, column: from }, end: Position { line, column: to } };
+        // A binding statement at generated column 40 on the import's line: past the line's 23.
+        assert_eq!(m.location(&at(1, 40, 80)), None);
+        // The registration after `}`: starts past the 1-character line.
+        assert_eq!(m.location(&at(3, 1, 23)), None);
+        // A statement starting on the line and running past it: cut at the line's end.
+        assert_eq!(m.location(&at(1, 0, 60)), Some((0, at(1, 0, 23))));
+        // Without sourcesContent nothing is known of the lines: as before.
+        let bare = InputMap::parse(r#"{"version":3,"sources":["route.ts"],"mappings":"AAAA"}"#).unwrap();
+        assert_eq!(bare.location(&at(1, 40, 80)), Some((0, at(1, 40, 80))));
     }
 
     #[test]
