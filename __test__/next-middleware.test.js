@@ -5,7 +5,8 @@
 // Next 16 app with a login middleware, docs/field-trials.md) found
 // middleware.ts in no report at all. Here a real Next app with a login gate
 // in middleware.ts, under `next start` and `next dev`: each test's report
-// has the middleware with the branch its request took.
+// has the middleware with the branch its request took, and no location of a
+// route handler lies past the end of its line.
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -93,16 +94,45 @@ function middlewareOf(outDir, testId) {
   return { ran, gate: fc.b[gate] }
 }
 
+// Every location of every file lies on its lines: Turbopack's import bindings
+// and export registrations have no segment of their own and used to map past
+// the end of the line they follow (11:134-11:219 on a 34-character line).
+function checkLocations(coverage) {
+  const route = path.join(APP, 'app/api/hello/route.ts')
+  assert.ok(coverage && coverage[route], 'the route handler is in the report')
+  assert.equal(coverage[route].f[Object.keys(coverage[route].fnMap).find((k) => coverage[route].fnMap[k].loc.start.line === 3)], 1, 'GET ran')
+  const outside = []
+  for (const [file, fc] of Object.entries(coverage)) {
+    const lines = fs.readFileSync(file, 'utf8').split('\n')
+    const check = (what, loc) => {
+      if (!loc || loc.start.line === undefined) return
+      if (loc.start.column >= lines[loc.start.line - 1].length || loc.end.column > lines[loc.end.line - 1].length)
+        outside.push(`${path.relative(APP, file)} ${what} ${loc.start.line}:${loc.start.column}-${loc.end.line}:${loc.end.column}`)
+    }
+    for (const [k, loc] of Object.entries(fc.statementMap)) check(`statement ${k}`, loc)
+    for (const [k, b] of Object.entries(fc.branchMap)) b.locations.forEach((loc, i) => check(`branch ${k}.${i}`, loc))
+  }
+  assert.deepEqual(outside, [])
+}
+
 async function checkGate(command, distDir) {
   const outDir = path.join(tmp, command)
   const server = await startServer(command, distDir, outDir)
   try {
     assert.equal(await privatePage(server, `${command} signed out`, false), 307, 'the gate redirects')
     assert.equal(await privatePage(server, `${command} signed in`, true), 200, 'the gate lets a session through')
+    const hello = await fetch(`${server.url}/api/hello?name=x`, { headers: { 'x-cov-test-id': `${command} route` }, signal: AbortSignal.timeout(120000) })
+    assert.deepEqual(await hello.json(), { text: 'hello x' })
+    await fetch(`${server.url}/__cov/flush`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ testId: `${command} route` }),
+    })
   } finally {
     await server.stop()
   }
   assert.deepEqual(middlewareOf(outDir, `${command} signed out`), { ran: true, gate: [1, 0] }, server.output())
+  checkLocations(readTestCoverage(outDir, `${command} route`, { part: 'server' }))
   assert.deepEqual(middlewareOf(outDir, `${command} signed in`), { ran: true, gate: [0, 1] }, server.output())
 }
 
