@@ -10,6 +10,12 @@ import type {
 } from '@playwright/test'
 import type { CoverageMap } from './index'
 
+// Playwright's types under the same import, so that swapping a spec's
+// `@playwright/test` for this module keeps `import { test, expect, type Page }`
+// compiling. Types only: at run time this module exports test, expect,
+// testIdOf and OUT_DIR_ANNOTATION (the declarations below win over these).
+export type * from '@playwright/test'
+
 /** What the global setup's warm-up does before the first test (outside any test). */
 export interface CovWarmUp {
   /** Your own warm-up, given the setup's request context and baseURL. */

@@ -10,7 +10,7 @@ import * as cov from 'cov-als-native'
 import covAlsExpress = require('cov-als-native/express')
 import covAlsFastify from 'cov-als-native/fastify'
 import { wrap, type ScopeOptions } from 'cov-als-native/http'
-import { test, expect, testIdOf, type CovAlsOptions } from 'cov-als-native/playwright'
+import { test, expect, testIdOf, type CovAlsOptions, type Page, type Locator, devices } from 'cov-als-native/playwright'
 import CovAlsReporter = require('cov-als-native/reporter')
 import globalSetup = require('cov-als-native/global-setup')
 import globalTeardown = require('cov-als-native/global-teardown')
@@ -83,3 +83,10 @@ const lines: number[] | undefined = which?.[0].server?.lines
 store.readTestCoverage('.cov-als', 'test one', { part: 'client' })
 
 export const used = [middleware, length, id, total, perFile, dbAnswer, setup, teardown, on, webpackConfig, tests, lines]
+
+// Playwright's types come with the fixture's import, as from '@playwright/test'
+// (Etherpad's specs import Page with test), but its values do not: the module
+// exports test, expect, testIdOf and OUT_DIR_ANNOTATION at run time.
+export const headingOf = async (page: Page, heading: Locator): Promise<string> => (await heading.textContent()) ?? (await page.title())
+// @ts-expect-error a type-only export: not a value of this module
+console.log(devices['Desktop Chrome'])
