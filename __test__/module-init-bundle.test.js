@@ -6,7 +6,8 @@
 // chunk's source map, the instrumenter marks those factories, so that
 // initialisation counts into startup as a file's top level does.
 // Chunks: a real webpack build (Next's compiled webpack) and a chunk in
-// Turbopack's shape (its module list), each with a map back to src/.
+// Turbopack's shape (its module list), each with a map back to src/; and a
+// webpack build of an ES module with top-level await (an async module).
 
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -20,16 +21,16 @@ const run = (steps, env) => runSteps(FIXTURE, steps, env)
 const DIST = path.join(FIXTURE, 'dist')
 const SRC = path.join(FIXTURE, 'src')
 
-function buildWebpack() {
+function buildWebpack(entry = './src/entry.js', out = 'webpack') {
   const { webpack } = require('next/dist/compiled/webpack/webpack')
   const config = {
     mode: 'development',
     devtool: 'source-map',
     target: 'node',
     context: FIXTURE,
-    entry: './src/entry.js',
+    entry,
     output: {
-      path: path.join(DIST, 'webpack'),
+      path: path.join(DIST, out),
       filename: 'entry.js',
       library: { type: 'commonjs2' },
       devtoolModuleFilenameTemplate: '[absolute-resource-path]',
@@ -108,6 +109,7 @@ exports.load = () => r('src/lazy.js')
 before(async () => {
   fs.rmSync(DIST, { recursive: true, force: true })
   await buildWebpack()
+  await buildWebpack('./src/tla-entry.mjs', 'webpack-tla')
   buildTurbopackShape()
 })
 after(() => fs.rmSync(DIST, { recursive: true, force: true }))
@@ -142,3 +144,32 @@ for (const bundler of ['webpack', 'turbopack']) {
     }
   })
 }
+
+// Top-level await: webpack makes tla.mjs an async module, whose factory awaits
+// before the rest of the top level runs (in a later job, after the test's
+// request handler has gone on). What comes after the await is module
+// initialisation too, and counts into startup.
+test('webpack: an async module (top-level await) initialises into startup, the code after its await included', async () => {
+  const alone = await run([['A', '/webpack-tla?a']])
+  const later = await run([
+    ['B', '/webpack-tla?b'],
+    ['A', '/webpack-tla?a'],
+  ])
+  const suffix = 'module-init-bundle/src/tla.mjs'
+  assert.deepEqual(entryFor(alone.A, suffix), entryFor(later.A, suffix), 'A alone = A after B loaded the module')
+  const tla = entryFor(alone.A, suffix)
+  assert.ok(tla, `reports name the original file: ${Object.keys(alone.A)}`)
+  const afterAwait = Object.keys(tla.statementMap).find((k) => tla.statementMap[k].start.line === 6)
+  assert.ok(afterAwait !== undefined && moduleLevel(tla).length >= 2, 'tla.mjs has top-level statements, one after its await')
+  assert.equal(tla.s[afterAwait], 0, 'the statement after the await is not in A')
+  assert.equal(sum(moduleLevel(tla)), 0, "tla.mjs's top level is not in A")
+  assert.equal(fnHits(entryFor(alone.A, 'module-init-bundle/src/helper.js'), 'table'), 0, 'nor the call made after the await')
+  assert.equal(fnHits(tla, 'hello'), 1, 'what A itself calls is in A')
+  for (const { startup } of [alone, later]) {
+    assert.ok(
+      moduleLevel(entryFor(startup, suffix)).every((n) => n === 1),
+      'in startup, once',
+    )
+    assert.equal(fnHits(entryFor(startup, 'module-init-bundle/src/helper.js'), 'table'), 1)
+  }
+})

@@ -3,10 +3,13 @@
 //! app module's top level runs inside the bundler's module factory, a
 //! function the bundler's `require` calls when something first needs the
 //! module. With the chunk's source map composed, a factory is recognisable
-//! without knowing the bundler: a synchronous function that maps to no
+//! without knowing the bundler: a function (not a generator) that maps to no
 //! original function, yet whose own statements map to an original file's
 //! top level (outside every original function). Its body gets the same
-//! begin and end as a file's top level.
+//! begin and end as a file's top level. An async factory (a module with
+//! top-level `await`: webpack's and Turbopack's async modules) keeps the
+//! startup context after each `await` too, as any async function keeps the
+//! context it entered with (its cached entry re-takes it on resumption).
 
 use super::edits::Edits;
 use super::emit::{self, Entry, Names};
@@ -36,7 +39,7 @@ pub fn find<'b>(bodies: &'b [FnBody], files: &[FileCoverage]) -> Vec<&'b FnBody>
             }
         }
     }
-    let mut in_order: Vec<&FnBody> = bodies.iter().filter(|b| b.synchronous).collect();
+    let mut in_order: Vec<&FnBody> = bodies.iter().filter(|b| !b.generator).collect();
     in_order.sort_by_key(|b| b.open_at);
     let mut factories = Vec::new();
     // The factories enclosing the body at hand, and their original files.

@@ -36,8 +36,8 @@ pub struct FnBody {
     pub depth: u32,
     pub entry: Entry,
     pub directives: bool,
-    /// Neither async nor a generator: its body runs in one synchronous span.
-    pub synchronous: bool,
+    /// A generator (sync or async): its body runs between the caller's `next()` calls.
+    pub generator: bool,
     /// The function's own counter, when it has one.
     pub slot: Option<u32>,
     /// The statement counters directly in this body (not in nested functions).
@@ -336,7 +336,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
                             depth: node_depth,
                             entry,
                             directives: !b.directives.is_empty(),
-                            synchronous: !generator && !is_async,
+                            generator,
                             slot,
                             statements: Vec::new(),
                         });
