@@ -10,11 +10,11 @@ import type {
 } from '@playwright/test'
 import type { CoverageMap } from './index'
 
-// Playwright's types under the same import, so that swapping a spec's
-// `@playwright/test` for this module keeps `import { test, expect, type Page }`
-// compiling. Types only: at run time this module exports test, expect,
-// testIdOf and OUT_DIR_ANNOTATION (the declarations below win over these).
-export type * from '@playwright/test'
+// Everything @playwright/test exports, under the same import, so that swapping
+// a spec's `@playwright/test` for this module keeps `import { test, expect,
+// devices, type Page }` compiling and running (lib/runner/fixture.js passes its
+// named exports through); `test` and `expect` below win over Playwright's.
+export * from '@playwright/test'
 
 /** What the global setup's warm-up does before the first test (outside any test). */
 export interface CovWarmUp {

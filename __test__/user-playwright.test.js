@@ -54,3 +54,18 @@ test('cov-als-native/playwright uses the project’s own @playwright/test when l
     fs.rmSync(app, { recursive: true, force: true })
   }
 })
+
+// A spec whose `@playwright/test` import becomes ours keeps every name it
+// imported (Etherpad's specs take devices and types with test): the user's
+// Playwright's named exports pass through; test is ours.
+test('cov-als-native/playwright passes @playwright/test’s named exports through, with its own test', () => {
+  const ours = require('../playwright')
+  const theirs = require('@playwright/test')
+  for (const name of ['chromium', 'firefox', 'webkit', 'devices', 'errors', 'request', 'selectors', 'defineConfig', 'mergeTests', 'mergeExpects']) {
+    assert.equal(ours[name], theirs[name], name)
+  }
+  assert.equal(ours.expect, theirs.expect)
+  assert.notEqual(ours.test, theirs.test, 'test is the fixture’s')
+  assert.equal(ours.default, ours.test)
+  assert.equal(typeof ours.test.extend, 'function')
+})

@@ -84,9 +84,8 @@ store.readTestCoverage('.cov-als', 'test one', { part: 'client' })
 
 export const used = [middleware, length, id, total, perFile, dbAnswer, setup, teardown, on, webpackConfig, tests, lines]
 
-// Playwright's types come with the fixture's import, as from '@playwright/test'
-// (Etherpad's specs import Page with test), but its values do not: the module
-// exports test, expect, testIdOf and OUT_DIR_ANNOTATION at run time.
+// Playwright's exports come with the fixture's import, as from '@playwright/test'
+// (Etherpad's specs import Page with test): its types, and its values, which
+// the module passes through at run time (__test__/playwright.test.js).
 export const headingOf = async (page: Page, heading: Locator): Promise<string> => (await heading.textContent()) ?? (await page.title())
-// @ts-expect-error a type-only export: not a value of this module
-console.log(devices['Desktop Chrome'])
+export const desktop: { viewport: { width: number } } = devices['Desktop Chrome']

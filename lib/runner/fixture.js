@@ -38,7 +38,8 @@
 // of the same test runs: a flush would take that one's counts too).
 
 const path = require('node:path')
-const { test: base, expect } = require('./user-playwright').requireUserPlaywright()
+const playwright = require('./user-playwright').requireUserPlaywright()
+const { test: base, expect } = playwright
 const control = require('../control')
 const { parseServerURLs } = control
 const { encodeForHeader } = require('../test-id')
@@ -246,4 +247,10 @@ const test = base.extend({
   },
 })
 
-module.exports = { test, expect, testIdOf, OUT_DIR_ANNOTATION }
+// What @playwright/test exports besides test and expect, so that a spec can
+// take everything from here (`import { test, expect, devices } from
+// 'cov-als-native/playwright'`): its ES module's named exports.
+const PASSED_THROUGH = ['chromium', 'firefox', 'webkit', 'selectors', 'devices', 'errors', 'request', 'defineConfig', 'mergeTests', 'mergeExpects']
+const passedThrough = Object.fromEntries(PASSED_THROUGH.filter((name) => playwright[name] !== undefined).map((name) => [name, playwright[name]]))
+
+module.exports = { ...passedThrough, test, expect, default: test, testIdOf, OUT_DIR_ANNOTATION }
