@@ -172,3 +172,17 @@ test('clients follow COV_ALS_CONTROL_PATH as the server does: cov-als flush and 
     fs.rmSync(outDir, { recursive: true, force: true })
   }
 })
+
+test("the package's own files are never instrumented, wherever they sit in lib/", () => {
+  const cov = require('..')
+  const { createFileInstrumenter } = require('../lib/server/instrument-file')
+  // A project whose root holds the package and includes everything.
+  const files = createFileInstrumenter(cov, { ...require('../lib/config').load({ COV_ALS_ROOT: REPO, COV_ALS_INCLUDE: '**', COV_ALS_EXCLUDE: '' }, REPO) })
+  const own = ownFiles().filter((f) => !f.endsWith('.mjs'))
+  assert.ok(
+    own.some((f) => f.includes(`${path.sep}server${path.sep}`)),
+    'lib/server/ is among them',
+  )
+  assert.deepEqual(own.filter((f) => files.shouldInstrument(f)).map(rel), [])
+  assert.ok(files.shouldInstrument(path.join(REPO, 'examples/next-rsc/lib/catalog.ts')), 'a project file is')
+})

@@ -12,7 +12,8 @@ const { createPathMapper, missingWarning } = require('../path-map')
 // The header's function takes parameters in the server form, none in the browser's.
 const instrumentedPattern = (marker) => new RegExp(marker.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + 'function __cov_[0-9a-z]+\\(')
 
-const PACKAGE_DIR = path.resolve(__dirname, '..')
+// The package's root (this file is in lib/server/).
+const PACKAGE_DIR = path.resolve(__dirname, '../..')
 
 // Our own runtime must never count itself.
 function isOwnFile(filename) {
