@@ -2,6 +2,7 @@
 // Decide which files to instrument and instrument them with their source
 // maps. Fails open: any error loads the file as it was, with one warning.
 
+const fs = require('node:fs')
 const path = require('node:path')
 const { matcher } = require('../glob')
 const { relativeBelow, cachedIsFile } = require('../paths')
@@ -96,7 +97,7 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
         return undefined
       }
       const map = normalizeSources(found.map, found.mapFile, config.root)
-      return keepReportedSources(map)
+      return withSourceTexts(keepReportedSources(map))
     } catch (err) {
       warnOnce(`${filename}#map`, `ignoring the unreadable source map of ${filename}: ${err.message}`)
       return undefined
@@ -107,6 +108,24 @@ function createFileInstrumenter(cov, config, warn = (msg) => process.emitWarning
   function keepReportedSources(map) {
     if (Array.isArray(map.sections)) return { ...map, sections: map.sections.map((s) => ({ ...s, map: keepReportedSources(s.map) })) }
     return { ...map, sources: map.sources.map(reportedSource) }
+  }
+
+  // The text of each reported source, from the file where the map has none
+  // (tsx, esbuild with sourcesContent off): composition needs the original
+  // lines' lengths to drop the bundler's generated code past their ends.
+  function withSourceTexts(map) {
+    if (Array.isArray(map.sections)) return { ...map, sections: map.sections.map((s) => ({ ...s, map: withSourceTexts(s.map) })) }
+    const have = Array.isArray(map.sourcesContent) ? map.sourcesContent : []
+    if (map.sources.every((source, i) => !source || typeof have[i] === 'string')) return map
+    return { ...map, sourcesContent: map.sources.map((source, i) => (typeof have[i] === 'string' ? have[i] : source ? readText(source) : null)) }
+  }
+
+  function readText(file) {
+    try {
+      return fs.readFileSync(file, 'utf8')
+    } catch {
+      return null
+    }
   }
 
   function namesReportedSource(map) {
