@@ -101,6 +101,24 @@ test('a failing global setup: the reporter names it, not the fixture', { timeout
   assert.doesNotMatch(output, /no test used the cov-als-native fixture/)
 })
 
+// remix-dashboard (docs/field-trials.md): its setup project failed, so 64 specs
+// that all import the fixture never ran; the reporter told the user to import it.
+test('no coverage because the tests did not run: the reporter says so, not "import the fixture"', () => {
+  const Reporter = require('../reporter.js')
+  const why = (statuses) => {
+    const reporter = new Reporter({ flush: false })
+    for (const status of statuses) reporter.onTestEnd({ annotations: [] }, { status, annotations: [] })
+    return reporter.whyNoCoverage()
+  }
+  assert.equal(why(['skipped', 'skipped']), 'no test ran (2 skipped or not run)')
+  const setupFailed = why(['failed', 'failed', 'skipped', 'skipped', 'skipped'])
+  assert.match(
+    setupFailed,
+    /^none of the 2 test\(s\) that ran told where its coverage went; 3 did not run \(skipped, or after a failed setup project they depend on\)\. Import test from/,
+  )
+  assert.match(why(['passed']), /^none of the 1 test\(s\) that ran told where its coverage went\. Import test from 'cov-als-native\/playwright'/)
+})
+
 test('the reporter warns of an unknown option, naming its options', () => {
   const Reporter = require('../reporter.js')
   const warnings = []

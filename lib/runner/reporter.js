@@ -39,6 +39,8 @@ class CovAlsReporter {
     // Errors outside the tests (a global setup or webServer that failed): why no test wrote coverage.
     this.errors = []
     this.testsEnded = 0
+    // Tests that did not run (skipped, or never started after a failed setup project).
+    this.testsSkipped = 0
     // Browser scripts without a source map, from every test of every worker: one summary at the end.
     this.noSourceMap = []
   }
@@ -57,6 +59,7 @@ class CovAlsReporter {
 
   onTestEnd(test, result) {
     this.testsEnded++
+    if (result.status === 'skipped') this.testsSkipped++
     for (const a of [...(test.annotations || []), ...(result.annotations || [])]) {
       if (a.type === OUT_DIR_ANNOTATION && a.description) this.outDirs.add(a.description)
       if (a.type === NO_SOURCE_MAP_ANNOTATION && a.description) {
@@ -118,10 +121,13 @@ class CovAlsReporter {
       return `the webServer did not start (${this.errors[0]}); its [WebServer] lines above show its stderr, where cov-als-native's preload says why it exited`
     }
     if (this.errors.length) return `the run failed outside the tests (${this.errors[0]})`
-    if (this.testsEnded === 0) return 'no test ran'
+    if (this.testsEnded === this.testsSkipped) return this.testsSkipped ? `no test ran (${this.testsSkipped} skipped or not run)` : 'no test ran'
+    const ran = this.testsEnded - this.testsSkipped
+    // A failed setup project leaves its dependants unrun: its own specs may not use the fixture.
+    const unrun = this.testsSkipped ? `; ${this.testsSkipped} did not run (skipped, or after a failed setup project they depend on)` : ''
     return (
-      "no test told where its coverage went: import test from 'cov-als-native/playwright' in the specs, " +
-      "or set this reporter's option outDir to the server's COV_ALS_OUT_DIR"
+      `none of the ${ran} test(s) that ran told where its coverage went${unrun}. ` +
+      "Import test from 'cov-als-native/playwright' in the specs, or set this reporter's option outDir to the server's COV_ALS_OUT_DIR"
     )
   }
 }
