@@ -70,15 +70,19 @@ test('globs: ** across folders, * within one, braces; excludes win', () => {
 })
 
 // Next 16 compiles next.config.ts to next.config.compiled.js in memory; the
-// report listed that file (docs/field-trials.md, next-todo 9).
-test('default excludes: dependencies, bundle output, and the next.config.compiled.js Next makes in memory', () => {
+// report listed that file (docs/field-trials.md, next-todo 9). Vite's,
+// Tailwind's and PostCSS's configs showed up in remix-dashboard's startup.
+test('default excludes: dependencies, bundle output, build tools’ configs and the next.config.compiled.js Next makes in memory', () => {
   const config = load({}, tmpRoot())
   const reported = matcher(config.include, config.exclude)
   assert.ok(!reported('example-app/next.config.compiled.js'))
   assert.ok(!reported('next.config.compiled.js'))
   assert.ok(!reported('.next/server/app/page.js'))
   assert.ok(!reported('node_modules/next/dist/server/next.js'))
-  assert.ok(reported('example-app/next.config.js'), 'a config written by hand is the project’s')
+  for (const file of ['next.config.js', 'example-app/next.config.ts', 'vite.config.ts', 'tailwind.config.ts', 'postcss.config.mjs', 'react-router.config.ts']) {
+    assert.ok(!reported(file), file)
+  }
+  assert.ok(reported('src/app.config.ts'), 'an app’s own configuration module is its code')
   assert.ok(reported('example-app/app/page.tsx'))
 })
 

@@ -7,6 +7,9 @@ const path = require('node:path')
 const { parsePathMap } = require('./path-map')
 const control = require('./control')
 
+const TOOL_CONFIGS =
+  '**/{next,vite,vitest,tailwind,postcss,webpack,rollup,babel,jest,playwright,svelte,astro,nuxt,remix,react-router}.config.{js,cjs,mjs,ts,cts,mts}'
+
 // name -> [env var, default, parse]. The README's option table mirrors this.
 const OPTIONS = {
   enabled: ['COV_ALS', false, parseBool],
@@ -16,8 +19,9 @@ const OPTIONS = {
   // Bundle output (.next) is excluded from reports, not from instrumentation:
   // its chunks are instrumented for the original files their maps name.
   // next.config.compiled.js: Next 16 compiles next.config.ts to it in memory
-  // (no such file on disk, no code of the app's).
-  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**', '**/.next/**', '**/next.config.compiled.js'], parseList],
+  // (no such file on disk). Build tools' configs (as nyc leaves out babel's,
+  // jest's, webpack's) run once as the dev server starts: no code under test.
+  exclude: ['COV_ALS_EXCLUDE', ['**/node_modules/**', '**/.git/**', '**/.next/**', '**/next.config.compiled.js', TOOL_CONFIGS], parseList],
   header: ['COV_ALS_HEADER', control.TEST_ID_HEADER, lowerCase],
   flushHeader: ['COV_ALS_FLUSH_HEADER', 'x-cov-flush', lowerCase],
   controlPath: [control.CONTROL_PATH_ENV, control.CONTROL_PATH, String],
