@@ -1,7 +1,7 @@
 'use strict'
 // cov-als-native/vite on a real Vite dev server (in this process, as Vite's
 // module runner runs SSR modules in the dev server's process), with Vite 8
-// (Rolldown) and Vite 7: server modules counted per test, client modules in
+// (Rolldown), Vite 7 and Vite 5: server modules counted per test, client modules in
 // the browser form, hot updates that never mix versions in a report, the
 // switches, what is skipped, fail-open, and no double instrumentation with the preload.
 
@@ -56,6 +56,7 @@ const entry = (map, root, rel) => map[path.join(root, rel)]
 for (const [label, pkg] of [
   ['Vite 8', 'vite'],
   ['Vite 7', 'vite7'],
+  ['Vite 5', 'vite5'],
 ]) {
   test(`${label}: SSR modules of the dev server are counted per test, with the file's own paths and positions`, { skip }, async () => {
     const vite = await import(pkg)
