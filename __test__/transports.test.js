@@ -351,6 +351,34 @@ test('a connection whose test was flushed keeps counting into that test’s next
   assert.equal((await handlerCounts('startup')).fn.nextEvent, 0)
 })
 
+// The fixture flushes a test as soon as its browser context is closed; the
+// flush can reach the server before the closes of the test's WebSockets do,
+// and what their close handlers count (a socket.io 'disconnect') then went to
+// the next flush only (Etherpad: 62-67 tests per run). A settling flush waits
+// for them: here the socket closes 100 ms after the flush arrived.
+test('a settling flush waits for the test’s WebSockets to close; their close handlers count in it', async () => {
+  const id = 'settling flush'
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?key=settle-ws`, { headers: idHeader(id) })
+  assert.equal(await nextMessage(ws), 'raw')
+  ws.send('3')
+  await nextMessage(ws)
+  const answer = request(server.port, { method: 'POST', path: '/__cov/flush', body: { testId: id, only: 'touched', settle: true } })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  ws.close()
+  const r = await answer
+  assert.equal(r.status, 200, r.body)
+  const entry = entryFor(r.json.coverage, 'lib/handlers.js')
+  assert.deepEqual([fnHits(entry, 'onOpen'), fnHits(entry, 'onMessage'), fnHits(entry, 'step'), fnHits(entry, 'onClose')], [1, 1, 3, 1])
+  await closed('settle-ws')
+  assert.equal((await handlerCounts(id)).fn.onClose, 0, 'nothing left for the next flush')
+  // A test without open connections is flushed at once; a bad settle is refused.
+  const quick = await request(server.port, { method: 'POST', path: '/__cov/flush', body: { testId: 'no sockets', settle: true } })
+  assert.equal(quick.status, 200)
+  const bad = await request(server.port, { method: 'POST', path: '/__cov/flush', body: { testId: id, settle: 'yes' } })
+  assert.equal(bad.status, 400)
+  assert.match(bad.json.error, /"settle" must be a boolean/)
+})
+
 test('a connection without an id counts in startup; a malformed id is ignored with one warning', async () => {
   await wsSession('no id', {}, [3])
   let startup = await handlerCounts('startup')

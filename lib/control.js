@@ -6,7 +6,8 @@
 // and `cov-als flush` ask through here.
 //
 //   GET  <controlPath>/tests   {"tests": [id...]}: startup and unflushed tests
-//   POST <controlPath>/flush   {"testId", "only"?: "touched"} -> {"testId", "file", "coverage"}
+//   POST <controlPath>/flush   {"testId", "only"?: "touched", "settle"?: true} -> {"testId", "file", "coverage"}
+//                              (settle: once the test's WebSockets have closed, at most 1 s)
 //   POST <controlPath>/peek    {"testId"} -> {"testId", "coverage"} (nothing reset or written)
 
 // Defaults of the server's options of the same names (lib/config.js), and

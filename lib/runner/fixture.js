@@ -183,7 +183,7 @@ const test = base.extend({
       await use(box)
       // Every listed server (instances, downstream services) holds part of the test.
       const servers = serversOf(covServerURL, baseURL)
-      const answers = await askAll(playwright, servers, covToken, 'flush', { testId: covTestId, only: 'touched' })
+      const answers = await askAll(playwright, servers, covToken, 'flush', { testId: covTestId, only: 'touched', settle: true })
       for (const { server, error } of answers.filter((a) => a.error)) {
         covProblems(
           `cov-als-native: flush of "${covTestId}" from ${server} failed (${error}); its server half stays on that server until a flush of pending tests (cov-als-native/global-setup's teardown)`,

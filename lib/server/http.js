@@ -15,6 +15,8 @@ const { MAX_TEST_ID_LENGTH, isUsableTestId, decodeFromHeader } = require('../tes
 const { TOKEN_HEADER, TOKEN_ENV, TEST_ID_KEY } = require('../control')
 
 const MAX_CONTROL_BODY = 64 * 1024
+// How long a settling flush waits for a test's connections to close.
+const SETTLE_MS = 1000
 const SCOPED = Symbol('cov-als-native.scoped')
 const PATCHED = Symbol('cov-als-native.patched')
 
@@ -81,10 +83,47 @@ function createScope(cov, config) {
     return false
   }
 
+  // The upgraded connections (WebSockets) of each test still open. The
+  // fixture flushes a test once its browser context is closed, and may reach
+  // the server before the closes do: their handlers (a socket.io
+  // 'disconnect') are the test's work, which the flush then waits for.
+  const openSockets = new Map()
+  function trackSocket(testId, socket) {
+    let open = openSockets.get(testId)
+    if (!open) openSockets.set(testId, (open = new Set()))
+    open.add(socket)
+    socket.once('close', () => {
+      open.delete(socket)
+      if (open.size === 0 && openSockets.get(testId) === open) openSockets.delete(testId)
+    })
+  }
+
+  // `done` once the test's open connections have closed (their close
+  // handlers run: an immediate later) or SETTLE_MS have passed.
+  function settled(testId, done) {
+    const open = openSockets.get(testId)
+    if (!open) return done()
+    let pending = open.size
+    const finish = () => {
+      if (timer === null) return
+      clearTimeout(timer)
+      timer = null
+      setImmediate(done)
+    }
+    let timer = setTimeout(finish, SETTLE_MS)
+    for (const socket of open) socket.once('close', () => --pending === 0 && finish())
+  }
+
   // The test's counts go to the run store; the answer is Istanbul JSON of
   // every registered file, or with touchedOnly of the files the test touched.
-  function flushTo(res, testId, touchedOnly = false) {
+  // With `settle`, after the test's open connections have closed.
+  function flushTo(res, testId, touchedOnly = false, settle = false) {
     if (!usableId(res, testId)) return
+    if (settle) return settled(testId, () => flushNow(res, testId, touchedOnly))
+    flushNow(res, testId, touchedOnly)
+  }
+
+  function flushNow(res, testId, touchedOnly) {
     const { coverage, file, error } = flushTestCoverage(cov, config.outDir, testId, { touchedOnly })
     if (error) process.emitWarning(`cov-als-native: could not write coverage of a test to ${config.outDir}: ${error}`, 'CovAlsWarning')
     send(res, 200, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":${coverage}}`)
@@ -132,8 +171,11 @@ function createScope(cov, config) {
         }
         const testId = parsed && parsed.testId
         const only = parsed ? parsed.only : undefined
+        const settle = parsed ? parsed.settle : undefined
         if (only !== undefined && only !== 'touched') return send(res, 400, { error: `"only" must be "touched" when given, got ${JSON.stringify(only)}` })
-        return route === 'flush' ? flushTo(res, testId, only === 'touched') : peekTo(res, testId)
+        if (settle !== undefined && typeof settle !== 'boolean')
+          return send(res, 400, { error: `"settle" must be a boolean when given, got ${JSON.stringify(settle)}` })
+        return route === 'flush' ? flushTo(res, testId, only === 'touched', settle === true) : peekTo(res, testId)
       })
     }
     send(res, 404, {
@@ -186,7 +228,9 @@ function createScope(cov, config) {
   function scopeUpgrade(req, socket, next) {
     if (req[SCOPED]) return next()
     req[SCOPED] = true
-    return runBound(testIdOfHandshake(req), req, socket, next)
+    const testId = testIdOfHandshake(req)
+    if (testId !== undefined && socket && typeof socket.once === 'function') trackSocket(testId, socket)
+    return runBound(testId, req, socket, next)
   }
 
   /** Run `next` for an HTTP/2 stream in its test's context, its events bound to it. */
