@@ -22,6 +22,8 @@ export interface CovWarmUp {
   run?: (args: { request: APIRequestContext; baseURL: string }) => unknown
   /** Paths requested once. */
   routes?: string[]
+  /** Pages opened once in the tests' browser, until their load event: what they request themselves (scripts, data, sockets) is warmed too. */
+  pages?: string[]
   /** Next.js server actions called once, found in the server-reference manifest. */
   actions?: Array<{ page: string; exportedName: string; args?: unknown[]; manifest?: string }>
   /** Milliseconds each warm-up request may take (also run's requests); default 60000. A failed or timed-out one is a warning. */

@@ -213,7 +213,7 @@ test("the global setup's list of options is the fixture's (a new option is no 'u
   assert.doesNotThrow(() => checkUseOptions({ projects: [{ use: Object.fromEntries(FIXTURE_OPTIONS.map((o) => [o, o === 'covWarmUp' ? {} : 1])) }] }))
   assert.throws(
     () => checkUseOptions({ use: { covWarmUp: { route: ['/'] } } }),
-    /unknown option use\.covWarmUp\.route \(the options are run, routes, actions, timeout\)/,
+    /unknown option use\.covWarmUp\.route \(the options are run, routes, actions, pages, timeout\)/,
   )
 })
 

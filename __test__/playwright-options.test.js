@@ -96,3 +96,48 @@ test('covWarmUp.timeout must be a positive number of milliseconds', () => {
   )
   assert.doesNotThrow(() => checkUseOptions({ use: { covWarmUp: { timeout: 120000 } } }))
 })
+
+// Etherpad minifies and caches each static file on its first request: a
+// warm-up of routes had to list them from the browser's network log.
+// covWarmUp.pages opens the page in the tests' browser, which requests them.
+test('covWarmUp.pages: each page opened in the browser with what it loads itself, without a test id', { timeout: 60000 }, async () => {
+  const { warmUp } = require('../lib/runner/warm-up')
+  const http = require('node:http')
+  const seen = []
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.url} ${req.headers['x-cov-test-id'] || '-'} ${req.headers['x-team'] || '-'}`)
+    if (req.url === '/pad') return res.end('<!doctype html><script src="/static/pad.js"></script><link rel="stylesheet" href="/static/pad.css">')
+    if (req.url === '/broken') return void ((res.statusCode = 500), res.end('no'))
+    res.end(req.url.endsWith('.js') ? 'fetch("/api/session")' : '')
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const logs = []
+  const warnings = []
+  try {
+    await warmUp(
+      {
+        server: `http://127.0.0.1:${server.address().port}`,
+        warmUp: { pages: ['/pad', '/broken'], timeout: 20000 },
+        requestOptions: { extraHTTPHeaders: { 'x-team': 'a' } },
+        browserOptions: {
+          browserName: 'chromium',
+          launchOptions: { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox'] },
+        },
+      },
+      (m) => logs.push(m),
+      (m) => warnings.push(m),
+    )
+    const requested = seen.filter((s) => !s.startsWith('/favicon'))
+    for (const url of ['/pad', '/static/pad.js', '/static/pad.css', '/api/session', '/broken']) {
+      assert.ok(requested.includes(`${url} - a`), `${url}, without a test id, with the tests' headers: ${requested.join(', ')}`)
+    }
+    assert.deepEqual(logs, ['cov-als-native: warmed up 0 routes, 1 pages in the browser and 0 server actions without a test id (counted as "startup")'])
+    assert.equal(warnings.length, 1, warnings.join('\n'))
+    assert.match(warnings[0], /1 warm-up step\(s\) failed: page \/broken \(answered 500\)/)
+  } finally {
+    server.closeAllConnections()
+    server.close()
+  }
+  const { checkUseOptions } = require('../lib/runner/options')
+  assert.doesNotThrow(() => checkUseOptions({ use: { covWarmUp: { pages: ['/pad'] } } }))
+})

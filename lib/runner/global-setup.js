@@ -10,7 +10,7 @@
 // Options come from the config's `use` (of the first project): covServerURL
 // (a URL or a list; COV_ALS_SERVER_URLS / COV_ALS_SERVER_URL win; else
 // baseURL, else the webServer's url or port, as Playwright's own baseURL), covToken, covOutDir (emptied of an earlier run's per-test
-// files first), and covWarmUp: { run: async ({ request, baseURL }) => {...}, routes: ['/', ...],
+// files first), and covWarmUp: { run: async ({ request, baseURL }) => {...}, routes: ['/', ...], pages: ['/pad'],
 // actions: [{ page: '/cart', exportedName: 'getQuote', args: [...], manifest:
 // '.next/server/server-reference-manifest.json' }], timeout: 60000 }. The warm-up sends what the tests'
 // requests send (use.storageState, extraHTTPHeaders, httpCredentials), so it gets past a login.

@@ -22,7 +22,7 @@ const FIXTURE_OPTIONS = [
   'covCookie',
   'covWarmUp',
 ]
-const WARM_UP_OPTIONS = ['run', 'routes', 'actions', 'timeout']
+const WARM_UP_OPTIONS = ['run', 'routes', 'actions', 'pages', 'timeout']
 
 /** Throws for a `cov*` key of a project's `use` that no fixture option has, or an unknown covWarmUp key. */
 function checkUseOptions(config) {
@@ -72,7 +72,9 @@ function optionsOf(config) {
   for (const key of ['storageState', 'extraHTTPHeaders', 'httpCredentials', 'ignoreHTTPSErrors', 'userAgent']) {
     if (use[key] !== undefined) requestOptions[key] = use[key]
   }
-  return { server: servers[0], servers, token, warmUp: use.covWarmUp || {}, requestOptions, configDir, outDir }
+  // How the tests' browser is launched, for a warm-up that opens pages.
+  const browserOptions = { browserName: use.browserName || 'chromium', channel: use.channel, launchOptions: use.launchOptions || {} }
+  return { server: servers[0], servers, token, warmUp: use.covWarmUp || {}, requestOptions, browserOptions, configDir, outDir }
 }
 
 module.exports = { FIXTURE_OPTIONS, WARM_UP_OPTIONS, checkUseOptions, webServerURL, optionsOf }

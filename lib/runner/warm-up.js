@@ -18,11 +18,12 @@ const WARM_UP_TIMEOUT = 60000
  * context's default for run's requests) is a warning, not a failed run: what
  * it would have loaded then counts in the first test that loads it.
  */
-async function warmUp({ server, warmUp, configDir, requestOptions = {} }, log = console.log, warn = (m) => console.warn(m)) {
+async function warmUp({ server, warmUp, configDir, requestOptions = {}, browserOptions = {} }, log = console.log, warn = (m) => console.warn(m)) {
   if (!server) throw new Error('cov-als-native global-setup: no server URL (set use.baseURL or use.covServerURL)')
   const routes = warmUp.routes || []
   const actions = warmUp.actions || []
-  if (!warmUp.run && routes.length === 0 && actions.length === 0) return
+  const pages = warmUp.pages || []
+  if (!warmUp.run && routes.length === 0 && actions.length === 0 && pages.length === 0) return
   const timeout = warmUp.timeout || WARM_UP_TIMEOUT
   const { request } = require('@playwright/test')
   const api = await request.newContext({ ...requestOptions, baseURL: server, timeout })
@@ -92,7 +93,13 @@ async function warmUp({ server, warmUp, configDir, requestOptions = {} }, log = 
   } finally {
     await api.dispose()
   }
-  const requests = routes.length + actions.length
+  let warmedPages = 0
+  if (pages.length) {
+    const opened = await openPages(pages, { server, requestOptions, browserOptions, timeout }, failed)
+    warmedPages = opened.loaded
+    answered += opened.answered
+  }
+  const requests = routes.length + actions.length + pages.length
   if (requests > 0 && answered === 0) {
     warn(
       `cov-als-native warm-up: WARNING: no warm-up request reached ${server} (${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; ...' : ''}). ` +
@@ -106,8 +113,46 @@ async function warmUp({ server, warmUp, configDir, requestOptions = {} }, log = 
     )
   }
   log(
-    `cov-als-native: warmed up ${ranRun ? 'covWarmUp.run, ' : ''}${warmedRoutes} routes and ${warmedActions} server actions without a test id (counted as "startup")`,
+    `cov-als-native: warmed up ${ranRun ? 'covWarmUp.run, ' : ''}${warmedRoutes} routes${pages.length ? `, ${warmedPages} pages in the browser` : ''} and ${warmedActions} server actions without a test id (counted as "startup")`,
   )
+}
+
+/**
+ * Open each page in the tests' browser (use.browserName, channel,
+ * launchOptions) with the tests' context options, until its load event:
+ * what the page itself requests (scripts, styles, data, a WebSocket) is
+ * warmed too, which a list of routes cannot name. No test id goes with it.
+ */
+async function openPages(pages, { server, requestOptions, browserOptions, timeout }, failed) {
+  const playwright = require('./user-playwright').requireUserPlaywright()
+  const type = playwright[browserOptions.browserName || 'chromium']
+  const result = { loaded: 0, answered: 0 }
+  let browser
+  try {
+    browser = await type.launch({ ...browserOptions.launchOptions, ...(browserOptions.channel && { channel: browserOptions.channel }), headless: true })
+  } catch (err) {
+    failed.push(`launching ${browserOptions.browserName || 'chromium'} for covWarmUp.pages (${String(err.message).split('\n')[0]})`)
+    return result
+  }
+  try {
+    const context = await browser.newContext({ ...requestOptions, baseURL: server })
+    for (const url of pages) {
+      const page = await context.newPage()
+      try {
+        const res = await page.goto(url, { waitUntil: 'load', timeout })
+        result.answered++
+        if (res && res.status() >= 500) failed.push(`page ${url} (answered ${res.status()})`)
+        else result.loaded++
+      } catch (err) {
+        failed.push(`page ${url} (${String(err.message).split('\n')[0]})`)
+      } finally {
+        await page.close()
+      }
+    }
+  } finally {
+    await browser.close()
+  }
+  return result
 }
 
 module.exports = { warmUp, WARM_UP_TIMEOUT }
