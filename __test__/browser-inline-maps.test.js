@@ -43,6 +43,19 @@ function collectorFor(root, more = {}) {
 
 const lines = ['export function greet(name) {', "  return 'hi ' + name", '}', "greet('x')"]
 
+// What Chromium reports for /app/root.js run once, greet() called once.
+function greetEntry(source) {
+  return {
+    url: 'http://127.0.0.1:5173/app/root.js',
+    scriptId: '1',
+    source,
+    functions: [
+      { functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: source.length, count: 1 }] },
+      { functionName: 'greet', isBlockCoverage: true, ranges: [{ startOffset: 7, endOffset: source.indexOf('}') + 1, count: 1 }] },
+    ],
+  }
+}
+
 test('an inline map with relative sources maps to the file under the script URL path', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-inline-map-'))
   try {
@@ -51,17 +64,7 @@ test('an inline map with relative sources maps to the file under the script URL 
     fs.writeFileSync(file, `${lines.join('\n')}\n`)
     const source = inlineScript(lines, 'root.js')
     const { collector, warnings } = collectorFor(root)
-    collector.v8Entries = [
-      {
-        url: 'http://127.0.0.1:5173/app/root.js',
-        scriptId: '1',
-        source,
-        functions: [
-          { functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: source.length, count: 1 }] },
-          { functionName: 'greet', isBlockCoverage: true, ranges: [{ startOffset: 7, endOffset: source.indexOf('}') + 1, count: 1 }] },
-        ],
-      },
-    ]
+    collector.v8Entries = [greetEntry(source)]
     const map = await collector.convertV8(() => assert.fail('an inline map is not fetched'))
     assert.deepEqual(map.files(), [file])
     const fc = map.fileCoverageFor(file).toJSON()
@@ -89,17 +92,7 @@ test('an inline map whose comment line is longer than 4 KB is found', async () =
     const source = `${padded.join('\n')}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`
     assert.ok(source.length - source.lastIndexOf('\n', source.length - 2) > 8192, 'the comment line is long')
     const { collector, warnings } = collectorFor(root)
-    collector.v8Entries = [
-      {
-        url: 'http://127.0.0.1:5173/app/root.js',
-        scriptId: '1',
-        source,
-        functions: [
-          { functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: source.length, count: 1 }] },
-          { functionName: 'greet', isBlockCoverage: true, ranges: [{ startOffset: 7, endOffset: source.indexOf('}') + 1, count: 1 }] },
-        ],
-      },
-    ]
+    collector.v8Entries = [greetEntry(source)]
     const out = await collector.convertV8(() => assert.fail('an inline map is not fetched'))
     assert.deepEqual(out.files(), [file])
     const fc = out.fileCoverageFor(file).toJSON()
