@@ -549,26 +549,24 @@ mod tests {
         }
     }
 
+    /// A version of /src/route.tsx: one statement on each of `lines`.
+    fn route_version(id: u32, hash: &str, lines: &[u32], supersedes: Option<u32>) -> Registration {
+        Registration {
+            id,
+            filename: "/src/route.tsx".into(),
+            hash: hash.into(),
+            counters: lines.len() as u32,
+            files: vec![module(lines)],
+            supersedes,
+        }
+    }
+
     #[test]
     fn a_new_version_with_the_same_maps_adds_up() {
         let reg = Registry::default();
         let (v1, v2) = (reg.reserve(), reg.reserve());
-        reg.register(&Registration {
-            id: v1,
-            filename: "/src/route.tsx".into(),
-            hash: "h1".into(),
-            counters: 2,
-            files: vec![module(&[1, 2])],
-            supersedes: None,
-        });
-        reg.register(&Registration {
-            id: v2,
-            filename: "/src/route.tsx".into(),
-            hash: "h2".into(),
-            counters: 2,
-            files: vec![module(&[1, 2])],
-            supersedes: Some(v1),
-        });
+        reg.register(&route_version(v1, "h1", &[1, 2], None));
+        reg.register(&route_version(v2, "h2", &[1, 2], Some(v1)));
         let mut counts = Counts::new();
         counts.insert(v1, vec![1, 0]);
         counts.insert(v2, vec![2, 5]);
@@ -580,22 +578,8 @@ mod tests {
     fn a_new_version_with_other_maps_replaces_the_old_one() {
         let reg = Registry::default();
         let (v1, v2) = (reg.reserve(), reg.reserve());
-        reg.register(&Registration {
-            id: v1,
-            filename: "/src/route.tsx".into(),
-            hash: "h1".into(),
-            counters: 2,
-            files: vec![module(&[1, 2])],
-            supersedes: None,
-        });
-        reg.register(&Registration {
-            id: v2,
-            filename: "/src/route.tsx".into(),
-            hash: "h2".into(),
-            counters: 3,
-            files: vec![module(&[1, 3, 4])],
-            supersedes: Some(v1),
-        });
+        reg.register(&route_version(v1, "h1", &[1, 2], None));
+        reg.register(&route_version(v2, "h2", &[1, 3, 4], Some(v1)));
         let mut counts = Counts::new();
         counts.insert(v1, vec![7, 7]);
         counts.insert(v2, vec![1, 0, 2]);
