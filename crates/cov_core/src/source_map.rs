@@ -108,8 +108,14 @@ impl InputMap {
                 }
             })
             .collect();
+        // Only for sources reports keep: a blank one (a dependency the caller
+        // left out, a bundler's pseudo source) is dropped with its entries,
+        // and a bundle's map may carry megabytes of their text.
         let contents = v.get("sourcesContent").and_then(Value::as_array);
         for (i, &id) in ids.iter().enumerate() {
+            if self.sources[id as usize].is_empty() {
+                continue;
+            }
             let text = contents.and_then(|c| c.get(i)).and_then(Value::as_str);
             if self.line_lengths.len() <= id as usize {
                 self.line_lengths.resize(id as usize + 1, None);
@@ -375,6 +381,11 @@ mod tests {
         assert_eq!(m.location(&at(3, 1, 23)), None);
         // A statement starting on the line and running past it: cut at the line's end.
         assert_eq!(m.location(&at(1, 0, 60)), Some((0, at(1, 0, 23))));
+        // A blank source (left out by the caller) is not measured.
+        let blank =
+            InputMap::parse(r#"{"version":3,"sources":["",""],"sourcesContent":["x\n","y\n"],"mappings":"AAAA"}"#)
+                .unwrap();
+        assert!(blank.line_lengths.iter().all(Option::is_none));
         // Without sourcesContent nothing is known of the lines: as before.
         let bare = InputMap::parse(r#"{"version":3,"sources":["route.ts"],"mappings":"AAAA"}"#).unwrap();
         assert_eq!(bare.location(&at(1, 40, 80)), Some((0, at(1, 40, 80))));
