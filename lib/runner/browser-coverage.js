@@ -269,8 +269,7 @@ class BrowserCoverageCollector {
     } catch {
       return null
     }
-    this.staticDirs ||= [this.root, ...subdirectories(this.root)]
-    for (const dir of this.staticDirs) {
+    for (const dir of staticDirsOf(this.root)) {
       const file = path.join(dir, pathname)
       if (!file.startsWith(dir + path.sep) || !this.isReported(file)) continue
       try {
@@ -322,17 +321,24 @@ class BrowserCoverageCollector {
 
 const mapCache = new Map()
 
-// The root's own folders where a server may serve static files from: not
-// dependencies or hidden folders (.git, .next).
-function subdirectories(root) {
-  try {
-    return fs
-      .readdirSync(root, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.'))
-      .map((e) => path.join(root, e.name))
-  } catch {
-    return []
+// The root and its own folders, where a server may serve static files from
+// (not dependencies or hidden folders: .git, .next). Read once per root and
+// worker, as each test's collector asks.
+const staticDirs = new Map()
+function staticDirsOf(root) {
+  if (!staticDirs.has(root)) {
+    let folders = []
+    try {
+      folders = fs
+        .readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name !== 'node_modules' && !e.name.startsWith('.'))
+        .map((e) => path.join(root, e.name))
+    } catch {
+      // No such root: only the root itself, where nothing will be found.
+    }
+    staticDirs.set(root, [root, ...folders])
   }
+  return staticDirs.get(root)
 }
 
 // Turbopack's `[project]` is the workspace root (where the lockfile is),
