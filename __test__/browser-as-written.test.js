@@ -13,7 +13,7 @@ const fs = require('node:fs')
 const http = require('node:http')
 const os = require('node:os')
 const path = require('node:path')
-const { BrowserCoverageCollector } = require('../lib/runner/browser-coverage')
+const { collectorFor } = require('./support/browser-collector')
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const CLIENT = ['function add(a, b) {', '  return a + b', '}', 'function unused() {', "  return 'never'", '}', "document.title = 'sum ' + add(1, 2)", ''].join(
@@ -52,18 +52,8 @@ after(async () => {
 
 test('a script served as written counts as its own file; a changed one still has no map', async () => {
   const context = await browser.newContext()
-  const warnings = []
   const noMap = []
-  const collector = new BrowserCoverageCollector({
-    context,
-    browserName: 'chromium',
-    v8: true,
-    root,
-    include: ['**'],
-    exclude: [],
-    warn: (m) => warnings.push(m),
-    noSourceMap: (url) => noMap.push(url),
-  })
+  const { collector, warnings } = collectorFor(root, { context, noSourceMap: (url) => noMap.push(url) })
   await collector.install()
   context.on('page', (page) => collector.attach(page))
   const page = await context.newPage()

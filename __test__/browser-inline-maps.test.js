@@ -13,7 +13,7 @@ const assert = require('node:assert')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { BrowserCoverageCollector } = require('../lib/runner/browser-coverage')
+const { collectorFor } = require('./support/browser-collector')
 
 // One generated line per source line, each mapped to column 0 of the same line.
 function identityMap(lines, source) {
@@ -24,21 +24,6 @@ function identityMap(lines, source) {
 function inlineScript(lines, source) {
   const map = Buffer.from(JSON.stringify(identityMap(lines, source))).toString('base64')
   return `${lines.join('\n')}\n//# sourceMappingURL=data:application/json;base64,${map}\n`
-}
-
-function collectorFor(root, more = {}) {
-  const warnings = []
-  const collector = new BrowserCoverageCollector({
-    context: null,
-    browserName: 'chromium',
-    v8: true,
-    root,
-    include: ['**'],
-    exclude: [],
-    warn: (m) => warnings.push(m),
-    ...more,
-  })
-  return { collector, warnings }
 }
 
 const lines = ['export function greet(name) {', "  return 'hi ' + name", '}', "greet('x')"]
