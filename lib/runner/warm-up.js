@@ -6,6 +6,9 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
+// The first line of an error's message (Playwright's run on for pages).
+const firstLine = (err) => String((err && err.message) || err).split('\n')[0]
+
 // A cold dev server compiles a route on its first request: give it time.
 const WARM_UP_TIMEOUT = 60000
 
@@ -28,7 +31,6 @@ async function warmUp({ server, warmUp, configDir, requestOptions = {}, browserO
   const { request } = require('@playwright/test')
   const api = await request.newContext({ ...requestOptions, baseURL: server, timeout })
   const failed = [] // "GET /x (why)", in order
-  const firstLine = (err) => String((err && err.message) || err).split('\n')[0]
   let answered = 0 // requests of routes and actions that got an answer
   let warmedRoutes = 0
   let warmedActions = 0
@@ -131,7 +133,7 @@ async function openPages(pages, { server, requestOptions, browserOptions, timeou
   try {
     browser = await type.launch({ ...browserOptions.launchOptions, ...(browserOptions.channel && { channel: browserOptions.channel }), headless: true })
   } catch (err) {
-    failed.push(`launching ${browserOptions.browserName || 'chromium'} for covWarmUp.pages (${String(err.message).split('\n')[0]})`)
+    failed.push(`launching ${browserOptions.browserName || 'chromium'} for covWarmUp.pages (${firstLine(err)})`)
     return result
   }
   try {
@@ -144,7 +146,7 @@ async function openPages(pages, { server, requestOptions, browserOptions, timeou
         if (res && res.status() >= 500) failed.push(`page ${url} (answered ${res.status()})`)
         else result.loaded++
       } catch (err) {
-        failed.push(`page ${url} (${String(err.message).split('\n')[0]})`)
+        failed.push(`page ${url} (${firstLine(err)})`)
       } finally {
         await page.close()
       }
