@@ -358,6 +358,49 @@ module.exports = { varAndFunction, strictDuplicates, hoisted, directive, args, f
   flush('M')
 })
 
+// Leaf functions (no call in their own frame) read the cache and never set
+// it (docs/function-entry.md): code they run implicitly (a getter, valueOf) and
+// the comparators a builtin calls still count where they run, as the first
+// frame of a job or nested in another test's instrumented caller.
+const LEAF_SRC = `'use strict'
+function leaf() { globalThis.__entryProbe(); return 1 }
+const probe = { get v() { return leaf() }, valueOf() { return leaf() } }
+function readsGetter(o) { return o.v + o.v }
+function addsValue(o) { return o + 1 }
+function byId(a, b) { return a.id - b.id }
+function callWith(fn, ...args) { const r = fn(...args); leaf(); return r }
+module.exports = { leaf, probe, readsGetter, addsValue, byId, callWith }
+`
+
+test('leaf functions: implicit calls and builtin callbacks count where they run, first frame or nested', async () => {
+  reset()
+  const file = `/virtual/entry-leaf-${++n}.js`
+  const m = load(LEAF_SRC, file).exports
+  const code = cov.instrument(LEAF_SRC, file, { sourceType: 'commonjs' }).code
+  assert.ok(!/function readsGetter\(o\) \{var \w+ = \w+\.h\.c; try/.test(code.replace(/__cov_als_native__/g, 'E')), 'readsGetter is a leaf')
+  const items = [{ id: 3 }, { id: 1 }, { id: 2 }]
+  // Interleaved jobs of A and B, each starting in uninstrumented code (an empty cache).
+  const job = (id) =>
+    new Promise((resolve) =>
+      run(id, () =>
+        setImmediate(() => {
+          m.readsGetter(m.probe)
+          m.addsValue(m.probe)
+          setImmediate(resolve)
+        }),
+      ),
+    )
+  await Promise.all([job('A'), job('B'), job('A')])
+  // Nested: B's instrumented caller runs A's leaf through a switch, and its own.
+  run('B', () => m.callWith(() => run('A', () => m.readsGetter(m.probe))))
+  run('A', () => m.callWith(() => items.slice().sort(m.byId)))
+  // The comparator, called by Array.prototype.sort inside A's caller, counts in A only.
+  const [inA, inB] = ['A', 'B'].map((id) => entry(cov.peek(id), file))
+  assert.ok(inA.f[fnKey(inA, 'byId')] >= 2 && inB.f[fnKey(inB, 'byId')] === 0, JSON.stringify([inA.f, inB.f]))
+  // Jobs: 3 per job (A twice, B once); nested: A 2 in B's caller, B 1, A 1 after the sort.
+  assert.deepEqual(assertExact(file, ['A', 'B', STARTUP_ID]), { A: 9, B: 4, [STARTUP_ID]: 0 })
+})
+
 test('nothing is left in the cache between jobs', async () => {
   reset()
   const { m } = fresh()

@@ -9,7 +9,8 @@
 //!   } finally { E.c = P; }`: the first instrumented frame of a job looks the
 //!   context up and caches it, nested frames read the cache, every exit
 //!   restores it. Bodies with a function declaration at their top level keep
-//!   `var C = R();` (a `try` block would make the declaration block-scoped)
+//!   `var C = R();` (a `try` block would make the declaration block-scoped),
+//!   and so do leaves (no call in their own frame: nothing to hand a context to)
 //! - counters:         `C[k]++` in bodies; `R()[k]++` where no body exists yet
 //!   (parameter defaults, class field initializers)
 //! - suspension points hand the cache back before suspending:

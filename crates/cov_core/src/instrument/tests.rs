@@ -74,7 +74,7 @@ fn module_initialisation_ends_after_the_last_statement() {
 fn bundler_module_factories_begin_and_end_module_initialisation() {
     // A chunk of two module factories whose statements map to the top level
     // of a.js and b.js; `f` maps to a function of a.js.
-    let chunk = "module.exports = [\n1, ((ctx) => {\nconst a = ctx.r(2)\nfunction f() { return a }\nctx.e = f\n}),\n2, ((ctx) => {\nctx.x = 1\n}),\n];\n";
+    let chunk = "module.exports = [\n1, ((ctx) => {\nconst a = ctx.r(2)\nfunction f() { return a }\nctx.e = f\n}),\n2, ((ctx) => {\nctx.x(1)\n}),\n];\n";
     let map = r#"{"version":3,"sources":["a.js","b.js"],"names":[],"mappings":";;AAAA;AACA;AACA;;;ACFA"}"#;
     let names = names_for("/t/chunk.js");
     let (r, i) = (&names.resolver, &names.init);
@@ -202,7 +202,7 @@ fn assert_parses(code: &str) {
 
 #[test]
 fn entry_cache_wraps_bodies_in_try_finally_and_restores_the_entry_value() {
-    let out = run("function f() { return g() }\nconst a = (x) => x\nclass K { m() {} }");
+    let out = run("function f() { return g() }\nconst a = (x) => g(x)\nclass K { m() { new g() } }");
     let n = names_for("/t/x.js");
     let (p, r, c) = (&n.prev, &n.resolver, &n.table);
     let entry = format!("var {p} = {}.c; try {{ var {c} = {r}({p}, 1);", emit::ENTRY_CACHE);
@@ -216,7 +216,8 @@ fn entry_cache_wraps_bodies_in_try_finally_and_restores_the_entry_value() {
 #[test]
 fn a_body_declaring_a_function_at_its_top_level_keeps_the_plain_lookup() {
     // `var g; function g() {}` is legal in a function body, a SyntaxError in a block.
-    let out = run("function f() { var g = 1; function g() {} return g }\nfunction h() { l: function k() {} }");
+    let out =
+        run("function f() { var g = 1; function g() { x() } return g }\nfunction h() { l: function k() { x() } }");
     let n = names_for("/t/x.js");
     for f in ["f", "h"] {
         let plain = format!("function {f}() {{var {} = {}();", n.table, n.resolver);
@@ -229,9 +230,9 @@ fn a_body_declaring_a_function_at_its_top_level_keeps_the_plain_lookup() {
 
 #[test]
 fn empty_bodies_and_directive_only_bodies_stay_well_formed() {
-    let out = run("function a() {}\nfunction b() {'use strict'}\nconst c = () => {}\nasync function d() { for await (const x of y) {} }");
+    let out = run("async function a() {}\nasync function b() {'use strict'}\nconst c = async () => {}\nasync function d() { for await (const x of y) {} }\nfunction* e() {}");
     assert_parses(&out.code);
-    assert_eq!(out.code.matches(" try {").count(), 5, "{}", out.code);
+    assert_eq!(out.code.matches(" try {").count(), 6, "{}", out.code);
 }
 
 #[test]
@@ -285,4 +286,22 @@ fn a_for_await_body_that_is_an_if_without_else_keeps_its_else_counter_inside() {
     ] {
         run_checked(code).expect("the output parses and keeps every token");
     }
+}
+
+#[test]
+fn leaf_functions_read_the_cache_without_setting_it() {
+    // Leaves: no call, `new`, tagged template, import() or class in their own frame.
+    let leaves = "const cmp = (a, b) => a.price - b.price\nfunction get() { return this.x + 1 }\nconst o = { get y() { return 2 } }\nfunction outer() { return () => g() }";
+    // Not leaves: each calls in its own frame; async and generator bodies always hand back.
+    let callers = "const c1 = (a) => f(a)\nfunction c2() { return new K() }\nfunction c3() { return t`x` }\nfunction c4() { return import('m') }\nfunction c5() { return class { static s = f() } }\nasync function c6() { return 1 }\nfunction* c7() {}";
+    let n = names_for("/t/x.js");
+    let plain = format!("var {} = {}();", n.table, n.resolver);
+    let out = run(leaves);
+    // cmp, get, the getter and outer; the arrow outer returns calls g, so it is cached.
+    assert_eq!(out.code.matches(&plain).count(), 4, "{}", out.code);
+    assert_eq!(out.code.matches(" try {").count(), 1, "{}", out.code);
+    assert_parses(&out.code);
+    let out = run(callers);
+    assert_eq!(out.code.matches(" try {").count(), 7, "{}", out.code);
+    assert_parses(&out.code);
 }

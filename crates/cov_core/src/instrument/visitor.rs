@@ -306,7 +306,7 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
         // Counted in the body, where the table variable is set.
         let inc = slot.map(|s| emit::increment(self.names, Site::Body, self.form, s, self.cov.counter(s)));
         let counter = emit::function_counter(inc.as_deref());
-        let entry = self.entry_for(body, is_async);
+        let entry = self.entry_for(body, is_async, generator);
 
         self.children(kind, |this| {
             this.scopes.push(Scope::Inline);
@@ -370,8 +370,14 @@ impl<'s, 'o> CoveragePass<'s, 'o> {
     /// declaration in strict code, would then be a SyntaxError); and an
     /// `await using` would await at the end of its block, a suspension point
     /// with no hand-back (looked for in the text: a false hit only costs speed).
-    fn entry_for(&self, body: FunctionBodyRef<'_, '_>, is_async: bool) -> Entry {
+    /// A leaf (a plain function that calls nothing) reads the cache and
+    /// leaves it alone: it has no callee to hand a context to, so the `try`
+    /// would only cost (a sort comparator runs thousands of times a request).
+    fn entry_for(&self, body: FunctionBodyRef<'_, '_>, is_async: bool, generator: bool) -> Entry {
         if self.form != Form::Server {
+            return Entry::Lookup;
+        }
+        if !is_async && !generator && Leaf::of(body) {
             return Entry::Lookup;
         }
         if let FunctionBodyRef::Block(b) = body {
@@ -991,4 +997,45 @@ impl CoveragePass<'_, '_> {
             )
         )
     }
+}
+
+/// Whether a function body makes no explicit call in its own frame (nested
+/// functions are not its frame; a class may run static initialisers at once).
+/// Implicit calls (getters, `valueOf`, iterators, proxies) may still run
+/// instrumented code: that code finds the cache as the caller left it, which
+/// is the invariant's value, or empty (then it looks up). Only speed depends
+/// on this answer, never which test a count goes to.
+struct Leaf {
+    calls: bool,
+}
+
+impl Leaf {
+    fn of<'a>(body: FunctionBodyRef<'_, 'a>) -> bool {
+        let mut leaf = Leaf { calls: false };
+        match body {
+            FunctionBodyRef::Block(b) => leaf.visit_function_body(b),
+            FunctionBodyRef::Expression(e) => leaf.visit_expression(e),
+        }
+        !leaf.calls
+    }
+}
+
+impl<'a> Visit<'a> for Leaf {
+    fn visit_call_expression(&mut self, _: &CallExpression<'a>) {
+        self.calls = true;
+    }
+    fn visit_new_expression(&mut self, _: &NewExpression<'a>) {
+        self.calls = true;
+    }
+    fn visit_tagged_template_expression(&mut self, _: &TaggedTemplateExpression<'a>) {
+        self.calls = true;
+    }
+    fn visit_import_expression(&mut self, _: &ImportExpression<'a>) {
+        self.calls = true;
+    }
+    fn visit_class(&mut self, _: &Class<'a>) {
+        self.calls = true;
+    }
+    fn visit_function(&mut self, _: &Function<'a>, _: ScopeFlags) {}
+    fn visit_arrow_function_expression(&mut self, _: &ArrowFunctionExpression<'a>) {}
 }
