@@ -66,3 +66,50 @@ test('with no binary at all, one error lists every attempt', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+// A flush's JSON (src/json_text.rs): ASCII text of 64 KiB or more becomes an
+// external string on Node-API 10 (V8 reads Rust's bytes, no copy); other
+// text is copied. Both must read back exactly, also after collections.
+function flushTextScript(file) {
+  return `
+    const cov = require(${JSON.stringify(ROOT)})
+    const src = Array.from({ length: 400 }, (_, i) => 'exports.f' + i + ' = function (x) { return x ? ' + i + ' : -' + i + ' }').join('\\n')
+    const m = { exports: {} }
+    new Function('exports', cov.instrument(src, ${JSON.stringify(file)}).code)(m.exports)
+    cov.run('t', () => { m.exports.f7(1); m.exports.f7(0); m.exports.f9(1) })
+    let text = cov.flushJson('t')
+    for (let i = 0; i < 3; i++) { globalThis.gc(); new Array(1e5).fill({}).length }
+    const file = JSON.parse(text)[${JSON.stringify(file)}]
+    const fn = (name) => Object.keys(file.fnMap).find((k) => file.fnMap[k].decl.start.line === name)
+    console.log(JSON.stringify({ bytes: text.length, path: file.path, f7: file.f[fn(8)], f9: file.f[fn(10)], f1: file.f[fn(2)] }));
+    %DebugPrint(text)
+  `
+}
+
+function flushText(file) {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--allow-natives-syntax', '-e', flushTextScript(file)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  assert.equal(r.status, 0, r.stderr)
+  const [answer, ...printed] = r.stdout.split('\n')
+  // V8's short print marks an external string with `e"`.
+  return { ...JSON.parse(answer), external: /\[String\][^:\n]*: e"/.test(printed.join('\n').slice(0, 2000)) }
+}
+
+test('a large flush reads back exactly, external on Node-API 10 when ASCII', () => {
+  const file = path.join(os.tmpdir(), 'cov-als-binding-text', 'mod.js')
+  const r = flushText(file)
+  assert.ok(r.bytes >= 64 * 1024, `${r.bytes} bytes: below the size that goes external`)
+  assert.deepEqual([r.path, r.f7, r.f9, r.f1], [file, 2, 1, 0])
+  assert.equal(r.external, Number(process.versions.napi) >= 10, `external: ${r.external} on Node-API ${process.versions.napi}`)
+})
+
+test('a large flush naming a non-ASCII path is copied (never read as Latin-1)', () => {
+  const file = path.join(os.tmpdir(), 'cov-als-binding-text', 'módulo-😀.js')
+  const r = flushText(file)
+  assert.deepEqual([r.path, r.f7, r.f9, r.f1], [file, 2, 1, 0])
+  assert.equal(r.external, false)
+})

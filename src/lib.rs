@@ -1,6 +1,7 @@
 //! Node bindings: type conversion only. Everything else lives in `cov_core`.
 #![deny(clippy::all)]
 
+pub mod json_text;
 pub mod live;
 pub mod options;
 pub mod store;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use cov_core::instrument::{self, InstrumentOptions};
 use cov_core::process::{self, Process};
 use cov_core::store::{Store, StoreError};
+use json_text::JsonText;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use once_cell::sync::Lazy;
@@ -98,15 +100,15 @@ pub fn create_table(test_id: String, file_id: u32) -> Result<Uint32Array> {
 
 /// Istanbul coverage map JSON of `test_id`'s unflushed counts; the counts
 /// become flushed.
-#[napi]
-pub fn flush_json(test_id: String) -> String {
-    PROCESS.coverage_json(&test_id, true)
+#[napi(ts_return_type = "string")]
+pub fn flush_json(test_id: String) -> JsonText {
+    PROCESS.coverage_json(&test_id, true).into()
 }
 
 /// Like `flush_json`, without marking anything flushed.
-#[napi]
-pub fn peek_json(test_id: String) -> String {
-    PROCESS.coverage_json(&test_id, false)
+#[napi(ts_return_type = "string")]
+pub fn peek_json(test_id: String) -> JsonText {
+    PROCESS.coverage_json(&test_id, false).into()
 }
 
 /// Drop `test_id`'s unflushed counts.

@@ -8,6 +8,8 @@ use cov_core::store::lines::CompactLineTests;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::json_text::JsonText;
+
 #[napi(object)]
 #[derive(Default)]
 pub struct NativeInstrumentOptions {
@@ -85,7 +87,8 @@ impl From<InstrumentError> for NativeInstrumentError {
 #[napi(object)]
 pub struct NativeStoreFlush {
     /// Istanbul coverage map JSON of the flushed counts.
-    pub coverage: String,
+    #[napi(ts_type = "string")]
+    pub coverage: JsonText,
     /// When other processes' counts are part of the answer: a JSON array of
     /// Istanbul file coverages (one per unit) to merge by path, instead of `coverage`.
     pub units: Option<String>,
@@ -99,7 +102,7 @@ pub struct NativeStoreFlush {
 
 impl From<Flushed> for NativeStoreFlush {
     fn from(f: Flushed) -> Self {
-        NativeStoreFlush { coverage: f.coverage, units: f.units, error: f.error, warning: f.warning }
+        NativeStoreFlush { coverage: f.coverage.into(), units: f.units, error: f.error, warning: f.warning }
     }
 }
 

@@ -59,9 +59,17 @@ struct Report {
 }
 
 struct Rendered {
-    maps_json: String,
+    /// The maps' JSON is the start of the unit's (`{` + maps + `,"_coverageSchema"..`):
+    /// kept once, for every file of the process's life.
+    maps_len: usize,
     hash: String,
     unit: Unit,
+}
+
+impl Rendered {
+    fn maps_json(&self) -> &str {
+        &self.unit.maps[1..1 + self.maps_len]
+    }
 }
 
 /// A branch's identity: its location, kind and arms' locations (in that
@@ -212,7 +220,8 @@ impl Report {
             let maps_json = self.cov.maps_json();
             let hash = crate::coverage::content_hash(&maps_json);
             let unit = Unit::from_file_coverage(&self.cov, &maps_json, &hash);
-            Rendered { maps_json, hash, unit }
+            debug_assert_eq!(&unit.maps[1..1 + maps_json.len()], maps_json);
+            Rendered { maps_len: maps_json.len(), hash, unit }
         })
     }
 
@@ -229,12 +238,12 @@ impl Report {
         let arms: usize = self.cov.branches.iter().map(|b| b.paths.len() + 8).sum();
         let counters = self.cov.statements.len() + self.cov.functions.len() + arms;
         // `"<key>":<u64>,` is at most 10 + 3 + 20 + 1 bytes; bT at most doubles the arms.
-        path.len() * 6 + 8 + self.rendered().maps_json.len() + 128 + (counters + arms) * 34
+        path.len() * 6 + 8 + self.rendered().maps_len + 128 + (counters + arms) * 34
     }
 
     fn write(&self, out: &mut String, counts: &Counts) {
         let r = self.rendered();
-        self.cov.write_json_with_counts(out, &r.maps_json, &r.hash, &|slot| self.count(counts, slot));
+        self.cov.write_json_with_counts(out, r.maps_json(), &r.hash, &|slot| self.count(counts, slot));
     }
 }
 

@@ -44,6 +44,7 @@ fn unit_hash(maps: &str, layout: &Layout) -> String {
 
 impl Unit {
     /// The unit of a registry report (`maps_json` and `hash` as its flush writes them).
+    /// Its `maps` starts with `{` and `maps_json` (the registry keeps no other copy).
     pub fn from_file_coverage(fc: &FileCoverage, maps_json: &str, hash: &str) -> Self {
         let maps =
             format!("{{{maps_json},\"_coverageSchema\":\"{}\",\"hash\":\"{hash}\"}}", crate::coverage::COVERAGE_SCHEMA);
