@@ -126,14 +126,25 @@ function createScope(cov, config) {
   function flushNow(res, testId, touchedOnly) {
     const { coverage, file, error } = flushTestCoverage(cov, config.outDir, testId, { touchedOnly })
     if (error) process.emitWarning(`cov-als-native: could not write coverage of a test to ${config.outDir}: ${error}`, 'CovAlsWarning')
-    send(res, 200, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":${coverage}}`)
+    sendAround(res, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":`, coverage, '}')
+  }
+
+  // `head + json + tail` without joining them: a flush's JSON may be tens of
+  // megabytes (external to V8's heap, src/json_text.rs), and a joined string
+  // would be flattened into one more copy of it.
+  function sendAround(res, head, json, tail) {
+    const length = Buffer.byteLength(head) + Buffer.byteLength(json) + Buffer.byteLength(tail)
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': length, 'cache-control': 'no-store' })
+    res.write(head)
+    res.write(json)
+    res.end(tail)
   }
 
   // Like a flush, but nothing is reset or written (a test checking its own
   // report while another project of the same test may still be running).
   function peekTo(res, testId) {
     if (!usableId(res, testId)) return
-    send(res, 200, `{"testId":${JSON.stringify(testId)},"coverage":${cov.peekJson(testId)}}`)
+    sendAround(res, `{"testId":${JSON.stringify(testId)},"coverage":`, cov.peekJson(testId), '}')
   }
 
   function readBody(req, done) {
