@@ -151,10 +151,18 @@ function report(r) {
       ' MB',
     )
   out.push('', 'Peak memory of the call (VmHWM reset just before it, minus RSS before it; child per tool and case, alternating):', '')
-  const memRow = (label, xs, base) => [label, rssCell(xs), fmtSpread(g(xs), ' MB'), base ? `${fmt(median(g(xs)) / Math.max(median(g(base)), 0.01))}x` : '1']
+  const peak = (xs) => xs.map((x) => x.peakKb / 1024)
+  const memRow = (label, xs, base) => [
+    label,
+    rssCell(xs),
+    fmtSpread(g(xs), ' MB'),
+    base ? `${fmt(median(g(xs)) / Math.max(median(g(base)), 0.01))}x` : '1',
+    fmtSpread(peak(xs), ' MB'),
+    base ? `${fmt(median(peak(xs)) / median(peak(base)))}x` : '1',
+  ]
   out.push(
     mdTable(
-      ['operation', 'RSS before', 'peak growth during the call', 'vs istanbul'],
+      ['operation', 'RSS before', 'peak growth during the call', 'vs istanbul', "the process's peak RSS", 'vs istanbul'],
       [
         memRow('istanbul `JSON.stringify(__coverage__)`, first call', r.mem.istanbul),
         memRow("cov-als-native `flushJson`, the process's first flush (renders and keeps every file's maps)", r.mem.ours, r.mem.istanbul),
