@@ -310,4 +310,4 @@ if (require.main === module) {
   }).then((r) => console.log(report(r)))
 }
 
-module.exports = { run, report }
+module.exports = { run, report, variantEnv }

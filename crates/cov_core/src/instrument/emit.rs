@@ -48,6 +48,10 @@ pub struct Names {
     pub context: String,
     /// The token of the file's module initialisation (`R.b()` to `R.e(I)`).
     pub init: String,
+    /// The file's registry slot, on the server: a function entry reads the
+    /// cached context's table inline (`P.tables[id]`) and calls `R` only
+    /// when the cache is empty or the table not yet made.
+    pub file_id: Option<u32>,
 }
 
 /// The runtime's entry cache, shared by every instrumented file of the thread
@@ -70,6 +74,7 @@ pub fn names_for(filename: &str) -> Names {
         prev: format!("__cov_{base}_p"),
         context: format!("__cov_{base}_x"),
         init: format!("__cov_{base}_i"),
+        file_id: None,
     }
 }
 
@@ -170,12 +175,21 @@ pub enum Entry {
 pub fn body_prologue(names: &Names, entry: Entry, function_counter: &str, after_directives: bool) -> String {
     let lead = if after_directives { ";" } else { "" };
     let (r, c) = (&names.resolver, &names.table);
-    match entry {
-        Entry::Lookup => format!("{lead}var {c} = {r}();{function_counter}"),
-        Entry::Cached { is_async } => {
+    match (entry, names.file_id) {
+        (Entry::Lookup, None) => format!("{lead}var {c} = {r}();{function_counter}"),
+        // The cache's table inline: a call per entry costs more than the body of
+        // a small function once the caller's inlining budget is spent.
+        (Entry::Lookup, Some(id)) => {
+            format!("{lead}var {c} = {ENTRY_CACHE}.c; {c} = {c} && {c}.tables[{id}] || {r}();{function_counter}")
+        }
+        (Entry::Cached { is_async }, file_id) => {
             let (p, x) = (&names.prev, &names.context);
             let own = if is_async { format!(", {x} = {ENTRY_CACHE}.c") } else { String::new() };
-            format!("{lead}var {p} = {ENTRY_CACHE}.c; try {{ var {c} = {r}({p}, 1){own};{function_counter}")
+            let table = match file_id {
+                Some(id) => format!("{p} && {p}.tables[{id}] || {r}({p}, 1)"),
+                None => format!("{r}({p}, 1)"),
+            };
+            format!("{lead}var {p} = {ENTRY_CACHE}.c; try {{ var {c} = {table}{own};{function_counter}")
         }
     }
 }

@@ -143,7 +143,10 @@ pub fn instrument(
         return Ok(None);
     }
 
-    let names = names_for(filename);
+    let mut names = names_for(filename);
+    if options.form == Form::Server {
+        names.file_id = Some(file_id);
+    }
     let mut pass = visitor::CoveragePass::new(
         code,
         &hints,

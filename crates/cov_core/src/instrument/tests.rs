@@ -205,7 +205,8 @@ fn entry_cache_wraps_bodies_in_try_finally_and_restores_the_entry_value() {
     let out = run("function f() { return g() }\nconst a = (x) => g(x)\nclass K { m() { new g() } }");
     let n = names_for("/t/x.js");
     let (p, r, c) = (&n.prev, &n.resolver, &n.table);
-    let entry = format!("var {p} = {}.c; try {{ var {c} = {r}({p}, 1);", emit::ENTRY_CACHE);
+    // The cached context's table inline (file id 0), a call to R only without one.
+    let entry = format!("var {p} = {}.c; try {{ var {c} = {p} && {p}.tables[0] || {r}({p}, 1);", emit::ENTRY_CACHE);
     let exit = format!("}} finally {{ {}.c = {p}; }}", emit::ENTRY_CACHE);
     assert_eq!(out.code.matches(&entry).count(), 3, "{}", out.code);
     assert_eq!(out.code.matches(&exit).count(), 3, "{}", out.code);
@@ -220,7 +221,12 @@ fn a_body_declaring_a_function_at_its_top_level_keeps_the_plain_lookup() {
         run("function f() { var g = 1; function g() { x() } return g }\nfunction h() { l: function k() { x() } }");
     let n = names_for("/t/x.js");
     for f in ["f", "h"] {
-        let plain = format!("function {f}() {{var {} = {}();", n.table, n.resolver);
+        let plain = format!(
+            "function {f}() {{var {c} = {e}.c; {c} = {c} && {c}.tables[0] || {}();",
+            n.resolver,
+            c = n.table,
+            e = emit::ENTRY_CACHE
+        );
         assert!(out.code.contains(&plain), "{}", out.code);
     }
     // The declared functions themselves have no such declarations.
@@ -295,7 +301,8 @@ fn leaf_functions_read_the_cache_without_setting_it() {
     // Not leaves: each calls in its own frame; async and generator bodies always hand back.
     let callers = "const c1 = (a) => f(a)\nfunction c2() { return new K() }\nfunction c3() { return t`x` }\nfunction c4() { return import('m') }\nfunction c5() { return class { static s = f() } }\nasync function c6() { return 1 }\nfunction* c7() {}";
     let n = names_for("/t/x.js");
-    let plain = format!("var {} = {}();", n.table, n.resolver);
+    let plain =
+        format!("var {c} = {e}.c; {c} = {c} && {c}.tables[0] || {}();", n.resolver, c = n.table, e = emit::ENTRY_CACHE);
     let out = run(leaves);
     // cmp, get, the getter and outer; the arrow outer returns calls g, so it is cached.
     assert_eq!(out.code.matches(&plain).count(), 4, "{}", out.code);
@@ -303,5 +310,18 @@ fn leaf_functions_read_the_cache_without_setting_it() {
     assert_parses(&out.code);
     let out = run(callers);
     assert_eq!(out.code.matches(" try {").count(), 7, "{}", out.code);
+    assert_parses(&out.code);
+}
+
+#[test]
+fn entries_read_the_cached_table_of_their_own_file_id_on_the_server_only() {
+    let code = "function f() { return g() }\nconst cmp = (a, b) => a - b";
+    let out = instrument(code, "/t/x.js", 7, &InstrumentOptions::default()).unwrap().unwrap();
+    assert!(out.code.contains("rt.file(7, "), "{}", out.code);
+    assert_eq!(out.code.matches(".tables[7] || ").count(), 2, "{}", out.code);
+    assert!(!out.code.contains(".tables[0]"), "{}", out.code);
+    let browser = InstrumentOptions { form: Form::Browser, ..Default::default() };
+    let out = instrument(code, "/t/x.js", 7, &browser).unwrap().unwrap();
+    assert!(!out.code.contains(".tables["), "{}", out.code);
     assert_parses(&out.code);
 }
