@@ -11,24 +11,7 @@ const { ROOT } = require('../lib/files')
 const { summarize } = require('./cpuprofile-summary')
 
 const [variant = 'covals', scenario = 'app+react', seconds = '5'] = process.argv.slice(2)
-const src = fs.readFileSync(path.join(__dirname, '..', 'server-bench.js'), 'utf8')
-// reuse the bench's environment setup
-const m = { exports: {} }
-new Function(
-  'module',
-  'exports',
-  'require',
-  '__dirname',
-  '__filename',
-  src.replace('module.exports = { run, report }', 'module.exports = { run, report, variantEnv, requests }'),
-)(
-  m,
-  m.exports,
-  require('node:module').createRequire(path.join(__dirname, '..', 'server-bench.js')),
-  path.join(__dirname, '..'),
-  path.join(__dirname, '..', 'server-bench.js'),
-)
-const { variantEnv, requests } = m.exports
+const { variantEnv, requests } = require('../server-bench')
 
 ;(async () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cov-als-prof-'))
