@@ -62,6 +62,8 @@ function variantEnv(variant, scenario, tmp) {
     env.COV_ALS_SOURCE_MAPS = '0'
     // covals-memory: counter tables in process memory, not in a live arena (docs/crash-safety.md)
     if (variant === 'covals-memory') env.COV_ALS_LIVE = '0'
+    // covals-scope-only: the preload and its request scoping, no file instrumented (diagnostic)
+    if (variant === 'covals-scope-only') env.COV_ALS_INCLUDE = 'bench/server/no-such-dir/**'
     args.push('--require', path.join(lib, 'register.js'))
   }
   return { env, args }
@@ -181,6 +183,7 @@ const LABELS = {
   covals: '(d) cov-als-native, 16 ids',
   'covals-base': '(d0) (d) of the checkout in COV_ALS_BENCH_BASELINE (a before/after pair)',
   'covals-memory': "(d'') (d) with COV_ALS_LIVE=0: tables in process memory (before crash-safe arenas)",
+  'covals-scope-only': '(d_s) the preload and its request scoping, nothing instrumented (diagnostic)',
   'covals-cheapbind': "(d') (d) + AsyncResource.bind without util.deprecate (diagnostic for lib/http.js before 00fdfcc, which dropped AsyncResource.bind)",
 }
 
