@@ -1,6 +1,20 @@
 # Shared steps of the field trials' run.sh scripts (sourced, not run).
-# Each trial sets: ROOT (this checkout), WORK (where the app is extracted),
-# OUT (where logs, stores and figures go).
+# Each trial sets ROOT (this checkout) and calls start_trial, which sets
+# WORK (where the app is extracted), OUT (where logs, stores and figures go),
+# WORKERS and COV_DIR (the suite's store; a trial may point it elsewhere).
+
+# `start_trial <name> <commit>`: the trial's directories (FIELD_WORK,
+# FIELD_OUT and WORKERS override them), a fresh $OUT, and the app's <commit>
+# extracted into $WORK.
+start_trial() {
+  local name=$1 commit=$2
+  WORK=${FIELD_WORK:-/tmp/field/$name}
+  OUT=${FIELD_OUT:-/tmp/field/$name-out}
+  WORKERS=${WORKERS:-2}
+  COV_DIR=$WORK/coverage/tests
+  rm -rf "$OUT" && mkdir -p "$OUT"
+  extract_app "$commit"
+}
 
 # Extract <commit> of the git repository $FIELD_SRC (a clone, or a bare git
 # dir) into $WORK. CI cannot fetch the apps: FIELD_SRC must be given.
@@ -75,6 +89,20 @@ server_halves() {
     }
     console.log(nonEmpty, tests.length)
   ' "$1"
+}
+
+# After the parallel run with cov-als-native: its store kept as
+# $OUT/store-parallel, and how many tests' server halves hit anything.
+keep_parallel_store() {
+  cp -r "$COV_DIR" "$OUT/store-parallel"
+  echo "server-halves $(server_halves "$OUT/store-parallel")" >>"$OUT/figures.txt"
+}
+
+# The solo runs of the ids in $OUT/solo-ids.txt against $OUT/store-parallel
+# (solo_runs), then every figure of the trial.
+finish_trial() {
+  solo_runs "$OUT/store-parallel" "$OUT/solo-ids.txt"
+  cat "$OUT/figures.txt" "$OUT/solo/index.txt"
 }
 
 # Solo-vs-parallel: for each test id in file $2 (one a line), run that test

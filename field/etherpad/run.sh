@@ -10,19 +10,14 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-COMMIT=b827f5b3d93bc79fc9014c7d9f8b900956b8af65
-WORK=${FIELD_WORK:-/tmp/field/etherpad}
-OUT=${FIELD_OUT:-/tmp/field/etherpad-out}
-WORKERS=${WORKERS:-2}
-COV_DIR=$WORK/src/coverage/tests
-SPECS=tests/frontend-new/specs
 . "$ROOT/field/common.sh"
 
 # Every test makes its own pad; a fresh DirtyDB file before each run all the same.
 reset() { rm -f "$WORK/var/dirty.db"; }
 
-rm -rf "$OUT" && mkdir -p "$OUT"
-extract_app "$COMMIT"
+start_trial etherpad b827f5b3d93bc79fc9014c7d9f8b900956b8af65
+COV_DIR=$WORK/src/coverage/tests
+SPECS=tests/frontend-new/specs
 # A pnpm workspace (upstream installs with pnpm): pnpm from the npm registry.
 # The server runs `pnpm` at start (its plugin check), so it must be on PATH.
 npm install --no-audit --no-fund --prefix "$OUT/tools" pnpm@10.34.8 >"$OUT/install.log" 2>&1
@@ -47,8 +42,7 @@ add_binary "$WORK/src"
 (cd "$WORK" && git apply "$HERE/cov-als.patch")
 reset
 timed_run with "$SPECS" --project=chromium --workers="$WORKERS" --retries=0
-cp -r "$COV_DIR" "$OUT/store-parallel"
-echo "server-halves $(server_halves "$OUT/store-parallel")" >>"$OUT/figures.txt"
+keep_parallel_store
 
 cat >"$OUT/solo-ids.txt" <<'IDS'
 specs/bold.spec.ts › bold button › makes text bold on click
@@ -60,5 +54,4 @@ specs/embed_value.spec.ts › embed links › when read only option is set › t
 specs/language.spec.ts › Language select and change › makes text german
 specs/clear_authorship_color.spec.ts › makes text clear authorship colors and checks it can't be undone
 IDS
-SOLO_ARGS="$SPECS --project=chromium" solo_runs "$OUT/store-parallel" "$OUT/solo-ids.txt"
-cat "$OUT/figures.txt" "$OUT/solo/index.txt"
+SOLO_ARGS="$SPECS --project=chromium" finish_trial

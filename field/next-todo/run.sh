@@ -10,11 +10,6 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-COMMIT=6611b2e4127532877827296cbd6f7e0bdf98fdd7
-WORK=${FIELD_WORK:-/tmp/field/next-todo}
-OUT=${FIELD_OUT:-/tmp/field/next-todo-out}
-WORKERS=${WORKERS:-2}
-COV_DIR=$WORK/coverage/tests
 . "$ROOT/field/common.sh"
 
 # The suite's users, as the app's seed creates them (the suite reads them from the environment).
@@ -22,8 +17,7 @@ export TEST_USER_EMAIL=test@example.com TEST_USER_PASSWORD='Test123!@#'
 export ADMIN_USER_EMAIL=admin@example.com ADMIN_USER_PASSWORD='Admin123!@#'
 reset() { (cd "$WORK/example-app" && rm -rf .next && npm run db:reset-and-seed >/dev/null 2>&1); }
 
-rm -rf "$OUT" && mkdir -p "$OUT"
-extract_app "$COMMIT"
+start_trial next-todo 6611b2e4127532877827296cbd6f7e0bdf98fdd7
 cd "$WORK"
 npm install --no-audit --no-fund >"$OUT/install-root.log" 2>&1
 # No lockfile upstream: today's better-auth wants a newer drizzle-orm; pin the versions of the commit's day.
@@ -42,8 +36,7 @@ install_cov_als "$WORK/example-app"
 git apply "$HERE/cov-als.patch"
 reset
 timed_run with --workers="$WORKERS" --retries=0
-cp -r "$COV_DIR" "$OUT/store-parallel"
-echo "server-halves $(server_halves "$OUT/store-parallel")" >>"$OUT/figures.txt"
+keep_parallel_store
 
 cat >"$OUT/solo-ids.txt" <<'IDS'
 e2e/auth/login.spec.ts › Login Functionality › should successfully login with valid credentials
@@ -54,5 +47,4 @@ smoke/criticalPath.spec.ts › Critical Path Smoke Tests › should complete log
 smoke/criticalPath.spec.ts › Critical Path Smoke Tests › should load application homepage
 e2e/auth/login.spec.ts › Login Functionality › should enable submit button when fields are filled
 IDS
-solo_runs "$OUT/store-parallel" "$OUT/solo-ids.txt"
-cat "$OUT/figures.txt" "$OUT/solo/index.txt"
+finish_trial

@@ -10,19 +10,13 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-COMMIT=da9445646392626cea065442f7758230b3d8d1fa
-WORK=${FIELD_WORK:-/tmp/field/remix-dashboard}
-OUT=${FIELD_OUT:-/tmp/field/remix-dashboard-out}
-WORKERS=${WORKERS:-2}
-COV_DIR=$WORK/coverage/tests
 . "$ROOT/field/common.sh"
 
 # The suite's first project ("setup db") migrates and re-seeds
 # sqlite/db.test.sqlite on every run, the solo runs included: nothing to reset.
 reset() { :; }
 
-rm -rf "$OUT" && mkdir -p "$OUT"
-extract_app "$COMMIT"
+start_trial remix-dashboard da9445646392626cea065442f7758230b3d8d1fa
 cd "$WORK"
 # Upstream locks with bun (bun.lockb): npm resolves the package.json ranges.
 # better-sqlite3 builds from source against the system's Node headers (no
@@ -40,8 +34,7 @@ timed_run without --workers="$WORKERS" --retries=0
 npm_config_legacy_peer_deps=true install_cov_als "$WORK"
 git apply "$HERE/cov-als.patch"
 timed_run with --workers="$WORKERS" --retries=0
-cp -r "$COV_DIR" "$OUT/store-parallel"
-echo "server-halves $(server_halves "$OUT/store-parallel")" >>"$OUT/figures.txt"
+keep_parallel_store
 
 cat >"$OUT/solo-ids.txt" <<'IDS'
 pages/assignments.spec.ts › Assignments page - Admin › Search Assignments › should filter by title
@@ -57,5 +50,4 @@ pages/users.spec.ts › Users page - Admin › Create User › should create a n
 pages/users.spec.ts › Users page - Admin › List Users › should paginate users
 pages/users.spec.ts › Users page - Admin › Search Users › should filter by username
 IDS
-solo_runs "$OUT/store-parallel" "$OUT/solo-ids.txt"
-cat "$OUT/figures.txt" "$OUT/solo/index.txt"
+finish_trial

@@ -10,18 +10,12 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-COMMIT=b5d0594019ffa2e7647be617097a934472db870b
-WORK=${FIELD_WORK:-/tmp/field/rr-demo}
-OUT=${FIELD_OUT:-/tmp/field/rr-demo-out}
-WORKERS=${WORKERS:-2}
-COV_DIR=$WORK/coverage/tests
 . "$ROOT/field/common.sh"
 
 # The suite leaves no rows behind (it deletes the user it creates): nothing to reset.
 reset() { :; }
 
-rm -rf "$OUT" && mkdir -p "$OUT"
-extract_app "$COMMIT"
+start_trial rr-demo b5d0594019ffa2e7647be617097a934472db870b
 cd "$WORK"
 npm ci --no-audit --no-fund >"$OUT/install.log" 2>&1
 # The database (PGlite in ./pgdata, DATABASE_URL in the committed .env): create the tables.
@@ -35,12 +29,10 @@ timed_run without --workers="$WORKERS" --retries=0
 install_cov_als "$WORK"
 git apply "$HERE/cov-als.patch"
 timed_run with --workers="$WORKERS" --retries=0
-cp -r "$COV_DIR" "$OUT/store-parallel"
-echo "server-halves $(server_halves "$OUT/store-parallel")" >>"$OUT/figures.txt"
+keep_parallel_store
 
 cat >"$OUT/solo-ids.txt" <<'IDS'
 home.spec.ts › home page renders and has welcome content
 users.spec.ts › Users CRUD › create and delete a user
 IDS
-solo_runs "$OUT/store-parallel" "$OUT/solo-ids.txt"
-cat "$OUT/figures.txt" "$OUT/solo/index.txt"
+finish_trial

@@ -11,18 +11,12 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-COMMIT=e85489d6cc4e8cb5f1eeefb5e348b01321133fc8
-WORK=${FIELD_WORK:-/tmp/field/ttt}
-OUT=${FIELD_OUT:-/tmp/field/ttt-out}
-WORKERS=${WORKERS:-2}
-COV_DIR=$WORK/coverage/tests
 . "$ROOT/field/common.sh"
 
 # In-memory game state, new with every server start (each run starts its own).
 reset() { :; }
 
-rm -rf "$OUT" && mkdir -p "$OUT"
-extract_app "$COMMIT"
+start_trial ttt e85489d6cc4e8cb5f1eeefb5e348b01321133fc8
 cd "$WORK"
 npm ci --no-audit --no-fund >"$OUT/install.log" 2>&1
 # This machine: the pinned @playwright/test 1.18 cannot drive Debian's current
@@ -38,13 +32,11 @@ timed_run without --workers="$WORKERS" --retries=0
 install_cov_als "$WORK"
 git apply "$HERE/cov-als.patch"
 timed_run with --workers="$WORKERS" --retries=0
-cp -r "$COV_DIR" "$OUT/store-parallel"
-echo "server-halves $(server_halves "$OUT/store-parallel")" >>"$OUT/figures.txt"
+keep_parallel_store
 
 cat >"$OUT/solo-ids.txt" <<'IDS'
 game.spec.js › Tic Tac Toe › Cross should win
 game.spec.js › Tic Tac Toe › Circle should win
 game.spec.js › Tic Tac Toe › The game should be drawn
 IDS
-solo_runs "$OUT/store-parallel" "$OUT/solo-ids.txt"
-cat "$OUT/figures.txt" "$OUT/solo/index.txt"
+finish_trial
