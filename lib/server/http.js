@@ -71,9 +71,17 @@ function createScope(cov, config) {
   }
 
   function send(res, status, body) {
-    const text = typeof body === 'string' ? body : JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
-    res.end(text)
+    sendParts(res, status, [typeof body === 'string' ? body : JSON.stringify(body)])
+  }
+
+  // An answer written part by part, never joined: a flush's JSON may be tens
+  // of megabytes (external to V8's heap, src/json_text.rs), and a joined
+  // string would be flattened into one more copy of it.
+  function sendParts(res, status, parts) {
+    const length = parts.reduce((n, part) => n + Buffer.byteLength(part), 0)
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': length, 'cache-control': 'no-store' })
+    for (let i = 0; i < parts.length - 1; i++) res.write(parts[i])
+    res.end(parts[parts.length - 1])
   }
 
   // Answers 400 and returns false for an id a control request cannot use.
@@ -126,25 +134,14 @@ function createScope(cov, config) {
   function flushNow(res, testId, touchedOnly) {
     const { coverage, file, error } = flushTestCoverage(cov, config.outDir, testId, { touchedOnly })
     if (error) process.emitWarning(`cov-als-native: could not write coverage of a test to ${config.outDir}: ${error}`, 'CovAlsWarning')
-    sendAround(res, `{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":`, coverage, '}')
-  }
-
-  // `head + json + tail` without joining them: a flush's JSON may be tens of
-  // megabytes (external to V8's heap, src/json_text.rs), and a joined string
-  // would be flattened into one more copy of it.
-  function sendAround(res, head, json, tail) {
-    const length = Buffer.byteLength(head) + Buffer.byteLength(json) + Buffer.byteLength(tail)
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': length, 'cache-control': 'no-store' })
-    res.write(head)
-    res.write(json)
-    res.end(tail)
+    sendParts(res, 200, [`{"testId":${JSON.stringify(testId)},"file":${JSON.stringify(file)},"coverage":`, coverage, '}'])
   }
 
   // Like a flush, but nothing is reset or written (a test checking its own
   // report while another project of the same test may still be running).
   function peekTo(res, testId) {
     if (!usableId(res, testId)) return
-    sendAround(res, `{"testId":${JSON.stringify(testId)},"coverage":`, cov.peekJson(testId), '}')
+    sendParts(res, 200, [`{"testId":${JSON.stringify(testId)},"coverage":`, cov.peekJson(testId), '}'])
   }
 
   function readBody(req, done) {
