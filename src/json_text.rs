@@ -9,7 +9,7 @@
 use std::ffi::c_void;
 
 use napi::bindgen_prelude::{FromNapiValue, Result, ToNapiValue, TypeName, ValidateNapiValue, ValueType};
-use napi::{check_status, sys};
+use napi::sys;
 
 /// Below this size the copy is cheaper than an external string's bookkeeping
 /// (V8 copies short external strings anyway).
@@ -68,7 +68,6 @@ impl ToNapiValue for JsonText {
             let text = String::from_utf8_unchecked(Vec::from_raw_parts(ptr, len, cap));
             return String::to_napi_value(env, text);
         }
-        check_status!(status)?;
         Ok(value)
     }
 }
