@@ -10,6 +10,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
+const { pairRatios, fmtRatio, fmtSpread } = require('../lib/stats')
 
 const URLS = ['/', '/c/shoes?page=2&sort=price', '/c/hats?sort=rating&user=bo&member=1', '/?page=3&cur=EUR']
 
@@ -50,12 +51,10 @@ function main() {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   console.log(`Node ${execFileSync(bin, ['-v'], { encoding: 'utf8' }).trim()}, ${scenario}, ${renders} renders per round, ${rounds} rounds`)
   for (const v of variants) {
-    const vsIst = times.istanbul ? times[v].map((t, i) => t / times.istanbul[i]) : null
-    const spread = (xs, f) => `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`
-    console.log(`${v.padEnd(12)} ${spread(times[v], (x) => x.toFixed(1))} µs/render${vsIst ? `, vs istanbul ${spread(vsIst, (x) => x.toFixed(2) + 'x')}` : ''}`)
+    const vsIst = times.istanbul ? `, vs istanbul ${fmtRatio(pairRatios(times[v], times.istanbul))}` : ''
+    console.log(`${v.padEnd(12)} ${fmtSpread(times[v], ' µs/render')}${vsIst}`)
   }
 }
 

@@ -4,6 +4,7 @@
 // or more checkouts side by side (a before/after pair: build both first).
 // node bench/profile/leaf-entry.js [checkout ...]   (default: this one)
 const path = require('node:path')
+const { median } = require('../lib/stats')
 
 const SRC = `
 exports.sortBy = function sortBy(list) { return list.slice().sort((a, b) => a.price - b.price || a.id - b.id) }
@@ -27,8 +28,7 @@ function measure(checkout) {
   }
   return cov.run('leaf-entry', () => {
     timePer(once, 2000)
-    const rounds = Array.from({ length: 7 }, () => timePer(once, 3000)).sort((a, b) => a - b)
-    return rounds[3] / 1000
+    return median(Array.from({ length: 7 }, () => timePer(once, 3000))) / 1000
   })
 }
 
